@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install the portal and its test tools into .venv and run the whole test suite.
+# DATABASE_URL chooses the database (SQLite by default); extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_venv.sh
+venv_install requirements-dev.txt
+export SECRET_KEY="${SECRET_KEY:-test-only-secret-key}"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,48 @@
+"""Demo data: Barito Timur 2021-2025 (public KPK figures) plus illustrative examples."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from surveys import importing
+from surveys.models import ImportKind, IndicatorScore, Institution
+from surveys.services import methodology_load_all
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "surveys" / "demo"
+HOME_CODE = "KAB-BARTIM"
+DEMO_PASSWORD = "demo-spi-2024-bartim"
+INSPECTOR_USERNAME = "inspektur"
+
+
+@transaction.atomic
+def demo_load() -> list[tuple[str, str]]:
+    """Load the demo idempotently; returns the demo users' (username, password)."""
+    methodology_load_all()
+    _import(ImportKind.RESULTS, "results.csv")
+    Institution.objects.filter(is_home=True).exclude(kpk_code=HOME_CODE).update(is_home=False)
+    home = Institution.objects.get(kpk_code=HOME_CODE)
+    if not home.is_home:
+        home.is_home = True
+        home.save()
+    _import(ImportKind.INDICATOR_SCORES, "indicator_scores_2024.csv")
+    for score in IndicatorScore.objects.filter(institution=home, is_illustrative=False):
+        score.is_illustrative = True
+        score.save()
+    return [_demo_user(INSPECTOR_USERNAME, is_staff=True)]
+
+
+def _import(kind, file_name):
+    path = DEMO_DIR / file_name
+    with path.open("rb") as handle:
+        importing.import_file(kind, handle, file_name=file_name)
+
+
+def _demo_user(username, *, is_staff=False):
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"is_staff": is_staff}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return username, DEMO_PASSWORD

@@ -1,0 +1,97 @@
+"""Writes for survey data: methodology packs and home-institution setup."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from surveys import scoring
+from surveys.models import CategoryBand, Dimension, SurveyRound
+
+METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodology"
+
+
+def methodology_pack_paths() -> list[Path]:
+    return sorted(METHODOLOGY_DIR.glob("spi-*.json"))
+
+
+def _optional_decimal(value):
+    return None if value is None else Decimal(value)
+
+
+def _check_pack(pack: dict, source: str):
+    bands = [scoring.Band(Decimal(b["lower_bound"]), "", "", "") for b in pack["bands"]]
+    weights = {g: Decimal(w) for g, w in pack["weights"].items()}
+    problems = scoring.methodology_problems(weights, bands)
+    if problems:
+        raise ValueError(f"{source}: {'; '.join(problems)}")
+
+
+@transaction.atomic
+def methodology_load(*, pack: dict, source: str = "pack", overwrite: bool = False) -> str:
+    """Create a round from a methodology pack; an existing round is kept unless `overwrite`.
+
+    Returns "created", "updated" or "unchanged". Bands and dimensions are matched by lower
+    bound and by code, so loading the same pack twice never duplicates anything.
+    """
+    _check_pack(pack, source)
+    survey_round = SurveyRound.objects.filter(year=pack["year"]).first()
+    if survey_round is not None and not overwrite:
+        return "unchanged"
+    outcome = "created" if survey_round is None else "updated"
+    survey_round = survey_round or SurveyRound(year=pack["year"])
+    survey_round.weight_internal = Decimal(pack["weights"]["internal"])
+    survey_round.weight_external = Decimal(pack["weights"]["external"])
+    survey_round.weight_expert = Decimal(pack["weights"]["expert"])
+    survey_round.tolerance = Decimal(pack.get("tolerance", "0.02"))
+    survey_round.national_index = _optional_decimal(pack.get("national_index"))
+    survey_round.national_target = _optional_decimal(pack.get("national_target"))
+    survey_round.source_note = pack.get("source_note", "")
+    survey_round.full_clean()
+    survey_round.save()
+    _load_bands(survey_round, pack["bands"])
+    _load_dimensions(survey_round, pack["dimensions"])
+    return outcome
+
+
+def _load_bands(survey_round, bands):
+    wanted = {Decimal(b["lower_bound"]) for b in bands}
+    for stale in survey_round.bands.exclude(lower_bound__in=wanted):
+        stale.delete()
+    for band in bands:
+        CategoryBand.objects.update_or_create(
+            round=survey_round,
+            lower_bound=Decimal(band["lower_bound"]),
+            defaults={k: band[k] for k in ("label_id", "label_en", "colour")},
+        )
+
+
+def _load_dimensions(survey_round, dimensions):
+    for item in dimensions:
+        answered_by = item.get("answered_by", {})
+        parent = None
+        if item.get("parent"):
+            parent = Dimension.objects.get(round=survey_round, code=item["parent"])
+        Dimension.objects.update_or_create(
+            round=survey_round,
+            code=item["code"],
+            defaults={
+                "name_id": item["name_id"],
+                "name_en": item["name_en"],
+                "description": item.get("description", ""),
+                "parent": parent,
+                "answered_by_internal": answered_by.get("internal"),
+                "answered_by_external": answered_by.get("external"),
+                "answered_by_expert": answered_by.get("expert"),
+            },
+        )
+
+
+def methodology_load_all(*, overwrite: bool = False) -> dict[int, str]:
+    """Load every shipped pack; returns the outcome per year."""
+    outcomes = {}
+    for path in methodology_pack_paths():
+        pack = json.loads(path.read_text(encoding="utf-8"))
+        outcomes[pack["year"]] = methodology_load(pack=pack, source=path.name, overwrite=overwrite)
+    return outcomes

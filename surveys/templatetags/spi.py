@@ -1,0 +1,49 @@
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def text_colour_on(hex_colour):
+    """Black or white text, whichever reads better on the band colour (WCAG luminance)."""
+    value = hex_colour.lstrip("#")
+    try:
+        red, green, blue = (int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except (ValueError, IndexError):
+        return "#000000"
+    channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+@register.filter
+def band_label(band):
+    """The band's label in the active language."""
+    return band.label_en if get_language() == "en" else band.label_id
+
+
+@register.filter
+def dimension_name(dimension):
+    return dimension.name_en if get_language() == "en" else dimension.name_id
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)
+
+
+@register.filter
+def signed(value):
+    """A difference with an explicit sign, localised by the template engine afterwards."""
+    return f"+{value}" if value is not None and value > 0 else value
+
+
+@register.filter
+def band_css_key(band):
+    """The class suffix that /bands.css defines for this band's colour."""
+    return band_class_key(band.colour)
+
+
+def band_class_key(colour):
+    return colour.lstrip("#").lower()
