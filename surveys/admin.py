@@ -44,8 +44,15 @@ class DimensionInline(admin.TabularInline):
     model = Dimension
     fk_name = "round"
     extra = 0
-    fields = ["code", "name_id", "name_en", "parent", "answered_by_internal",
-              "answered_by_external", "answered_by_expert"]
+    fields = [
+        "code",
+        "name_id",
+        "name_en",
+        "parent",
+        "answered_by_internal",
+        "answered_by_external",
+        "answered_by_expert",
+    ]
 
 
 @admin.register(SurveyRound)

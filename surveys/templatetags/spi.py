@@ -12,7 +12,9 @@ def text_colour_on(hex_colour):
         red, green, blue = (int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
     except (ValueError, IndexError):
         return "#000000"
-    channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    channels = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+    ]
     luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
     return "#000000" if luminance > 0.179 else "#ffffff"
 
