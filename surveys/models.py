@@ -94,6 +94,7 @@ class SurveyRound(models.Model):
         verbose_name = _("survey round")
         verbose_name_plural = _("survey rounds")
         ordering = ["-year"]
+        permissions = [("publish_surveyround", _("Can publish or unpublish a survey round"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -217,6 +218,7 @@ class ImportBatch(models.Model):
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")
         ordering = ["-created_at"]
+        permissions = [("run_import", _("Can import survey and plan files"))]
 
     def __str__(self):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -4,10 +4,12 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from surveys import scoring
-from surveys.models import CategoryBand, Dimension, SurveyRound
+from surveys import public_cache, scoring
+from surveys.models import CategoryBand, Dimension, RoundStatus, SurveyRound
 
 METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodology"
 
@@ -95,3 +97,29 @@ def methodology_load_all(*, overwrite: bool = False) -> dict[int, str]:
         pack = json.loads(path.read_text(encoding="utf-8"))
         outcomes[pack["year"]] = methodology_load(pack=pack, source=path.name, overwrite=overwrite)
     return outcomes
+
+
+@transaction.atomic
+def round_publish(*, survey_round: SurveyRound, actor) -> SurveyRound:
+    """Publish a round: its figures reach the public page and open data."""
+    survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+    survey_round.status = RoundStatus.PUBLISHED
+    survey_round.unpublish_reason = ""
+    survey_round._history_user = actor
+    survey_round.save()
+    transaction.on_commit(public_cache.bump)
+    return survey_round
+
+
+@transaction.atomic
+def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyRound:
+    """Withdraw a round from the public page; the reason is kept in its history."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the round is unpublished."))
+    survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+    survey_round.status = RoundStatus.DRAFT
+    survey_round.unpublish_reason = reason.strip()
+    survey_round._history_user = actor
+    survey_round.save()
+    transaction.on_commit(public_cache.bump)
+    return survey_round

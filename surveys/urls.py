@@ -7,5 +7,7 @@ app_name = "surveys"
 urlpatterns = [
     path("", views.round_list, name="round_list"),
     path("<int:year>/", views.round_detail, name="round_detail"),
+    path("<int:year>/publish/", views.round_publish, name="round_publish"),
+    path("<int:year>/unpublish/", views.round_unpublish, name="round_unpublish"),
     path("bands.css", views.bands_css, name="bands_css"),
 ]

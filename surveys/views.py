@@ -1,11 +1,15 @@
 import re
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
 
-from surveys import scoring, selectors
+from surveys import scoring, selectors, services
 from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
 
@@ -53,3 +57,29 @@ def bands_css(request):
         if HEX_COLOUR.fullmatch(c)
     ]
     return HttpResponse("\n".join(rules), content_type="text/css; charset=utf-8")
+
+
+@login_required
+@permission_required("surveys.publish_surveyround", raise_exception=True)
+@require_POST
+def round_publish(request, year):
+    survey_round = selectors.round_with_methodology(year)
+    services.round_publish(survey_round=survey_round, actor=request.user)
+    messages.success(request, _("SPI %(year)s is published.") % {"year": year})
+    return redirect(survey_round.get_absolute_url())
+
+
+@login_required
+@permission_required("surveys.publish_surveyround", raise_exception=True)
+@require_POST
+def round_unpublish(request, year):
+    survey_round = selectors.round_with_methodology(year)
+    try:
+        services.round_unpublish(
+            survey_round=survey_round, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("SPI %(year)s is no longer public.") % {"year": year})
+    return redirect(survey_round.get_absolute_url())

@@ -1,0 +1,52 @@
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from surveys import public_cache
+from surveys.models import RoundStatus
+
+
+@pytest.fixture
+def publisher_client(client, inspector):
+    inspector.user_permissions.add(Permission.objects.get(codename="publish_surveyround"))
+    client.force_login(inspector)
+    return client
+
+
+def test_publishing_a_round_marks_it_published_and_bumps_the_public_cache(
+    publisher_client, methodology, django_capture_on_commit_callbacks
+):
+    before = public_cache.generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = publisher_client.post(reverse("surveys:round_publish", args=[2024]))
+    assert response.status_code == 302
+    methodology[2024].refresh_from_db()
+    assert methodology[2024].status == RoundStatus.PUBLISHED
+    assert public_cache.generation() == before + 1
+
+
+def test_unpublishing_needs_a_reason_and_keeps_it_in_history(publisher_client, methodology):
+    publisher_client.post(reverse("surveys:round_publish", args=[2024]))
+    publisher_client.post(reverse("surveys:round_unpublish", args=[2024]), {"reason": " "})
+    methodology[2024].refresh_from_db()
+    assert methodology[2024].status == RoundStatus.PUBLISHED
+
+    publisher_client.post(
+        reverse("surveys:round_unpublish", args=[2024]), {"reason": "Data KPK dikoreksi"}
+    )
+    methodology[2024].refresh_from_db()
+    assert methodology[2024].status == RoundStatus.DRAFT
+    latest = methodology[2024].history.first()
+    assert latest.unpublish_reason == "Data KPK dikoreksi"
+    assert latest.history_user.username == "inspector"
+
+
+def test_a_user_without_the_permission_cannot_publish(inspector_client, methodology):
+    response = inspector_client.post(reverse("surveys:round_publish", args=[2024]))
+    assert response.status_code == 403
+    methodology[2024].refresh_from_db()
+    assert methodology[2024].status == RoundStatus.DRAFT
+
+
+def test_publishing_refuses_get(publisher_client, methodology):
+    assert publisher_client.get(reverse("surveys:round_publish", args=[2024])).status_code == 405
