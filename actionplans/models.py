@@ -1,0 +1,471 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from surveys.models import Dimension, RespondentGroup, SurveyRound
+
+PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class OPDRole(models.TextChoices):
+    HEAD = "head", _("Head of OPD")
+    OPERATOR = "operator", _("Operator")
+
+
+class OPD(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    email = models.EmailField(_("e-mail for reminders"), blank=True)
+
+    class Meta:
+        verbose_name = _("OPD")
+        verbose_name_plural = _("OPDs")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class OPDMembership(models.Model):
+    """A user belongs to exactly one OPD, as its head or its operator."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="opd_membership",
+        verbose_name=_("user"),
+    )
+    opd = models.ForeignKey(
+        OPD, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("OPD")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=OPDRole.choices)
+
+    class Meta:
+        verbose_name = _("OPD membership")
+        verbose_name_plural = _("OPD memberships")
+
+    def __str__(self):
+        return f"{self.user} · {self.opd} ({self.get_role_display()})"
+
+
+def opd_id_of(user) -> int | None:
+    """The OPD a user belongs to, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_opd_id_cache"):
+        membership = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
+        user._opd_id_cache = membership.first()
+    return user._opd_id_cache
+
+
+def sees_all_plans(user) -> bool:
+    return user.is_authenticated and user.has_perm("actionplans.view_all_plans")
+
+
+def opd_scope(user, path: str) -> Q | None:
+    """Q selecting rows whose plan (reached by `path`) is visible to the user: plans owned or
+    supported by the user's OPD, drafts excepted. None when the user sees everything.
+    This is the one place OPD scope is decided."""
+    if sees_all_plans(user):
+        return None
+    opd_id = opd_id_of(user)
+    if opd_id is None:
+        return Q(pk__in=[])
+    prefix = f"{path}__" if path else ""
+    support = ActionPlan.supporting_opds.through.objects.filter(
+        opd_id=opd_id, actionplan_id=OuterRef(f"{prefix}pk")
+    )
+    mine_or_supported = Q(**{f"{prefix}owner_opd_id": opd_id}) | Q(Exists(support))
+    return mine_or_supported & ~Q(**{f"{prefix}status": PlanStatus.DRAFT})
+
+
+class ScopedQuerySet(models.QuerySet):
+    plan_path = ""
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        scope = opd_scope(user, self.plan_path)
+        return self if scope is None else self.filter(scope)
+
+    def reportable_by(self, user):
+        """Rows of plans the user may report progress on: own OPD, active plans."""
+        opd_id = opd_id_of(user)
+        if opd_id is None or not user.has_perm("actionplans.report_progress"):
+            return self.none()
+        return self.filter(
+            **{self._plan_field("owner_opd_id"): opd_id, self._plan_field("status"): "active"}
+        )
+
+    def _plan_field(self, name):
+        return f"{self.plan_path}__{name}" if self.plan_path else name
+
+
+class ActionPlanQuerySet(ScopedQuerySet):
+    def editable_by(self, user):
+        if not user.is_authenticated or not user.has_perm("actionplans.change_actionplan"):
+            return self.none()
+        return self.visible_to(user)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today).exclude(
+            status__in=[PlanStatus.DONE, PlanStatus.CANCELLED]
+        )
+
+
+class ProgressReportQuerySet(ScopedQuerySet):
+    plan_path = "plan"
+
+    def verifiable_by(self, user):
+        if not user.is_authenticated or not user.has_perm("actionplans.verify_progressreport"):
+            return self.none()
+        return self.visible_to(user)
+
+
+class EvidenceQuerySet(ScopedQuerySet):
+    plan_path = "report__plan"
+
+
+class Recommendation(models.Model):
+    """A recommendation KPK gave the institution for one survey round."""
+
+    round = models.ForeignKey(
+        SurveyRound,
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+        verbose_name=_("round"),
+    )
+    code = models.CharField(_("code"), max_length=20)
+    text = models.TextField(_("text"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("KPK recommendation")
+        verbose_name_plural = _("KPK recommendations")
+        ordering = ["round", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "code"], name="recommendation_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.text[:80]}"
+
+
+class McpArea(models.TextChoices):
+    PLANNING = "perencanaan", _("Planning (perencanaan)")
+    BUDGETING = "penganggaran", _("Budgeting (penganggaran)")
+    PROCUREMENT = "pbj", _("Procurement of goods/services (pengadaan barang/jasa)")
+    PUBLIC_SERVICE = "pelayanan_publik", _("Public service (pelayanan publik)")
+    APIP = "apip", _("Internal oversight (pengawasan APIP)")
+    ASN = "asn", _("Civil service management (manajemen ASN)")
+    ASSETS = "bmd", _("Regional assets (pengelolaan barang milik daerah)")
+    REVENUE = "pendapatan", _("Regional revenue (optimalisasi pendapatan daerah)")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActionPlan(models.Model):
+    """A rencana aksi: what an OPD does about a weak indicator of one SPI round."""
+
+    round = models.ForeignKey(
+        SurveyRound, on_delete=models.PROTECT, related_name="action_plans", verbose_name=_("round")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    finding = models.TextField(_("finding (permasalahan)"))
+    root_cause = models.TextField(_("root cause (akar masalah)"), blank=True)
+    recommendations = models.ManyToManyField(
+        Recommendation,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("KPK recommendations answered"),
+    )
+    indicators = models.ManyToManyField(
+        Dimension, related_name="action_plans", verbose_name=_("weak indicators addressed")
+    )
+    respondent_group = models.CharField(
+        _("respondent group targeted"), max_length=16, choices=RespondentGroup.choices, blank=True
+    )
+    activity = models.TextField(_("activity (kegiatan)"))
+    output = models.CharField(_("output"), max_length=300, blank=True)
+    success_measure = models.CharField(_("success measure"), max_length=300, blank=True)
+    baseline = models.CharField(_("baseline"), max_length=60, blank=True)
+    target = models.CharField(_("target"), max_length=60, blank=True)
+    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    start_date = models.DateField(_("start date"))
+    due_date = models.DateField(_("due date"))
+    owner_opd = models.ForeignKey(
+        OPD, on_delete=models.PROTECT, related_name="owned_plans", verbose_name=_("responsible OPD")
+    )
+    supporting_opds = models.ManyToManyField(
+        OPD, blank=True, related_name="supported_plans", verbose_name=_("supporting OPDs")
+    )
+    budget = models.DecimalField(
+        _("budget (IDR)"),
+        max_digits=15,
+        decimal_places=0,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    mcp_area = models.CharField(_("MCP area"), max_length=20, choices=McpArea.choices, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        _("weight in roll-ups"), default=1, validators=[MinValueValidator(1)]
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    public_summary = models.TextField(_("public summary"), blank=True)
+    show_on_public_page = models.BooleanField(_("show on the public page"), default=False)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    verified_progress = models.DecimalField(
+        _("verified progress (capaian)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Counts accepted reports only; empty until a report is accepted."),
+    )
+    verified_at = models.DateTimeField(_("last verified"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["verified_progress", "verified_at"])
+
+    objects = ActionPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action plan (rencana aksi)")
+        verbose_name_plural = _("action plans (rencana aksi)")
+        ordering = ["due_date", "pk"]
+        permissions = [
+            ("view_all_plans", _("Can see the plans, reports and evidence of every OPD")),
+            ("import_actionplan", _("Can import action plans")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("start_date")), name="plan_due_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_progress__gte=0, verified_progress__lte=100)
+                | Q(verified_progress__isnull=True),
+                name="plan_progress_percent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("actionplans:plan_detail", args=[self.pk])
+
+    def is_overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.due_date < today and self.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
+
+
+class Milestone(models.Model):
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.PROTECT, related_name="milestones", verbose_name=_("plan")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    due_date = models.DateField(_("due date"))
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, validators=[MinValueValidator(1)]
+    )
+    is_verified_done = models.BooleanField(
+        _("done (verified)"),
+        default=False,
+        editable=False,
+        help_text=_("Set only when the Inspectorate accepts a report that completes it."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["plan", "due_date", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for verification")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned for revision")
+
+
+class ProgressReport(models.Model):
+    """A capaian: progress an OPD reports, official only once the Inspectorate accepts it."""
+
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.PROTECT, related_name="reports", verbose_name=_("plan")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
+        verbose_name=_("reported by"),
+    )
+    report_date = models.DateField(_("report date"), default=timezone.localdate)
+    percent = models.PositiveSmallIntegerField(_("progress (%)"), validators=PERCENT_VALIDATORS)
+    narrative = models.TextField(_("narrative"))
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("milestone completed"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = ProgressReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("progress report (capaian)")
+        verbose_name_plural = _("progress reports (capaian)")
+        ordering = ["submitted_at", "pk"]
+        permissions = [
+            ("report_progress", _("Can report progress for the own OPD")),
+            ("verify_progressreport", _("Can verify progress reports")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100), name="report_percent_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.percent}% ({self.get_status_display()})"
+
+
+class DecisionOutcome(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned for revision")
+
+
+class VerificationDecision(models.Model):
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("report")
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=DecisionOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("verification decision")
+        verbose_name_plural = _("verification decisions")
+        ordering = ["decided_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="accepted") | ~Q(note=""), name="returned_needs_note"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} · {self.report}"
+
+
+def evidence_upload_to(instance, filename):
+    """A generated name: the uploaded name never reaches the file system."""
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{instance.extension}"
+
+
+class Evidence(models.Model):
+    """A bukti dukung file; served only through the scope-checking download view."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("report")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=200)
+    extension = models.CharField(_("type"), max_length=8)
+    content_type = models.CharField(_("content type"), max_length=120)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence (bukti dukung)")
+        verbose_name_plural = _("evidence (bukti dukung)")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("actionplans:evidence_download", args=[self.pk])
+
+
+class ReminderKind(models.TextChoices):
+    OPD = "opd", _("OPD digest")
+    INSPECTORATE = "inspectorate", _("Inspectorate digest")
+
+
+class ReminderLog(models.Model):
+    """One digest sent to one recipient on one day; makes send_reminders idempotent."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    opd = models.ForeignKey(OPD, on_delete=models.CASCADE, null=True, blank=True)
+    sent_on = models.DateField(_("sent on"))
+    recipients = models.TextField(_("recipients"))
+    items = models.PositiveIntegerField(_("items"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "opd", "sent_on"], name="reminder_opd_once_a_day"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "sent_on"],
+                condition=Q(opd__isnull=True),
+                name="reminder_inspectorate_once_a_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.opd or ''} · {self.sent_on}"
