@@ -4,7 +4,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
 
+from actionplans.models import OPD, OPDMembership, OPDRole
 from surveys.models import Institution, InstitutionResult, SurveyRound
 from surveys.services import methodology_load_all
 
@@ -52,10 +55,55 @@ def bartim_2024(methodology, home):
 
 @pytest.fixture
 def inspector(db):
-    return get_user_model().objects.create_user("inspector", password=PASSWORD)
+    user = get_user_model().objects.create_user("inspector", password=PASSWORD)
+    user.groups.add(Group.objects.get(name="Inspektorat"))
+    return user
 
 
 @pytest.fixture
 def inspector_client(client, inspector):
     client.force_login(inspector)
     return client
+
+
+def _opd_user(username, opd, role=OPDRole.HEAD):
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    user.groups.add(Group.objects.get(name="Kepala OPD"))
+    OPDMembership.objects.create(user=user, opd=opd, role=role)
+    return user
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def opd_a(db):
+    return OPD.objects.create(code="DINKES", name="Dinas Kesehatan", short_name="Dinkes")
+
+
+@pytest.fixture
+def opd_b(db):
+    return OPD.objects.create(code="DISDIK", name="Dinas Pendidikan", short_name="Disdik")
+
+
+@pytest.fixture
+def head_a(opd_a):
+    return _opd_user("head_a", opd_a)
+
+
+@pytest.fixture
+def head_b(opd_b):
+    return _opd_user("head_b", opd_b)
+
+
+@pytest.fixture
+def head_a_client(head_a):
+    return _client_for(head_a)
+
+
+@pytest.fixture
+def head_b_client(head_b):
+    return _client_for(head_b)
