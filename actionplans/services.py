@@ -1,0 +1,222 @@
+"""Writes for the action-plan loop: plans, milestones, progress reports, verification."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actionplans import evidence as evidence_files
+from actionplans.models import (
+    ActionPlan,
+    DecisionOutcome,
+    Evidence,
+    Milestone,
+    PlanStatus,
+    ProgressReport,
+    ReportStatus,
+    VerificationDecision,
+)
+
+PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
+HUNDRED = Decimal("100")
+
+
+class PlanConflict(Exception):
+    """The plan was changed by someone else since the form was opened."""
+
+
+class ReportAlreadyDecided(Exception):
+    """The report was accepted or returned already."""
+
+
+def _split_relations(fields: dict) -> tuple[dict, dict]:
+    plain = {k: v for k, v in fields.items() if k not in PLAN_RELATIONS}
+    related = {k: v for k, v in fields.items() if k in PLAN_RELATIONS}
+    return plain, related
+
+
+def _set_relations(plan: ActionPlan, related: dict):
+    for name, values in related.items():
+        getattr(plan, name).set(values)
+    if "indicators" in related and not plan.indicators.exists():
+        raise ValidationError({"indicators": _("Choose at least one weak indicator.")})
+    if "indicators" in related and plan.indicators.exclude(round=plan.round_id).exists():
+        raise ValidationError({"indicators": _("The indicators must belong to the plan's round.")})
+
+
+@transaction.atomic
+def plan_create(*, actor, fields: dict) -> ActionPlan:
+    """Create a plan from form fields (many-to-many ones included); one history row."""
+    plain, related = _split_relations(fields)
+    plan = ActionPlan(**plain, created_by=actor)
+    plan.full_clean()
+    plan.save()
+    _set_relations(plan, related)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> ActionPlan:
+    """Save an edit made on `version` of the plan, or raise PlanConflict if it is stale.
+
+    The conditional UPDATE on the version is the gate: of two saves from the same version,
+    exactly one moves the version on; the other matches no row and is refused.
+    """
+    claimed = ActionPlan.objects.filter(pk=plan.pk, version=version).update(version=version + 1)
+    if not claimed:
+        raise PlanConflict(
+            _(
+                "Someone else saved this plan while you were editing it. Your changes were not "
+                "saved; they are still in the form. Compare them with the current plan and save "
+                "again."
+            )
+        )
+    plain, related = _split_relations(fields)
+    for name, value in plain.items():
+        setattr(plan, name, value)
+    plan.version = version + 1
+    plan.full_clean()
+    plan.save()
+    _set_relations(plan, related)
+    return plan
+
+
+@transaction.atomic
+def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
+    """Cancel instead of deleting: the plan and its history stay."""
+    plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == PlanStatus.CANCELLED:
+        return plan
+    plan.status = PlanStatus.CANCELLED
+    plan.version += 1
+    plan.save()
+    return plan
+
+
+def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: int = 1):
+    milestone = Milestone(plan=plan, title=title, due_date=due_date, weight=weight)
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    actor,
+    plan: ActionPlan,
+    percent: int,
+    narrative: str,
+    files: list,
+    report_date=None,
+    milestone: Milestone | None = None,
+    effective_date=None,
+) -> ProgressReport:
+    """Record a capaian with its bukti dukung; it waits for verification.
+
+    Only the responsible OPD reports, and only on an active plan; every file is checked
+    by content before anything is stored.
+    """
+    if not ActionPlan.objects.reportable_by(actor).filter(pk=plan.pk).exists():
+        raise PermissionDenied(_("You may report progress only on active plans of your OPD."))
+    if not files:
+        raise ValidationError({"files": _("Attach at least one evidence file (bukti dukung).")})
+    if milestone is not None and milestone.plan_id != plan.pk:
+        raise ValidationError({"milestone": _("This milestone belongs to another plan.")})
+    checked = [evidence_files.evidence_check(upload) for upload in files]
+    report = ProgressReport(
+        plan=plan,
+        reporter=actor,
+        percent=percent,
+        narrative=narrative,
+        milestone=milestone,
+        report_date=report_date or timezone.localdate(),
+    )
+    report.full_clean()
+    report.save()
+    for item in checked:
+        _evidence_store(report=report, checked=item, actor=actor, effective_date=effective_date)
+    return report
+
+
+def _evidence_store(*, report, checked, actor, effective_date):
+    evidence = Evidence(
+        report=report,
+        original_name=checked.display_name,
+        extension=checked.extension,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        effective_date=effective_date,
+        uploaded_by=actor,
+    )
+    checked.upload.seek(0)
+    evidence.file.save(f"upload.{checked.extension}", checked.upload, save=False)
+    evidence.save()
+    return evidence
+
+
+def _decide(*, actor, report, outcome, note) -> ProgressReport:
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.PENDING:
+        raise ReportAlreadyDecided(_("This report has been verified already."))
+    decision = VerificationDecision(report=report, verifier=actor, outcome=outcome, note=note)
+    decision.full_clean()
+    decision.save()
+    report.status = outcome
+    report.save()
+    return report
+
+
+@transaction.atomic
+def report_accept(*, actor, report: ProgressReport, note: str = "") -> ProgressReport:
+    """Accept a pending report: it now counts, its milestone is done, the plan's official
+    progress is recomputed and stored (a plan reaching 100% is done)."""
+    report = _decide(actor=actor, report=report, outcome=DecisionOutcome.ACCEPTED, note=note)
+    if report.milestone_id:
+        milestone = Milestone.objects.get(pk=report.milestone_id)
+        milestone.is_verified_done = True
+        milestone.save()
+    plan_progress_refresh(plan=report.plan)
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor, report: ProgressReport, note: str) -> ProgressReport:
+    """Return a pending report for revision; the note tells the OPD what to fix."""
+    if not note.strip():
+        raise ValidationError({"note": _("Say what has to be fixed when returning a report.")})
+    return _decide(actor=actor, report=report, outcome=DecisionOutcome.RETURNED, note=note)
+
+
+def plan_official_progress(plan: ActionPlan) -> Decimal | None:
+    """Accepted reports only: the weighted share of verified milestones where the plan has
+    milestones, else the latest accepted percent; None while nothing is accepted."""
+    accepted = plan.reports.filter(status=ReportStatus.ACCEPTED)
+    latest = accepted.order_by("-report_date", "-submitted_at", "-pk").first()
+    if latest is None:
+        return None
+    milestones = list(plan.milestones.all())
+    if not milestones:
+        return Decimal(latest.percent)
+    done = sum(m.weight for m in milestones if m.is_verified_done)
+    share = HUNDRED * done / sum(m.weight for m in milestones)
+    return share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def plan_progress_refresh(*, plan: ActionPlan) -> Decimal | None:
+    """Store the official progress on the plan so that lists read it without queries."""
+    plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+    plan.verified_progress = plan_official_progress(plan)
+    plan.verified_at = timezone.now()
+    if plan.verified_progress == HUNDRED and plan.status == PlanStatus.ACTIVE:
+        plan.status = PlanStatus.DONE
+        plan.version += 1
+        plan.save()
+    else:
+        ActionPlan.objects.filter(pk=plan.pk).update(
+            verified_progress=plan.verified_progress, verified_at=plan.verified_at
+        )
+    return plan.verified_progress
