@@ -22,6 +22,12 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    """The test client speaks plain HTTP: production's redirect to HTTPS is tested on its own."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
 @pytest.fixture
 def methodology(db):
     methodology_load_all()
