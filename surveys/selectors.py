@@ -1,5 +1,6 @@
 """Reads for the survey pages and commands."""
 
+from django.db.models import Avg, Count
 from django.shortcuts import get_object_or_404
 
 from surveys import scoring
@@ -65,3 +66,62 @@ def band_rows(methodology: scoring.Methodology) -> list[dict]:
 def band_colours():
     """Every distinct band colour, for the generated stylesheet."""
     return sorted(set(CategoryBand.objects.values_list("colour", flat=True)))
+
+
+def rounds_with_bands():
+    return list(SurveyRound.objects.prefetch_related("bands").order_by("year"))
+
+
+def home_trend(rounds) -> list[dict]:
+    """Per round (oldest first): headline and recomputed index, groups, national figures."""
+    results = {
+        r.round_id: r
+        for r in InstitutionResult.objects.filter(institution__is_home=True, round__in=rounds)
+    }
+    points = []
+    for survey_round in rounds:
+        result = results.get(survey_round.pk)
+        if result is None:
+            continue
+        index = scoring.compute_index(result.group_scores(), methodology_for(survey_round))
+        points.append(
+            {
+                "year": survey_round.year,
+                "round": survey_round,
+                "result": result,
+                "index": index.headline_index,
+                "computed_index": index.computed_index,
+                "category": index.category,
+                "internal": result.internal,
+                "external": result.external,
+                "expert": result.expert,
+                "national_index": survey_round.national_index,
+                "national_target": survey_round.national_target,
+            }
+        )
+    return points
+
+
+def peer_averages(survey_round: SurveyRound, home: Institution) -> dict:
+    """Average published (else recomputed-from-KPK) index of same-type and same-province peers."""
+    peers = InstitutionResult.objects.filter(round=survey_round, published_index__isnull=False)
+    peers = peers.exclude(institution=home)
+    same_type = peers.filter(institution__type=home.type).aggregate(
+        average=Avg("published_index"), count=Count("id")
+    )
+    same_province = peers.filter(institution__province=home.province).aggregate(
+        average=Avg("published_index"), count=Count("id")
+    )
+    return {"same_type": same_type, "same_province": same_province}
+
+
+def indicator_matrix(survey_round: SurveyRound):
+    """Home indicator scores as (codes weakest first, groups, rows of scores, illustrative)."""
+    scores = list(home_indicator_scores(survey_round))
+    by_code: dict[str, dict] = {}
+    for score in scores:
+        by_code.setdefault(score.dimension.code, {})[score.group] = score.score
+    groups = [g for g in scoring.GROUPS if any(g in v for v in by_code.values())]
+    codes = sorted(by_code, key=lambda code: min(by_code[code].values()))
+    rows = [[by_code[code].get(g) for g in groups] for code in codes]
+    return codes, groups, rows, any(s.is_illustrative for s in scores)

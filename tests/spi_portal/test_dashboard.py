@@ -1,0 +1,128 @@
+import json
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from surveys.models import IndicatorScore, Institution, InstitutionResult
+
+
+def chart_json(response, chart_id):
+    html = response.content.decode()
+    start = html.index(f'id="{chart_id}-data"')
+    body_start = html.index(">", start) + 1
+    return json.loads(html[body_start : html.index("</script>", body_start)])
+
+
+def add_result(survey_round, institution, internal, external, expert, published=None):
+    return InstitutionResult.objects.create(
+        round=survey_round,
+        institution=institution,
+        internal=Decimal(internal),
+        external=Decimal(external),
+        expert=Decimal(expert),
+        published_index=None if published is None else Decimal(published),
+    )
+
+
+def test_the_dashboard_needs_a_login(client):
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_the_dashboard_renders_with_no_rounds(inspector_client):
+    response = inspector_client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert response.context["round"] is None
+
+
+def test_the_dashboard_renders_with_one_round(inspector_client, bartim_2024):
+    response = inspector_client.get(reverse("dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["round"].year == 2025  # latest round, no result yet
+    assert response.context["current"] is None
+    assert "chart-index" not in html
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    assert response.context["index"].headline_index == Decimal("67.78")
+    assert "67,78" in response.content.decode()
+
+
+def test_the_dashboard_renders_five_rounds_with_trend_and_change(
+    inspector_client, methodology, home
+):
+    figures = [
+        ("2021", "65.06", "80.60", "75.65", "72.57"),
+        ("2022", "73.03", "80.32", "71.54", "67.81"),
+        ("2023", "70.78", "84.74", "60.38", "69.52"),
+        ("2024", "66.93", "84.27", "56.79", "67.78"),
+        ("2025", "72.07", "90.78", "62.83", "74.32"),
+    ]
+    for year, internal, external, expert, published in figures:
+        add_result(methodology[int(year)], home, internal, external, expert, published)
+    response = inspector_client.get(reverse("dashboard"))
+    assert response.context["round"].year == 2025
+    assert response.context["change"] == Decimal("74.32") - Decimal("67.78")
+    trend = chart_json(response, "chart-trend")
+    index_series = next(t for t in trend["data"] if t["name"] in ("Index", "Indeks"))
+    assert index_series["x"] == [2021, 2022, 2023, 2024, 2025]
+    assert index_series["y"] == [72.57, 67.81, 69.52, 67.78, 74.32]
+
+
+def test_chart_json_matches_the_stored_numbers(inspector_client, bartim_2024):
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    groups = chart_json(response, "chart-groups")
+    assert groups["data"][0]["y"] == [66.93, 84.27, 56.79]
+    assert groups["data"][1]["y"] == [20.39, 27.63, 20.87]
+    index = chart_json(response, "chart-index")
+    assert index["data"][0]["x"] == [67.78]
+    assert [s["x0"] for s in index["layout"]["shapes"]] == [0.0, 73.0, 78.0]
+
+
+def test_the_heat_map_lists_the_weakest_indicator_first(inspector_client, bartim_2024):
+    dimensions = {d.code: d for d in bartim_2024.round.dimensions.all()}
+    for code, group, score in [("TRN", "internal", "80"), ("PBJ", "expert", "41.5")]:
+        IndicatorScore.objects.create(
+            round=bartim_2024.round,
+            institution=bartim_2024.institution,
+            group=group,
+            dimension=dimensions[code],
+            score=Decimal(score),
+        )
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    heatmap = chart_json(response, "chart-heatmap")
+    assert heatmap["data"][0]["y"] == ["PBJ", "TRN"]
+
+
+def test_peer_averages_leave_out_the_home_institution(inspector_client, bartim_2024):
+    peer = Institution.objects.create(
+        kpk_code="KAB-X", name="Kab X", type="kabupaten", province="Kalimantan Tengah"
+    )
+    add_result(bartim_2024.round, peer, "70", "80", "60", published="70.00")
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    assert response.context["peers"]["same_type"]["average"] == Decimal("70.00")
+    assert response.context["peers"]["same_province"]["count"] == 1
+
+
+def add_peers(methodology, start, count):
+    for n in range(start, start + count):
+        peer = Institution.objects.create(kpk_code=f"P{n}", name=f"P{n}", type="kabupaten")
+        for year in methodology:
+            add_result(methodology[year], peer, "70", "80", "60", "70")
+
+
+def count_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dashboard")).status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_query_count_does_not_grow_with_data(inspector_client, methodology, home):
+    for year in methodology:
+        add_result(methodology[year], home, "70", "80", "60", "70")
+    add_peers(methodology, 0, 5)
+    at_1x = count_queries(inspector_client)
+    add_peers(methodology, 5, 45)
+    at_10x = count_queries(inspector_client)
+    assert at_1x == at_10x
+    assert at_10x <= 10
