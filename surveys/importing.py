@@ -69,7 +69,7 @@ class ImportRejected(Exception):
     """The file was not imported; `errors` holds the first MAX_ERRORS problems, `more` the rest."""
 
     def __init__(self, errors: list[RowError]):
-        ordered = sorted(errors, key=lambda e: (e.row or 0, e.column or ""))
+        ordered = sorted(errors, key=lambda error: error.row or 0)
         self.errors = ordered[:MAX_ERRORS]
         self.more = len(ordered) - len(self.errors)
         super().__init__(str(self))
@@ -377,6 +377,7 @@ class _Row:
     number: int
     values: dict[str, object]
     raw: dict[str, str]
+    valid: bool = True
 
 
 def _normalise(name: str) -> str:
@@ -427,6 +428,7 @@ def _parse_rows(table, columns, positions, written, file_name) -> tuple[list[_Ro
             row.raw[column.name] = raw
             error = _parse_cell(row, column, raw)
             if error:
+                row.valid = False
                 errors.append(RowError(file_name, number, written[column.name], raw, error))
         rows.append(row)
     return rows, errors
@@ -453,7 +455,8 @@ def _duplicates(rows, key_columns, written, file_name) -> list[RowError]:
         if None in key:
             continue
         if key in first_row:
-            message = _("repeats the key of row %(first)s (%(key)s may appear only once)") % {
+            row.valid = False
+            message = _("repeats row %(first)s (each %(key)s may appear only once)") % {
                 "first": first_row[key],
                 "key": " + ".join(written[name] for name in key_columns),
             }
@@ -705,7 +708,7 @@ def import_file(
         table = _read_table(content, sheet)
     except _Unreadable as unreadable:
         raise ImportRejected([RowError(file_name, None, None, None, str(unreadable))]) from None
-    rows, context = _validated_rows(table, spec, file_name)
+    rows, errors, context = _validated_rows(table, spec, file_name)
     report = ImportReport(
         kind=ImportKind(kind).value,
         file_name=file_name,
@@ -716,8 +719,8 @@ def import_file(
     )
     _fill_preview(report, table, context)
     with transaction.atomic():
-        plan = spec.plan(rows, context)
-        errors = plan.errors + ([] if replace else _conflicts(plan, context))
+        plan = spec.plan([row for row in rows if row.valid], context)
+        errors += plan.errors + ([] if replace else _conflicts(plan, context))
         if errors:
             raise ImportRejected(errors)
         _fill_changes(report, plan, spec, context)
@@ -726,7 +729,8 @@ def import_file(
     return report
 
 
-def _validated_rows(table, spec, file_name) -> tuple[list[_Row], _Context]:
+def _validated_rows(table, spec, file_name) -> tuple[list[_Row], list[RowError], _Context]:
+    """Every row parsed (invalid ones flagged) and the errors so far; header errors raise."""
     positions, written, errors = _map_header(table.header, spec.columns, file_name)
     if errors:
         raise ImportRejected(errors)
@@ -735,9 +739,7 @@ def _validated_rows(table, spec, file_name) -> tuple[list[_Row], _Context]:
         raise ImportRejected([RowError(file_name, None, None, None, message)])
     rows, errors = _parse_rows(table, spec.columns, positions, written, file_name)
     errors += _duplicates(rows, spec.key_columns, written, file_name)
-    if errors:
-        raise ImportRejected(errors)
-    return rows, _Context(file_name, spec.columns, positions, written)
+    return rows, errors, _Context(file_name, spec.columns, positions, written)
 
 
 def _fill_preview(report, table, context):

@@ -1,0 +1,75 @@
+"""The shared body of import_results and import_indicator_scores."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from surveys.importing import ImportRejected, import_file
+
+
+class ImportCommand(BaseCommand):
+    kind = None
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help=_("CSV or XLSX file"))
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("Check and show changes; write nothing.")
+        )
+        parser.add_argument(
+            "--replace", action="store_true", help=_("Allow changing values already stored.")
+        )
+        parser.add_argument("--sheet", help=_("XLSX sheet name (default: the first sheet)"))
+
+    def handle(self, *args, file, dry_run, replace, sheet, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(_("%(file)s: no such file") % {"file": file})
+        try:
+            with path.open("rb") as handle:
+                report = import_file(
+                    self.kind,
+                    handle,
+                    file_name=path.name,
+                    replace=replace,
+                    dry_run=dry_run,
+                    sheet=sheet,
+                )
+        except ImportRejected as rejected:
+            self._write_errors(rejected)
+        self._write_report(report)
+
+    def _write_errors(self, rejected):
+        for line in str(rejected).splitlines():
+            self.stderr.write(line)
+        count = len(rejected.errors) + rejected.more
+        raise CommandError(_("%(count)s error(s); nothing was imported.") % {"count": count})
+
+    def _write_report(self, report):
+        for note in report.notes:
+            self.stdout.write(note)
+        counts = {
+            "created": report.created_count,
+            "updated": report.updated_count,
+            "same": report.unchanged_count,
+        }
+        self.stdout.write(
+            _("%(file)s: %(rows)s rows") % {"file": report.file_name, "rows": report.rows_total}
+        )
+        self.stdout.write(
+            _("created %(created)s, updated %(updated)s, unchanged %(same)s") % counts
+        )
+        if report.institutions_created:
+            codes = ", ".join(report.institutions_created)
+            self.stdout.write(_("New institutions: %(codes)s") % {"codes": codes})
+        if report.dry_run:
+            self._write_changes(report)
+        elif report.batch is None:
+            self.stdout.write(_("Nothing changed; nothing was written."))
+
+    def _write_changes(self, report):
+        self.stdout.write(_("Dry run: nothing was written. The import would:"))
+        for change in report.created:
+            self.stdout.write("  " + _("create %(change)s") % {"change": change})
+        for change in report.updated:
+            self.stdout.write("  " + _("update %(change)s") % {"change": change})
