@@ -9,5 +9,7 @@ urlpatterns = [
     path("<int:year>/", views.round_detail, name="round_detail"),
     path("<int:year>/publish/", views.round_publish, name="round_publish"),
     path("<int:year>/unpublish/", views.round_unpublish, name="round_unpublish"),
+    path("import/", views.import_upload, name="import"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("bands.css", views.bands_css, name="bands_css"),
 ]

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from surveys import scoring, selectors, services
+from surveys import importing, scoring, selectors, services, uploads
+from surveys.forms import ImportConfirmForm, ImportUploadForm
 from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
 
@@ -83,3 +84,80 @@ def round_unpublish(request, year):
     else:
         messages.success(request, _("SPI %(year)s is no longer public.") % {"year": year})
     return redirect(survey_round.get_absolute_url())
+
+
+@login_required
+@permission_required("surveys.run_import", raise_exception=True)
+def import_upload(request):
+    """Upload a file and see what it would change; nothing is written here."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        context.update(_import_preview(form.cleaned_data))
+    return render(request, "surveys/import.html", context)
+
+
+def _import_preview(data):
+    uploaded = data["file"]
+    try:
+        uploads.upload_check(uploaded)
+        report = importing.import_file(
+            data["kind"],
+            uploaded,
+            file_name=uploaded.name,
+            dry_run=True,
+            replace=data["replace"],
+            sheet=data["sheet"] or None,
+        )
+    except uploads.UploadRefused as refused:
+        return {"refused": str(refused)}
+    except importing.ImportRejected as rejected:
+        return {"rejected": rejected}
+    uploaded.seek(0)
+    token = uploads.pending_save(uploaded)
+    confirm = ImportConfirmForm(
+        initial={**data, "token": token, "sha256": report.sha256, "file_name": uploaded.name}
+    )
+    return {"report": report, "confirm_form": confirm}
+
+
+@login_required
+@permission_required("surveys.run_import", raise_exception=True)
+@require_POST
+def import_confirm(request):
+    """Import exactly the previewed file, re-validated inside one transaction."""
+    form = ImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The confirmation was incomplete; upload the file again."))
+        return redirect("surveys:import")
+    data = form.cleaned_data
+    try:
+        with uploads.pending_open(data["token"]) as handle:
+            report = importing.import_file(
+                data["kind"],
+                handle,
+                file_name=data["file_name"],
+                actor=request.user,
+                replace=data["replace"],
+                sheet=data["sheet"] or None,
+                expected_sha256=data["sha256"],
+            )
+    except FileNotFoundError:
+        messages.error(request, _("The uploaded file has expired; upload it again."))
+        return redirect("surveys:import")
+    except importing.ImportRejected as rejected:
+        return render(
+            request, "surveys/import.html", {"form": ImportUploadForm(), "rejected": rejected}
+        )
+    uploads.pending_discard(data["token"])
+    messages.success(
+        request,
+        _("%(name)s imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")
+        % {
+            "name": data["file_name"],
+            "created": report.created_count,
+            "updated": report.updated_count,
+            "unchanged": report.unchanged_count,
+        },
+    )
+    return redirect("surveys:import")
