@@ -228,7 +228,9 @@ def _read_xlsx(content: bytes, sheet: str | None) -> _Table:
             _('has no sheet "%(sheet)s" (its sheets: %(names)s)')
             % {"sheet": sheet, "names": ", ".join(workbook.sheet_names)}
         )
-    frame = workbook.parse(sheet if sheet is not None else 0, header=None, dtype=str)
+    frame = pd.read_excel(
+        workbook, sheet_name=sheet or 0, header=None, dtype=str, keep_default_na=False
+    )
     return _table_from_frame(frame, [])
 
 
