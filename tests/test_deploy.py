@@ -1,0 +1,89 @@
+"""Production settings: Django's deploy check, static files and the media folder."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.management import call_command
+
+PRODUCTION_KNOBS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+)
+
+
+def deploy_check(**overrides):
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_KNOBS}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="spi.baritimurkab.go.id",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    env.update(overrides)
+    command = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return subprocess.run(
+        command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_deploy_check_passes_with_production_values():
+    result = deploy_check()
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warning"),
+    [
+        ({"DEBUG": "1"}, "security.W018"),
+        ({"SECRET_KEY": "too-short"}, "security.W009"),
+        ({"SECURE_SSL_REDIRECT": "0"}, "security.W008"),
+        ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
+        ({"SECURE_COOKIES": "0"}, "security.W012"),
+    ],
+)
+def test_the_deploy_check_fails_on_an_unsafe_value(overrides, warning):
+    result = deploy_check(**overrides)
+    assert result.returncode == 1
+    assert warning in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = deploy_check(SECRET_KEY="")
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_hashed_static_files_are_compressed_and_cached_for_years(client, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "spi_portal.storage.StaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    url = staticfiles_storage.url("vendor/plotly/plotly-cartesian.min.js")
+    assert url != "/static/vendor/plotly/plotly-cartesian.min.js"  # a hashed name
+
+    response = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Cache-Control"] == "max-age=315360000, public, immutable"
+
+
+def test_evidence_uploads_live_outside_the_static_files():
+    media = settings.MEDIA_ROOT.resolve()
+    for static_folder in [settings.STATIC_ROOT, *settings.STATICFILES_DIRS]:
+        static_folder = static_folder.resolve()
+        assert not media.is_relative_to(static_folder)
+        assert not static_folder.is_relative_to(media)
