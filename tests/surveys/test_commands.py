@@ -1,0 +1,182 @@
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from spi_portal.demo import DEMO_DIR
+from surveys.models import ImportBatch, IndicatorScore, Institution, InstitutionResult
+
+BARTIM_ROWS = (
+    "year,institution_code,institution_name,internal,external,expert,"
+    "correction_integrity,correction_prevalence,published_index\n"
+    "2022,KAB-BARTIM,Pemerintah Kabupaten Barito Timur,73.03,80.32,71.54,3.60,0.16,67.81\n"
+    "2024,KAB-BARTIM,Pemerintah Kabupaten Barito Timur,66.93,84.27,56.79,1.12,0,67.78\n"
+)
+
+
+def command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def failing_command(*args) -> tuple[str, str]:
+    err = io.StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command(*args, stdout=io.StringIO(), stderr=err)
+    return str(caught.value), err.getvalue()
+
+
+def row_counts():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+@pytest.fixture
+def results_file(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text(BARTIM_ROWS, encoding="utf-8")
+    return path
+
+
+def test_import_results_prints_the_counts(methodology, results_file):
+    out = command("import_results", str(results_file))
+    assert "results.csv: 2 rows" in out
+    assert "created 2, updated 0, unchanged 0" in out
+    assert InstitutionResult.objects.count() == 2
+    again = command("import_results", str(results_file))
+    assert "created 0, updated 0, unchanged 2" in again
+    assert "nothing was written" in again
+
+
+def test_import_results_dry_run_prints_what_would_change(bartim_2024, results_file):
+    before = row_counts()
+    changed = results_file.read_text().replace("56.79", "58.00")
+    results_file.write_text(changed)
+    out = command("import_results", str(results_file), "--dry-run", "--replace")
+    assert row_counts() == before
+    assert "Dry run: nothing was written" in out
+    assert "create row 2: KAB-BARTIM · 2022" in out
+    assert "update row 3: KAB-BARTIM · 2024 (expert 56.79 → 58.00)" in out
+
+
+def test_import_results_without_replace_reports_the_conflict_and_fails(bartim_2024, results_file):
+    results_file.write_text(results_file.read_text().replace("56.79", "58.00"))
+    before = row_counts()
+    message, err = failing_command("import_results", str(results_file))
+    assert row_counts() == before
+    assert "nothing was imported" in message
+    assert (
+        'results.csv, row 3, column "expert": "58.00" would replace the stored value 56.79' in err
+    )
+
+
+def test_import_results_lists_every_error_on_stderr(methodology, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "year,institution_code,internal,external,expert\n2024,K,abc,1,1\n2019,L,1,1,1\n"
+        "2024,M,1,1,1\n"
+    )
+    message, err = failing_command("import_results", str(path))
+    assert message == "4 error(s); nothing was imported."
+    assert err.splitlines() == [
+        'bad.csv, row 2, column "internal": "abc" is not a number (expected a score from 0 to 100)',
+        'bad.csv, row 3, column "year": "2019" is not a survey round in the portal '
+        "(known rounds: 2021, 2022, 2023, 2024, 2025)",
+        'bad.csv, row 3, column "institution_name": is empty; L is a new institution, '
+        "so its name is needed",
+        'bad.csv, row 4, column "institution_name": is empty; M is a new institution, '
+        "so its name is needed",
+    ]
+
+
+def test_import_results_reads_the_sheet_option(methodology, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Readme"
+    sheet = workbook.create_sheet("SPI")
+    for line in csv.reader(io.StringIO(BARTIM_ROWS)):
+        sheet.append(line)
+    path = tmp_path / "kpk.xlsx"
+    workbook.save(path)
+    assert "created 2" in command("import_results", str(path), "--sheet", "SPI")
+
+
+def test_import_indicator_scores_imports_the_demo_scores(methodology, home):
+    path = DEMO_DIR / "indicator_scores_2024.csv"
+    out = command("import_indicator_scores", str(path))
+    assert "created 19, updated 0, unchanged 0" in out
+    assert IndicatorScore.objects.filter(institution=home).count() == 19
+
+
+def test_a_missing_file_is_a_command_error(methodology):
+    message, _err = failing_command("import_results", "/nonexistent/results.csv")
+    assert "no such file" in message
+
+
+def test_import_then_spi_index_round_trips_barito_timur(methodology, results_file):
+    command("import_results", str(results_file))
+    out = command("spi_index", "--round", "2024", "--format", "csv")
+    (row,) = csv.DictReader(io.StringIO(out))
+    assert row == {
+        "institution_code": "KAB-BARTIM",
+        "institution_name": "Pemerintah Kabupaten Barito Timur",
+        "computed_index": "67.77",
+        "published_index": "67.78",
+        "difference": "0.01",
+        "category": "Rentan",
+        "flag": "",
+    }
+
+
+def test_spi_index_flags_2022_as_exceeding_the_tolerance(methodology, results_file):
+    command("import_results", str(results_file))
+    data = json.loads(command("spi_index", "--round", "2022", "--format", "json"))
+    assert data == [
+        {
+            "institution_code": "KAB-BARTIM",
+            "institution_name": "Pemerintah Kabupaten Barito Timur",
+            "computed_index": 71.11,
+            "published_index": 67.81,
+            "difference": -3.3,
+            "category": "Rentan",
+            "flag": "exceeds_tolerance",
+        }
+    ]
+
+
+def test_spi_index_prints_a_table_and_filters_by_institution(methodology, results_file):
+    command("import_results", str(results_file))
+    command("import_results", str(DEMO_DIR / "results.csv"))
+    lines = command("spi_index", "--round", "2024", "--institution", "KAB-BARTIM").splitlines()
+    assert lines[0].split() == [
+        "institution_code",
+        "institution_name",
+        "computed_index",
+        "published_index",
+        "difference",
+        "category",
+        "flag",
+    ]
+    assert len(lines) == 2
+    assert lines[1].split()[-4:] == ["67.77", "67.78", "0.01", "Rentan"]
+    assert len(command("spi_index", "--round", "2024").splitlines()) == 7
+
+
+def test_spi_index_refuses_an_unknown_round_or_institution(methodology):
+    assert "no survey round 2019" in failing_command("spi_index", "--round", "2019")[0]
+    message, _err = failing_command("spi_index", "--round", "2024", "--institution", "KAB-X")
+    assert "KAB-X has no result in SPI 2024" in message
+
+
+def test_load_demo_twice_is_idempotent(db):
+    command("load_demo")
+    after_first = row_counts()
+    assert Institution.objects.get(is_home=True).kpk_code == "KAB-BARTIM"
+    assert InstitutionResult.objects.count() == 30
+    assert IndicatorScore.objects.filter(is_illustrative=True).count() == 19
+    assert ImportBatch.objects.count() == 2
+    command("load_demo")
+    assert row_counts() == after_first
