@@ -27,3 +27,27 @@ class ImportConfirmForm(forms.Form):
     file_name = forms.CharField(max_length=255)
     sheet = forms.CharField(max_length=100, required=False)
     replace = forms.BooleanField(required=False)
+
+
+def _score(label):
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
+    )
+
+
+def _correction(label):
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
+    )
+
+
+class WhatIfForm(forms.Form):
+    internal = _score(_("Internal aggregate"))
+    external = _score(_("External aggregate"))
+    expert = _score(_("Expert aggregate"))
+    correction_integrity = _correction(_("Integrity correction"))
+    correction_prevalence = _correction(_("Prevalence correction"))
+
+
+class RoundCreateForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)

@@ -1,6 +1,6 @@
 """Reads for the survey pages and commands."""
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
 from surveys import scoring
@@ -76,7 +76,9 @@ def home_trend(rounds) -> list[dict]:
     """Per round (oldest first): headline and recomputed index, groups, national figures."""
     results = {
         r.round_id: r
-        for r in InstitutionResult.objects.filter(institution__is_home=True, round__in=rounds)
+        for r in InstitutionResult.objects.filter(
+            institution__is_home=True, round__in=rounds
+        ).select_related("institution")
     }
     points = []
     for survey_round in rounds:
@@ -103,16 +105,23 @@ def home_trend(rounds) -> list[dict]:
 
 
 def peer_averages(survey_round: SurveyRound, home: Institution) -> dict:
-    """Average published (else recomputed-from-KPK) index of same-type and same-province peers."""
+    """Average published index of same-type and same-province peers, in one query."""
     peers = InstitutionResult.objects.filter(round=survey_round, published_index__isnull=False)
-    peers = peers.exclude(institution=home)
-    same_type = peers.filter(institution__type=home.type).aggregate(
-        average=Avg("published_index"), count=Count("id")
+    same_type = Q(institution__type=home.type)
+    same_province = Q(institution__province=home.province)
+    figures = peers.exclude(institution=home).aggregate(
+        type_average=Avg("published_index", filter=same_type),
+        type_count=Count("id", filter=same_type),
+        province_average=Avg("published_index", filter=same_province),
+        province_count=Count("id", filter=same_province),
     )
-    same_province = peers.filter(institution__province=home.province).aggregate(
-        average=Avg("published_index"), count=Count("id")
-    )
-    return {"same_type": same_type, "same_province": same_province}
+    return {
+        "same_type": {"average": figures["type_average"], "count": figures["type_count"]},
+        "same_province": {
+            "average": figures["province_average"],
+            "count": figures["province_count"],
+        },
+    }
 
 
 def indicator_matrix(survey_round: SurveyRound):

@@ -123,3 +123,50 @@ def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyR
     survey_round.save()
     transaction.on_commit(public_cache.bump)
     return survey_round
+
+
+@transaction.atomic
+def round_create_from_previous(*, year: int, actor) -> SurveyRound:
+    """Create a draft round copying weights, tolerance, bands and dimensions of the latest one."""
+    if SurveyRound.objects.filter(year=year).exists():
+        raise ValidationError(_("SPI %(year)s already exists.") % {"year": year})
+    previous = SurveyRound.objects.filter(year__lt=year).order_by("-year").first()
+    if previous is None:
+        raise ValidationError(_("There is no earlier round to copy the methodology from."))
+    survey_round = SurveyRound(
+        year=year,
+        weight_internal=previous.weight_internal,
+        weight_external=previous.weight_external,
+        weight_expert=previous.weight_expert,
+        tolerance=previous.tolerance,
+        source_note=_("Methodology copied from SPI %(year)s.") % {"year": previous.year},
+    )
+    survey_round._history_user = actor
+    survey_round.full_clean()
+    survey_round.save()
+    for band in previous.bands.all():
+        CategoryBand.objects.create(
+            round=survey_round,
+            lower_bound=band.lower_bound,
+            label_id=band.label_id,
+            label_en=band.label_en,
+            colour=band.colour,
+        )
+    _copy_dimensions(previous, survey_round)
+    return survey_round
+
+
+def _copy_dimensions(previous, survey_round):
+    copies = {}
+    for dimension in previous.dimensions.order_by("parent_id", "code"):
+        copies[dimension.pk] = Dimension.objects.create(
+            round=survey_round,
+            code=dimension.code,
+            name_id=dimension.name_id,
+            name_en=dimension.name_en,
+            description=dimension.description,
+            parent=copies.get(dimension.parent_id),
+            answered_by_internal=dimension.answered_by_internal,
+            answered_by_external=dimension.answered_by_external,
+            answered_by_expert=dimension.answered_by_expert,
+        )

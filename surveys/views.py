@@ -10,7 +10,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from surveys import importing, scoring, selectors, services, uploads
-from surveys.forms import ImportConfirmForm, ImportUploadForm
+from surveys.forms import ImportConfirmForm, ImportUploadForm, RoundCreateForm, WhatIfForm
 from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
 
@@ -20,7 +20,8 @@ HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 @login_required
 def round_list(request):
     rounds = SurveyRound.objects.order_by("-year")
-    return render(request, "surveys/round_list.html", {"rounds": rounds})
+    context = {"rounds": rounds, "create_form": RoundCreateForm()}
+    return render(request, "surveys/round_list.html", context)
 
 
 @login_required
@@ -161,3 +162,51 @@ def import_confirm(request):
         },
     )
     return redirect("surveys:import")
+
+
+@login_required
+def what_if(request, year):
+    """Try other group scores and corrections; the same engine recomputes the index."""
+    survey_round = selectors.round_with_methodology(year)
+    result = selectors.home_result(survey_round)
+    form = WhatIfForm(request.GET or None, initial=_what_if_initial(result))
+    scores = _what_if_scores(form, result)
+    context = {"round": survey_round, "form": form, "result": result, "index": None}
+    if scores is not None:
+        methodology = selectors.methodology_for(survey_round)
+        context["index"] = scoring.compute_index(scores, methodology)
+        context["band_rows"] = selectors.band_rows(methodology)
+    return render(request, "surveys/what_if.html", context)
+
+
+def _what_if_initial(result):
+    if result is None:
+        return {}
+    return {field: getattr(result, field) for field in WhatIfForm.base_fields}
+
+
+def _what_if_scores(form, result):
+    if form.is_bound:
+        return scoring.GroupScores(**form.cleaned_data) if form.is_valid() else None
+    if result is None:
+        return None
+    return scoring.GroupScores(**_what_if_initial(result))
+
+
+@login_required
+@permission_required("surveys.add_surveyround", raise_exception=True)
+@require_POST
+def round_create(request):
+    form = RoundCreateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a year between 2000 and 2100."))
+        return redirect("surveys:round_list")
+    try:
+        survey_round = services.round_create_from_previous(
+            year=form.cleaned_data["year"], actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("surveys:round_list")
+    messages.success(request, _("SPI %(year)s created as a draft.") % {"year": survey_round.year})
+    return redirect(survey_round.get_absolute_url())

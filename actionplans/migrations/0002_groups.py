@@ -32,7 +32,8 @@ GROUP_PERMISSIONS = {
         "actionplans.view_opd",
         "actionplans.view_opdmembership",
     ]
-    + [f"surveys.{action}_{model}" for model in SURVEY_MODELS for action in ("add", "change", "view")],
+    + [f"surveys.{action}_{model}" for model in SURVEY_MODELS for action in ("add", "change", "view")]
+    + ["surveys.publish_surveyround", "surveys.run_import"],
     "Kepala OPD": [
         "actionplans.view_actionplan",
         "actionplans.view_milestone",
@@ -69,7 +70,7 @@ def create_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("actionplans", "0001_initial"),
-        ("surveys", "0001_initial"),
+        ("surveys", "0002_round_and_import_permissions"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

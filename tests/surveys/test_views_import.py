@@ -93,10 +93,10 @@ def test_a_file_of_the_wrong_type_is_refused(importer_client, methodology):
     assert "not a CSV or XLSX" in response.context["refused"]
 
 
-def test_a_user_without_the_import_permission_gets_403(inspector_client, methodology):
-    assert inspector_client.get(reverse("surveys:import")).status_code == 403
+def test_an_opd_user_cannot_reach_or_post_the_import(head_a_client, methodology):
+    assert head_a_client.get(reverse("surveys:import")).status_code == 403
     file = SimpleUploadedFile("results.csv", GOOD.encode())
-    response = inspector_client.post(reverse("surveys:import"), {"kind": "results", "file": file})
+    response = head_a_client.post(reverse("surveys:import"), {"kind": "results", "file": file})
     assert response.status_code == 403
-    assert inspector_client.post(reverse("surveys:import_confirm"), {}).status_code == 403
+    assert head_a_client.post(reverse("surveys:import_confirm"), {}).status_code == 403
     assert InstitutionResult.objects.count() == 0
