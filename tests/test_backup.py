@@ -1,0 +1,67 @@
+"""A full export restored into an empty database gives the same data (docs/backup.md)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from actionplans.models import OPD, OPDMembership, OPDRole
+from surveys import services
+from surveys.models import InstitutionResult
+
+# The same arguments as the export command in docs/backup.md.
+DUMP_ARGS = [
+    "--natural-foreign",
+    "--natural-primary",
+    "-e",
+    "contenttypes",
+    "-e",
+    "auth.permission",
+]
+
+
+def canonical(dump_path):
+    objects = json.loads(dump_path.read_text(encoding="utf-8"))
+    return sorted(json.dumps(obj, sort_keys=True) for obj in objects)
+
+
+def manage(*args, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"}
+    env.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+
+@pytest.fixture
+def portal_data(bartim_2024, inspector):
+    inspector.groups.add(Group.objects.get(name="Inspektorat"))
+    opd = OPD.objects.create(code="DINKES", name="Dinas Kesehatan")
+    OPDMembership.objects.create(user=inspector, opd=opd, role=OPDRole.HEAD)
+    services.round_publish(survey_round=bartim_2024.round, actor=inspector)
+
+
+def test_a_full_export_loads_into_an_empty_database_with_the_same_data(portal_data, tmp_path):
+    exported = tmp_path / "export.json"
+    call_command("dumpdata", *DUMP_ARGS, output=str(exported), verbosity=0)
+    assert InstitutionResult.objects.count() == 1
+    assert len(canonical(exported)) > 100  # rounds, bands, dimensions, history, users, groups
+
+    restored_db = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    manage("migrate", "--noinput", database_url=restored_db)
+    manage("loaddata", str(exported), database_url=restored_db)
+    restored = tmp_path / "restored.json"
+    manage("dumpdata", *DUMP_ARGS, "-o", str(restored), database_url=restored_db)
+
+    assert canonical(restored) == canonical(exported)
