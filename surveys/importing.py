@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 
 import pandas as pd
 from django.db import models, transaction
@@ -304,8 +304,13 @@ def _choice(accepted: Callable[[], dict[str, str]]):
 
 
 def _institution_types() -> dict[str, str]:
+    return _institution_types_in(translation.get_language())
+
+
+@cache
+def _institution_types_in(active_language) -> dict[str, str]:
     accepted = {value: value for value in InstitutionType.values}
-    for language in ("en", translation.get_language()):
+    for language in ("en", active_language):
         with translation.override(language):
             accepted.update({str(label).lower(): value for value, label in InstitutionType.choices})
     return accepted
