@@ -125,7 +125,7 @@ def report_submit(
         raise ValidationError({"files": _("Attach at least one evidence file (bukti dukung).")})
     if milestone is not None and milestone.plan_id != plan.pk:
         raise ValidationError({"milestone": _("This milestone belongs to another plan.")})
-    checked = [evidence_files.evidence_check(upload) for upload in files]
+    checked = _evidence_checked(files)
     report = ProgressReport(
         plan=plan,
         reporter=actor,
@@ -139,6 +139,18 @@ def report_submit(
     for item in checked:
         _evidence_store(report=report, checked=item, actor=actor, effective_date=effective_date)
     return report
+
+
+def _evidence_checked(files) -> list:
+    checked, problems = [], []
+    for upload in files:
+        try:
+            checked.append(evidence_files.evidence_check(upload))
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if problems:
+        raise ValidationError({"files": problems})
+    return checked
 
 
 def _evidence_store(*, report, checked, actor, effective_date):

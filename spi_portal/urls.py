@@ -21,5 +21,6 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rounds/", include("surveys.urls")),
+    path("plans/", include("actionplans.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,12 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
+from actionplans import selectors as plan_selectors
 from surveys import charts, scoring, selectors
 
 
 @login_required
 def home(request):
-    return redirect("dashboard")
+    return redirect(plan_selectors.landing_page(request.user) or "dashboard")
 
 
 @login_required

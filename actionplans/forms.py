@@ -1,0 +1,179 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from actionplans.models import (
+    OPD,
+    ActionPlan,
+    Milestone,
+    PlanStatus,
+    Recommendation,
+    opd_id_of,
+    sees_all_plans,
+)
+from surveys.models import Dimension, SurveyRound
+
+PLAN_FIELDS = [
+    "round",
+    "title",
+    "finding",
+    "root_cause",
+    "recommendations",
+    "indicators",
+    "respondent_group",
+    "activity",
+    "output",
+    "success_measure",
+    "baseline",
+    "target",
+    "unit",
+    "start_date",
+    "due_date",
+    "owner_opd",
+    "supporting_opds",
+    "budget",
+    "mcp_area",
+    "weight",
+    "status",
+    "public_summary",
+    "show_on_public_page",
+]
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class IndicatorChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"SPI {obj.round.year} · {obj.code} {obj.name_id}"
+
+
+class RecommendationChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"SPI {obj.round.year} · {obj}"
+
+
+class PlanForm(forms.ModelForm):
+    """Create or edit a plan (Inspectorate only); `version` carries the edit's base version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    indicators = IndicatorChoiceField(
+        queryset=Dimension.objects.select_related("round").order_by("-round__year", "code"),
+        label=_("weak indicators addressed"),
+    )
+    recommendations = RecommendationChoiceField(
+        queryset=Recommendation.objects.select_related("round").order_by("-round__year", "code"),
+        required=False,
+        label=_("KPK recommendations answered"),
+    )
+
+    class Meta:
+        model = ActionPlan
+        fields = PLAN_FIELDS
+        widgets = {"start_date": DATE_WIDGET, "due_date": DATE_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = OPD.objects.filter(is_active=True)
+        self.fields["owner_opd"].queryset = active
+        self.fields["supporting_opds"].queryset = active
+        self.fields["status"].choices = [
+            c for c in PlanStatus.choices if c[0] != PlanStatus.CANCELLED
+        ]
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        survey_round = cleaned.get("round")
+        if survey_round is None:
+            return cleaned
+        for name in ("indicators", "recommendations"):
+            chosen = cleaned.get(name) or []
+            if any(item.round_id != survey_round.pk for item in chosen):
+                self.add_error(
+                    name, _("Choose only items of SPI %(year)s.") % {"year": survey_round.year}
+                )
+        return cleaned
+
+    def plan_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PLAN_FIELDS}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class ReportForm(forms.Form):
+    report_date = forms.DateField(label=_("report date"), widget=DATE_WIDGET)
+    percent = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
+    narrative = forms.CharField(label=_("what was done"), widget=forms.Textarea(attrs={"rows": 4}))
+    milestone = forms.ModelChoiceField(
+        queryset=Milestone.objects.none(), required=False, label=_("milestone completed")
+    )
+    files = MultipleFileField(
+        label=_("evidence (bukti dukung)"),
+        help_text=_("PDF, PNG, JPEG, XLSX or DOCX. You can choose several files."),
+    )
+    effective_date = forms.DateField(
+        label=_("date of the evidence"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("For example the date the decree was signed; not the upload date."),
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].queryset = plan.milestones.filter(is_verified_done=False)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("note for the OPD"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when returning the report."),
+    )
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_date", "weight"]
+        widgets = {"due_date": DATE_WIDGET}
+
+
+class PlanFilterForm(forms.Form):
+    round = forms.ModelChoiceField(
+        queryset=SurveyRound.objects.order_by("-year"),
+        to_field_name="year",
+        required=False,
+        label=_("SPI round"),
+    )
+    opd = forms.ModelChoiceField(
+        queryset=OPD.objects.all(), to_field_name="code", required=False, label=_("OPD")
+    )
+    status = forms.ChoiceField(
+        choices=[("", "---------"), *PlanStatus.choices], required=False, label=_("status")
+    )
+    indicator = forms.CharField(required=False, max_length=20, label=_("indicator code"))
+    overdue = forms.BooleanField(required=False, label=_("overdue only"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not sees_all_plans(user):
+            self.fields["opd"].queryset = OPD.objects.filter(pk=opd_id_of(user))
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(label=_("XLSX file"))
+    dry_run = forms.BooleanField(required=False, initial=True, label=_("check only, do not save"))

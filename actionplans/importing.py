@@ -1,0 +1,187 @@
+"""Import plans from an XLSX file with the export's columns: all rows valid, or nothing saved.
+
+Each row is checked by the same form as the web page; OPDs, indicators and recommendations
+are given by code. A row with an `id` updates that plan (a history row per changed plan),
+a row without one creates a plan. Errors use the survey importer's RowError/ImportRejected.
+"""
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from actionplans import services
+from actionplans.exporting import COLUMNS, EXPORT_ONLY, LIST_SEPARATOR
+from actionplans.forms import PlanForm
+from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
+from surveys.importing import ImportRejected, RowError
+from surveys.models import Dimension, SurveyRound
+
+IMPORT_COLUMNS = [name for name in COLUMNS if name not in EXPORT_ONLY]
+FIELD_COLUMN = {
+    "round": "round_year",
+    "recommendations": "recommendation_codes",
+    "indicators": "indicator_codes",
+    "owner_opd": "owner_opd_code",
+    "supporting_opds": "supporting_opd_codes",
+    "budget": "budget_idr",
+}
+TRUE_WORDS = {"yes", "ya", "true", "1", "y"}
+
+
+@dataclass
+class PlanImportReport:
+    file_name: str
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    dry_run: bool = False
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text[1:] if text.startswith("'") else text
+
+
+def _read_rows(content: bytes, file_name: str) -> list[tuple[int, dict]]:
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        message = _("is not an XLSX file (%(error)s)") % {"error": error}
+        raise ImportRejected([RowError(file_name, None, None, None, message)]) from None
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [_cell_text(name) for name in (rows[0] if rows else [])]
+    missing = [name for name in IMPORT_COLUMNS if name not in header]
+    if missing:
+        message = _("the column is missing; use the columns of the plan export")
+        raise ImportRejected([RowError(file_name, 1, name, None, message) for name in missing])
+    records = []
+    for number, cells in enumerate(rows[1:], start=2):
+        values = {name: _cell_text(cell) for name, cell in zip(header, cells, strict=False)}
+        if any(values.values()):
+            records.append((number, values))
+    if not records:
+        raise ImportRejected([RowError(file_name, None, None, None, _("has no data rows"))])
+    return records
+
+
+class _Row:
+    def __init__(self, file_name, number, values):
+        self.file_name, self.number, self.values = file_name, number, values
+        self.errors: list[RowError] = []
+
+    def error(self, column, message):
+        self.errors.append(
+            RowError(self.file_name, self.number, column, self.values.get(column), message)
+        )
+
+    def codes(self, column) -> list[str]:
+        raw = self.values.get(column, "")
+        return [code.strip() for code in raw.split(LIST_SEPARATOR) if code.strip()]
+
+    def lookup(self, column, queryset, codes):
+        found = {item.code: item.pk for item in queryset.filter(code__in=codes)}
+        for code in codes:
+            if code not in found:
+                self.error(column, _("unknown code %(code)s") % {"code": code})
+        return [found[code] for code in codes if code in found]
+
+
+def _form_data(row: _Row) -> dict:
+    """The row as PlanForm data: codes turned into primary keys (unknown ones are errors)."""
+    values = row.values
+    data = {name: values.get(name, "") for name in IMPORT_COLUMNS}
+    survey_round = SurveyRound.objects.filter(year=values["round_year"] or 0).first()
+    if survey_round is None:
+        row.error("round_year", _("no SPI round with this year"))
+    data["round"] = survey_round.pk if survey_round else ""
+    in_round = {"round": survey_round}
+    data["indicators"] = row.lookup(
+        "indicator_codes", Dimension.objects.filter(**in_round), row.codes("indicator_codes")
+    )
+    data["recommendations"] = row.lookup(
+        "recommendation_codes",
+        Recommendation.objects.filter(**in_round),
+        row.codes("recommendation_codes"),
+    )
+    owner = row.lookup("owner_opd_code", OPD.objects, row.codes("owner_opd_code"))
+    data["owner_opd"] = owner[0] if owner else ""
+    data["supporting_opds"] = row.lookup(
+        "supporting_opd_codes", OPD.objects, row.codes("supporting_opd_codes")
+    )
+    data["budget"] = values["budget_idr"]
+    data["show_on_public_page"] = values["show_on_public_page"].lower() in TRUE_WORDS
+    return data
+
+
+def _existing_plan(row: _Row):
+    plan_id = row.values.get("id", "")
+    if not plan_id:
+        return None
+    plan = ActionPlan.objects.filter(pk=plan_id if plan_id.isdigit() else 0).first()
+    if plan is None:
+        row.error("id", _("no plan with this id; leave id empty to create a new plan"))
+    return plan
+
+
+def _checked_row(file_name, number, values):
+    """The row, its bound PlanForm (None for a cancelled plan: left as it is) and its plan."""
+    row = _Row(file_name, number, values)
+    plan = _existing_plan(row)
+    if plan is not None and plan.status == PlanStatus.CANCELLED:
+        return row, None, plan
+    data = _form_data(row)
+    if plan is not None:
+        data["version"] = plan.version
+    form = PlanForm(data, instance=plan)
+    if not form.is_valid():
+        for name, messages in form.errors.items():
+            column = None if name == "__all__" else FIELD_COLUMN.get(name, name)
+            for message in messages:
+                row.error(column, message)
+    return row, form, plan
+
+
+def plans_import(file, *, file_name, actor, dry_run=False) -> PlanImportReport:
+    """Check every row; unless `dry_run`, create and update the plans in one transaction.
+
+    Raises ImportRejected listing every problem (file, row, column, value, message) when any
+    row is invalid; then nothing is saved.
+    """
+    records = _read_rows(file.read(), file_name)
+    report = PlanImportReport(file_name=file_name, dry_run=dry_run)
+    with transaction.atomic():
+        checked = [_checked_row(file_name, number, values) for number, values in records]
+        errors = [error for row, _form, _plan in checked for error in row.errors]
+        if errors:
+            raise ImportRejected(errors)
+        for row, form, plan in checked:
+            _apply(form, plan, row.number, actor, report, dry_run)
+    return report
+
+
+def _apply(form, plan, number, actor, report, dry_run):
+    if plan is None:
+        if not dry_run:
+            services.plan_create(actor=actor, fields=form.plan_fields())
+        report.created.append(number)
+    elif form is not None and form.has_changed():
+        if not dry_run:
+            services.plan_update(
+                actor=actor, plan=plan, version=plan.version, fields=form.plan_fields()
+            )
+        report.updated.append(number)
+    else:
+        report.unchanged.append(number)

@@ -1,0 +1,269 @@
+"""Reads for the action-plan pages, every one of them scoped to the user."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+from actionplans.models import (
+    ActionPlan,
+    PlanStatus,
+    ProgressReport,
+    Recommendation,
+    ReportStatus,
+    opd_id_of,
+)
+
+DUE_SOON_DAYS = 14
+PENDING_TOO_LONG_DAYS = 7
+
+
+def plans_for_list(user, *, filters: dict | None = None, today=None):
+    """The plans a user may see, filtered, with everything a list row shows (constant queries)."""
+    filters = filters or {}
+    plans = ActionPlan.objects.visible_to(user)
+    if filters.get("round"):
+        plans = plans.filter(round=filters["round"])
+    if filters.get("opd"):
+        plans = plans.filter(owner_opd=filters["opd"])
+    if filters.get("status"):
+        plans = plans.filter(status=filters["status"])
+    if filters.get("indicator"):
+        plans = plans.filter(indicators__code=filters["indicator"]).distinct()
+    if filters.get("overdue"):
+        plans = plans.overdue(today)
+    pending = ProgressReport.objects.filter(plan=OuterRef("pk"), status=ReportStatus.PENDING)
+    return (
+        plans.select_related("round", "owner_opd")
+        .prefetch_related("indicators")
+        .annotate(has_pending=Exists(pending))
+        .order_by("due_date", "pk")
+    )
+
+
+def plans_for_detail(user):
+    return ActionPlan.objects.visible_to(user).select_related("round", "owner_opd", "created_by")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    label: str
+    progress: Decimal | None
+    plans: int
+    left_out: int
+
+
+def _rollup_rows(plans, key: str | None):
+    counted = Q(verified_progress__isnull=False)
+    weighted = ExpressionWrapper(
+        F("weight") * F("verified_progress"), output_field=DecimalField(max_digits=12)
+    )
+    rows = plans.exclude(status=PlanStatus.CANCELLED).order_by()
+    if key:
+        rows = rows.values(key).order_by(key)
+    aggregates = {
+        "n_plans": Count("pk", distinct=True),
+        "n_counted": Count("pk", filter=counted, distinct=True),
+        "weighted_sum": Sum(weighted, filter=counted),
+        "weight_sum": Sum("weight", filter=counted),
+    }
+    return rows.annotate(**aggregates) if key else [rows.aggregate(**aggregates)]
+
+
+def _rollup(row, label) -> Rollup:
+    progress = None
+    if row["weight_sum"]:
+        progress = (Decimal(row["weighted_sum"]) / row["weight_sum"]).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    return Rollup(label, progress, row["n_plans"], row["n_plans"] - row["n_counted"])
+
+
+def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
+    """Weighted average of official progress per `key` (e.g. "owner_opd__name",
+    "indicators__code") or overall; plans without an accepted report are left out and
+    counted, never averaged in as 0. Cancelled plans are not part of any roll-up."""
+    return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
+
+
+def follow_up_rate(survey_round) -> dict:
+    """Recommendations with at least one plan done and verified, over all of the round's."""
+    recommendations = Recommendation.objects.filter(round=survey_round)
+    total = recommendations.count()
+    followed = (
+        recommendations.filter(plans__status=PlanStatus.DONE, plans__verified_progress=100)
+        .distinct()
+        .count()
+    )
+    rate = None
+    if total:
+        rate = (Decimal(100) * followed / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return {"followed": followed, "total": total, "rate": rate}
+
+
+@dataclass
+class WeakPoint:
+    """A weak indicator (or, without indicator scores, the weakest respondent group)."""
+
+    code: str
+    group: str
+    scores: list
+    plans: list
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.plans)
+
+
+def _round_plans(user, survey_round):
+    return (
+        ActionPlan.objects.visible_to(user)
+        .filter(round=survey_round)
+        .exclude(status=PlanStatus.CANCELLED)
+        .select_related("owner_opd")
+        .prefetch_related("indicators")
+    )
+
+
+def weak_points(user, survey_round, weak_indicators, weakest_group) -> list[WeakPoint]:
+    """Each weak indicator with the plans addressing it; without indicator scores, the
+    weakest respondent group with the plans targeting it."""
+    plans = list(_round_plans(user, survey_round))
+    if not weak_indicators:
+        if weakest_group is None:
+            return []
+        targeting = [p for p in plans if p.respondent_group == weakest_group]
+        return [WeakPoint(code="", group=weakest_group, scores=[], plans=targeting)]
+    points: dict[str, WeakPoint] = {}
+    for weak in weak_indicators:
+        point = points.setdefault(weak.code, WeakPoint(weak.code, "", [], []))
+        point.scores.append(weak)
+    for plan in plans:
+        for code in {indicator.code for indicator in plan.indicators.all()} & points.keys():
+            points[code].plans.append(plan)
+    return list(points.values())
+
+
+def _waiting_returned(reports):
+    later = ProgressReport.objects.filter(
+        plan=OuterRef("plan"), submitted_at__gt=OuterRef("submitted_at")
+    )
+    return reports.filter(status=ReportStatus.RETURNED).exclude(Exists(later))
+
+
+def opd_worklist(opd, *, today=None) -> dict:
+    """What an OPD has to act on: plans due soon, overdue plans, returned reports waiting."""
+    today = today or timezone.localdate()
+    plans = ActionPlan.objects.filter(owner_opd=opd).select_related("round")
+    open_plans = plans.exclude(status__in=[PlanStatus.DONE, PlanStatus.CANCELLED, PlanStatus.DRAFT])
+    returned = ProgressReport.objects.filter(plan__owner_opd=opd)
+    return {
+        "due_soon": list(
+            open_plans.filter(due_date__gte=today, due_date__lte=today + timedelta(DUE_SOON_DAYS))
+        ),
+        "overdue": list(open_plans.overdue(today)),
+        "returned": list(
+            _waiting_returned(returned)
+            .select_related("plan")
+            .prefetch_related("decisions")
+            .order_by("submitted_at")
+        ),
+    }
+
+
+def user_worklist(user, *, today=None) -> dict | None:
+    opd_id = opd_id_of(user)
+    if opd_id is None:
+        return None
+    return opd_worklist(opd_id, today=today)
+
+
+def verification_queue(user):
+    """Pending reports the user may verify, oldest first."""
+    return (
+        ProgressReport.objects.verifiable_by(user)
+        .filter(status=ReportStatus.PENDING)
+        .select_related("plan", "plan__owner_opd", "reporter")
+        .prefetch_related("evidence")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def pending_too_long(*, today=None):
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(PENDING_TOO_LONG_DAYS)
+    return (
+        ProgressReport.objects.filter(status=ReportStatus.PENDING, submitted_at__date__lt=cutoff)
+        .select_related("plan", "plan__owner_opd")
+        .order_by("submitted_at")
+    )
+
+
+def plan_timeline(user, plan) -> list[dict]:
+    """Reports, decisions and changes to the plan, newest first."""
+    reports = (
+        ProgressReport.objects.visible_to(user)
+        .filter(plan=plan)
+        .select_related("reporter", "milestone")
+        .prefetch_related("evidence", "decisions__verifier")
+    )
+    events = []
+    for report in reports:
+        events.append({"when": report.submitted_at, "kind": "report", "report": report})
+        for decision in report.decisions.all():
+            events.append({"when": decision.decided_at, "kind": "decision", "decision": decision})
+    events.extend(_plan_changes(plan))
+    return sorted(events, key=lambda event: event["when"], reverse=True)
+
+
+def _plan_changes(plan) -> list[dict]:
+    records = list(plan.history.select_related("history_user").order_by("history_date"))
+    events = []
+    for previous, record in zip([None, *records], records, strict=False):
+        changed = []
+        if previous is not None:
+            changed = [
+                ActionPlan._meta.get_field(change.field).verbose_name
+                for change in record.diff_against(previous).changes
+            ]
+        events.append(
+            {"when": record.history_date, "kind": "change", "record": record, "fields": changed}
+        )
+    return events
+
+
+PUBLIC_PLAN_FIELDS = (
+    "round_id",
+    "title",
+    "public_summary",
+    "status",
+    "start_date",
+    "due_date",
+    "verified_progress",
+    "owner_opd__name",
+)
+
+
+def public_plans(survey_round):
+    """The plans anyone may see for a round: marked for the public page and past draft.
+
+    Only what the public page and open data show is loaded (no findings, notes or people);
+    two queries whatever the number of plans.
+    """
+    return (
+        ActionPlan.objects.filter(round=survey_round, show_on_public_page=True)
+        .exclude(status=PlanStatus.DRAFT)
+        .select_related("owner_opd")
+        .prefetch_related("indicators")
+        .only(*PUBLIC_PLAN_FIELDS)
+        .order_by("owner_opd__name", "due_date", "pk")
+    )
+
+
+def landing_page(user) -> str | None:
+    """The URL name an OPD user starts from (Rencana aksi saya); None for everyone else."""
+    if opd_id_of(user) is not None and not user.has_perm("actionplans.view_all_plans"):
+        return "actionplans:my_plans"
+    return None

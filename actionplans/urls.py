@@ -1,0 +1,22 @@
+from django.urls import path
+
+from actionplans import views
+
+app_name = "actionplans"
+
+urlpatterns = [
+    path("", views.plan_list, name="plan_list"),
+    path("new/", views.plan_create, name="plan_create"),
+    path("mine/", views.my_plans, name="my_plans"),
+    path("verification/", views.verification_queue, name="verification_queue"),
+    path("export.<str:file_format>", views.plan_export, name="plan_export"),
+    path("import/", views.plan_import, name="plan_import"),
+    path("round/<int:year>/", views.round_followup, name="round_followup"),
+    path("<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
+    path("<int:pk>/cancel/", views.plan_cancel, name="plan_cancel"),
+    path("<int:pk>/milestones/new/", views.milestone_create, name="milestone_create"),
+    path("<int:pk>/report/", views.report_create, name="report_create"),
+    path("reports/<int:pk>/verify/", views.report_verify, name="report_verify"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+]

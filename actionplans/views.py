@@ -1,0 +1,296 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from actionplans import evidence as evidence_files
+from actionplans import exporting, importing, selectors, services
+from actionplans.forms import (
+    DecisionForm,
+    MilestoneForm,
+    PlanFilterForm,
+    PlanForm,
+    PlanImportForm,
+    ReportForm,
+)
+from actionplans.models import ActionPlan, Evidence, ProgressReport
+from surveys import scoring
+from surveys import selectors as survey_selectors
+from surveys.importing import ImportRejected
+from surveys.models import Dimension, SurveyRound
+from surveys.views import indicator_context
+
+
+def _visible_plan(request, pk):
+    return get_object_or_404(selectors.plans_for_detail(request.user), pk=pk)
+
+
+def _editable_plan(request, pk):
+    return get_object_or_404(ActionPlan.objects.editable_by(request.user), pk=pk)
+
+
+@login_required
+def plan_list(request):
+    form = PlanFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    plans = selectors.plans_for_list(request.user, filters=filters)
+    context = {
+        "form": form,
+        "plans": plans,
+        "rollup": selectors.progress_rollup(plans)[0],
+        "today": timezone.localdate(),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "actionplans/plan_list.html", context)
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = _visible_plan(request, pk)
+    context = {
+        "plan": plan,
+        "timeline": selectors.plan_timeline(request.user, plan),
+        "milestones": plan.milestones.all(),
+        "can_edit": ActionPlan.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "can_report": ActionPlan.objects.reportable_by(request.user).filter(pk=pk).exists(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "actionplans/plan_detail.html", context)
+
+
+def _initial_from_query(request) -> dict:
+    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
+    initial = {"status": "draft"}
+    survey_round = SurveyRound.objects.filter(year=request.GET.get("round") or 0).first()
+    if survey_round is not None:
+        initial["round"] = survey_round
+        code = request.GET.get("indicator", "")
+        initial["indicators"] = Dimension.objects.filter(round=survey_round, code=code)
+        initial["respondent_group"] = request.GET.get("group", "")
+    return initial
+
+
+@login_required
+@permission_required("actionplans.add_actionplan", raise_exception=True)
+def plan_create(request):
+    form = PlanForm(request.POST or None, initial=_initial_from_query(request))
+    if form.is_valid():
+        plan = services.plan_create(actor=request.user, fields=form.plan_fields())
+        messages.success(request, _("The action plan was created."))
+        return redirect(plan)
+    return render(request, "actionplans/plan_form.html", {"form": form, "plan": None})
+
+
+@login_required
+@permission_required("actionplans.change_actionplan", raise_exception=True)
+def plan_edit(request, pk):
+    plan = _editable_plan(request, pk)
+    form = PlanForm(request.POST or None, instance=plan)
+    if form.is_valid():
+        try:
+            services.plan_update(
+                actor=request.user,
+                plan=plan,
+                version=form.cleaned_data["version"] or 0,
+                fields=form.plan_fields(),
+            )
+        except services.PlanConflict as conflict:
+            return _conflict(request, form, pk, conflict)
+        messages.success(request, _("The action plan was saved."))
+        return redirect(plan)
+    return render(request, "actionplans/plan_form.html", {"form": form, "plan": plan})
+
+
+def _conflict(request, form, pk, conflict):
+    """Keep what the user typed; the next save is based on the current version."""
+    current = ActionPlan.objects.get(pk=pk)
+    data = request.POST.copy()
+    data["version"] = current.version
+    form = PlanForm(data, instance=current)
+    form.is_valid()
+    form.add_error(None, str(conflict))
+    context = {"form": form, "plan": current, "conflict": True}
+    return render(request, "actionplans/plan_form.html", context, status=409)
+
+
+@login_required
+@permission_required("actionplans.change_actionplan", raise_exception=True)
+@require_POST
+def plan_cancel(request, pk):
+    plan = _editable_plan(request, pk)
+    services.plan_cancel(actor=request.user, plan=plan)
+    messages.success(request, _("The action plan was cancelled; it stays in the records."))
+    return redirect(plan)
+
+
+@login_required
+@permission_required("actionplans.add_milestone", raise_exception=True)
+def milestone_create(request, pk):
+    plan = _editable_plan(request, pk)
+    form = MilestoneForm(request.POST or None)
+    if form.is_valid():
+        services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
+        messages.success(request, _("The milestone was added."))
+        return redirect(plan)
+    return render(request, "actionplans/milestone_form.html", {"form": form, "plan": plan})
+
+
+def _report_initial(request, plan) -> dict:
+    initial = {"report_date": timezone.localdate()}
+    answered = plan.reports.filter(pk=request.GET.get("answers") or 0, status="returned").first()
+    if answered is not None:
+        initial.update(percent=answered.percent, narrative=answered.narrative)
+    return initial
+
+
+@login_required
+@permission_required("actionplans.report_progress", raise_exception=True)
+def report_create(request, pk):
+    plan = get_object_or_404(ActionPlan.objects.reportable_by(request.user), pk=pk)
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        plan=plan,
+        initial=_report_initial(request, plan),
+    )
+    if form.is_valid():
+        try:
+            services.report_submit(actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your capaian was sent for verification."))
+            return redirect(plan)
+    return render(request, "actionplans/report_form.html", {"form": form, "plan": plan})
+
+
+@login_required
+@permission_required("actionplans.verify_progressreport", raise_exception=True)
+def verification_queue(request):
+    reports = selectors.verification_queue(request.user)
+    return render(request, "actionplans/verification_queue.html", {"reports": reports})
+
+
+@login_required
+@permission_required("actionplans.verify_progressreport", raise_exception=True)
+def report_verify(request, pk):
+    report = get_object_or_404(
+        ProgressReport.objects.verifiable_by(request.user).select_related("plan", "reporter"),
+        pk=pk,
+    )
+    form = DecisionForm(request.POST or None)
+    if form.is_valid():
+        try:
+            _decide(request, report, form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error("note", error.messages)
+        except services.ReportAlreadyDecided as error:
+            messages.warning(request, str(error))
+            return redirect("actionplans:verification_queue")
+        else:
+            return redirect("actionplans:verification_queue")
+    return render(request, "actionplans/report_verify.html", {"form": form, "report": report})
+
+
+def _decide(request, report, note):
+    if request.POST.get("outcome") == "accepted":
+        services.report_accept(actor=request.user, report=report, note=note)
+        messages.success(request, _("The report was accepted; it now counts as capaian."))
+    elif request.POST.get("outcome") == "returned":
+        services.report_return(actor=request.user, report=report, note=note)
+        messages.success(request, _("The report was returned to the OPD with your note."))
+    else:
+        raise ValidationError(_("Choose accept or return."))
+
+
+@login_required
+def evidence_download(request, pk):
+    """Serve a bukti dukung file only within the user's scope, never inline."""
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404(_("The file is missing from storage.")) from missing
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def my_plans(request):
+    """Rencana aksi saya: what the user's OPD has to act on."""
+    worklist = selectors.user_worklist(request.user)
+    if worklist is None:
+        raise PermissionDenied(_("Your account is not linked to an OPD."))
+    return render(request, "actionplans/my_plans.html", {"worklist": worklist})
+
+
+@login_required
+def plan_export(request, file_format):
+    form = PlanFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    plans = selectors.plans_for_list(request.user, filters=filters)
+    return exporting.plans_response(plans, file_format)
+
+
+@login_required
+@permission_required("actionplans.import_actionplan", raise_exception=True)
+def plan_import(request):
+    form = PlanImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            context["report"] = importing.plans_import(
+                upload,
+                file_name=evidence_files.display_name(upload.name),
+                actor=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        except ImportRejected as rejected:
+            context["errors"] = rejected.errors
+    return render(request, "actionplans/plan_import.html", context)
+
+
+def _round_context(year) -> dict:
+    survey_round = survey_selectors.round_with_methodology(year)
+    result = survey_selectors.home_result(survey_round)
+    context = {"round": survey_round, "result": result, "index": None}
+    if result is not None:
+        methodology = survey_selectors.methodology_for(survey_round)
+        index = scoring.compute_index(result.group_scores(), methodology)
+        context.update(index=index, band_rows=survey_selectors.band_rows(methodology))
+        context.update(indicator_context(survey_round, index))
+    return context
+
+
+@login_required
+def round_followup(request, year):
+    """The round page with each weak point and the plans answering it."""
+    context = _round_context(year)
+    survey_round = context["round"]
+    plans = ActionPlan.objects.visible_to(request.user).filter(round=survey_round)
+    context.update(
+        weak_points=selectors.weak_points(
+            request.user,
+            survey_round,
+            context.get("weak_indicators"),
+            context["index"].weakest_group if context["index"] else None,
+        ),
+        follow_up=selectors.follow_up_rate(survey_round),
+        rollup_round=selectors.progress_rollup(plans)[0],
+        rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
+        rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),
+        can_create=request.user.has_perm("actionplans.add_actionplan"),
+    )
+    return render(request, "actionplans/round_followup.html", context)
