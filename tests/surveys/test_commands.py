@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from spi_portal.demo import DEMO_DIR
 from surveys.models import ImportBatch, IndicatorScore, Institution, InstitutionResult
@@ -16,6 +17,13 @@ BARTIM_ROWS = (
     "2022,KAB-BARTIM,Pemerintah Kabupaten Barito Timur,73.03,80.32,71.54,3.60,0.16,67.81\n"
     "2024,KAB-BARTIM,Pemerintah Kabupaten Barito Timur,66.93,84.27,56.79,1.12,0,67.78\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English, whatever catalogue is installed."""
+    with translation.override("en"):
+        yield
 
 
 def command(*args):

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 from django.apps import apps
+from django.utils import translation
 
 from surveys.importing import MAX_ERRORS, ImportRejected, RowError, import_file
 from surveys.models import (
@@ -21,6 +22,13 @@ SCORES = ImportKind.INDICATOR_SCORES
 HEADER = "year,institution_code,institution_name,internal,external,expert,correction_integrity"
 BARTIM_2024 = "2024,KAB-BARTIM,Pemerintah Kabupaten Barito Timur,66.93,84.27,56.79,1.12"
 SCORE_HEADER = "year,institution_code,group,indicator_code,score,respondents"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English, whatever catalogue is installed."""
+    with translation.override("en"):
+        yield
 
 
 def csv_file(*lines, encoding="utf-8"):
