@@ -199,6 +199,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# Behind a reverse proxy every request comes from the proxy: name the header in which the proxy
+# puts the client's address (nginx: proxy_set_header X-Real-IP $remote_addr; then
+# CLIENT_IP_HEADER=HTTP_X_REAL_IP), and let clients reach gunicorn only through the proxy.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (*envlist("CLIENT_IP_HEADER", ""), "REMOTE_ADDR")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

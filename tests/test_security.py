@@ -172,6 +172,16 @@ def test_the_lockout_is_per_username_and_address(client, inspector, auditor):
     assert log_in(client, "inspector", PASSWORD, address="10.1.2.3").status_code == 302
 
 
+def test_behind_a_proxy_the_lockout_uses_the_address_the_proxy_reports(client, inspector, settings):
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_REAL_IP", "REMOTE_ADDR")
+    data = {"username": "inspector", "password": "wrong-password-123"}
+    for _ in range(5):
+        client.post(reverse("login"), data, HTTP_X_REAL_IP="203.0.113.7")
+    data["password"] = PASSWORD
+    assert client.post(reverse("login"), data, HTTP_X_REAL_IP="203.0.113.7").status_code == 429
+    assert client.post(reverse("login"), data, HTTP_X_REAL_IP="203.0.113.8").status_code == 302
+
+
 def test_the_lockout_ends_after_15_minutes(client, inspector):
     for _ in range(5):
         log_in(client, "inspector", "wrong-password-123")
