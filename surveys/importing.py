@@ -251,10 +251,9 @@ def _table_from_frame(frame: pd.DataFrame, notes: list[str]) -> _Table:
 
 
 class _CellInvalid(Exception):
-    def __init__(self, message, *, show_value=True):
+    def __init__(self, message):
         super().__init__(message)
         self.message = message
-        self.show_value = show_value
 
 
 def _decimal_between(low, high, expected: Callable[[], str]):
