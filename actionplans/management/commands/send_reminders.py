@@ -1,0 +1,28 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand
+
+from actionplans.reminders import reminders_send
+
+
+class Command(BaseCommand):
+    help = (
+        "E-mail each OPD a digest (due within 14 days, overdue, returned reports) and the "
+        "Inspectorate a digest (reports pending over 7 days). Running it again the same day "
+        "sends nothing new."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", type=date.fromisoformat, help="act as if today were DATE")
+        parser.add_argument("--dry-run", action="store_true", help="show, do not send")
+
+    def handle(self, *args, **options):
+        outcome = reminders_send(today=options["date"], dry_run=options["dry_run"])
+        for label, digests in outcome.items():
+            for digest in digests:
+                who = digest.opd or "Inspektorat"
+                self.stdout.write(f"{label}: {who} ({digest.items} items)")
+        self.stdout.write(
+            f"{len(outcome['sent'])} sent, {len(outcome['already_sent'])} already sent today, "
+            f"{len(outcome['no_address'])} without an e-mail address."
+        )
