@@ -13,6 +13,8 @@ from django.core.management import call_command
 from actionplans.models import OPD, OPDMembership, OPDRole
 from surveys import services
 from surveys.models import InstitutionResult
+from tests.conftest import PASSWORD
+from tests.servers import scratch_database
 
 # The same arguments as the export command in docs/backup.md.
 DUMP_ARGS = [
@@ -30,18 +32,16 @@ def canonical(dump_path):
     return sorted(json.dumps(obj, sort_keys=True) for obj in objects)
 
 
+def run(command, **kwargs):
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=True, **kwargs
+    )
+
+
 def manage(*args, database_url):
     env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "1"}
     env.pop("REDIS_URL", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    return run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env)
 
 
 @pytest.fixture
@@ -65,3 +65,26 @@ def test_a_full_export_loads_into_an_empty_database_with_the_same_data(portal_da
     manage("dumpdata", *DUMP_ARGS, "-o", str(restored), database_url=restored_db)
 
     assert canonical(restored) == canonical(exported)
+
+
+SEED = f"""
+from django.contrib.auth.models import Group, User
+from surveys.services import methodology_load_all
+methodology_load_all()
+user = User.objects.create_user("inspector", password="{PASSWORD}")
+user.groups.add(Group.objects.get(name="Inspektorat"))
+"""
+
+
+def test_a_pg_dump_restored_with_pg_restore_gives_the_same_data(tmp_path):
+    archive = tmp_path / "db.dump"
+    with scratch_database() as original, scratch_database() as restored:
+        manage("migrate", "--noinput", database_url=original)
+        manage("shell", "--no-imports", "-c", SEED, database_url=original)
+        run(["pg_dump", "-Fc", "--no-owner", "-d", original, "-f", str(archive)])
+        run(["pg_restore", "--no-owner", "--exit-on-error", "-d", restored, str(archive)])
+        for name, url in (("original", original), ("restored", restored)):
+            manage("dumpdata", *DUMP_ARGS, "-o", str(tmp_path / f"{name}.json"), database_url=url)
+
+    assert len(canonical(tmp_path / "original.json")) > 100
+    assert canonical(tmp_path / "restored.json") == canonical(tmp_path / "original.json")
