@@ -1,0 +1,95 @@
+"""What the benchmark measures: query counts in-process, speed and bytes through gunicorn."""
+
+import gzip
+import re
+import time
+
+from bench.client import Session, percentile, run_clients
+
+ASSET = re.compile(
+    r'<(?:link[^>]*\brel="stylesheet"[^>]*\bhref|script[^>]*\bsrc)="(?P<url>[^"]+)"', re.I
+)
+
+
+def query_counts(pages: dict) -> dict:
+    """SQL queries each page issues, through Django's test client in this process.
+
+    `pages` maps a name to (user or None, path); the public page is asked twice, and the
+    second (cached) answer is what is counted for it.
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for name, (user, path) in pages.items():
+        client = Client(HTTP_HOST="127.0.0.1")
+        if user is not None:
+            client.force_login(user)
+        client.get(path)  # warm: caches, the first connection, the language
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code} in-process")
+        counts[name] = len(queries)
+    return counts
+
+
+def speed(base_url, path, *, sessions, seconds, max_requests) -> dict:
+    """Requests per second and latency percentiles of GET `path`, one thread per session."""
+
+    def work(session, recorder, number):
+        try:
+            answer = session.get(path)
+            error = None if answer.status == 200 else f"HTTP {answer.status}"
+            recorder.add(path, answer.seconds, error)
+        except OSError as failure:
+            recorder.add(path, 0.0, repr(failure))
+
+    recorder, elapsed = run_clients(sessions, work, seconds=seconds, max_requests=max_requests)
+    latencies = recorder.all_seconds()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "errors": recorder.errors,
+    }
+
+
+def transfer(session: Session, path: str) -> dict:
+    """Bytes over the wire for a first view (HTML plus every stylesheet and script it links,
+    asked for with Accept-Encoding: gzip as a browser does) and for a repeat view (the HTML,
+    plus any linked file the server does not let the browser keep)."""
+    page = session.get(path, **{"Accept-Encoding": "gzip"})
+    if page.status != 200:
+        raise RuntimeError(f"{path} answered {page.status}")
+    html = gzip.decompress(page.body) if _gzipped(page) else page.body
+    first = repeat = len(page.body)
+    assets = []
+    for url in dict.fromkeys(m.group("url") for m in ASSET.finditer(html.decode())):
+        asset = session.get(url, **{"Accept-Encoding": "gzip"})
+        if asset.status != 200:
+            raise RuntimeError(f"{url} (linked from {path}) answered {asset.status}")
+        first += len(asset.body)
+        kept = _browser_keeps(asset)
+        repeat += 0 if kept else len(asset.body)
+        assets.append((url, len(asset.body), asset.headers.get("Content-Encoding", ""), kept))
+    return {"first": first, "repeat": repeat, "html": len(page.body), "assets": assets}
+
+
+def _gzipped(answer) -> bool:
+    return answer.headers.get("Content-Encoding", "") == "gzip"
+
+
+def _browser_keeps(answer) -> bool:
+    """A file the browser reuses without asking: an explicit max-age above zero."""
+    cache_control = answer.headers.get("Cache-Control", "")
+    found = re.search(r"max-age=(\d+)", cache_control)
+    return bool(found and int(found.group(1)) > 0 and "no-cache" not in cache_control)
+
+
+def timed(action):
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
