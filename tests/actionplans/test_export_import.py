@@ -1,0 +1,125 @@
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from actionplans.exporting import COLUMNS, neutralise
+from actionplans.importing import plans_import
+from actionplans.models import ActionPlan
+from surveys.importing import ImportRejected
+from tests.actionplans.conftest import make_plan
+
+pytestmark = pytest.mark.django_db
+
+
+def _sheet_rows(content: bytes) -> list[list]:
+    sheet = load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _xlsx(rows) -> SimpleUploadedFile:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("rencana.xlsx", buffer.getvalue())
+
+
+def _export(client, file_format="xlsx"):
+    response = client.get(reverse("actionplans:plan_export", args=[file_format]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    return response.content
+
+
+def test_formula_like_text_is_neutralised():
+    assert neutralise('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [neutralise(v) for v in ("+1", "-1", "@SUM(A1)")] == ["'+1", "'-1", "'@SUM(A1)"]
+    assert neutralise("Rapat koordinasi") == "Rapat koordinasi"
+    assert neutralise(-5) == -5
+
+
+def test_the_xlsx_export_has_plans_with_progress_and_no_formulas(
+    inspector_client, round_2024, opd_a
+):
+    plan = make_plan(round_2024, opd_a, title="=1+1 SOP", finding="@cmd")
+    ActionPlan.objects.filter(pk=plan.pk).update(verified_progress=45)
+    header, row = _sheet_rows(_export(inspector_client))
+    values = dict(zip(header, row, strict=True))
+    assert header == COLUMNS
+    assert values["title"] == "'=1+1 SOP"
+    assert values["finding"] == "'@cmd"
+    assert values["owner_opd_code"] == "DINKES"
+    assert values["verified_progress"] == 45
+
+
+def test_the_csv_export_is_scoped_to_the_users_opd(head_b_client, round_2024, opd_a, opd_b):
+    make_plan(round_2024, opd_a, title="Milik A")
+    make_plan(round_2024, opd_b, title="Milik B")
+    rows = list(csv.reader(io.StringIO(_export(head_b_client, "csv").decode("utf-8-sig"))))
+    assert [row[COLUMNS.index("title")] for row in rows[1:]] == ["Milik B"]
+
+
+def test_an_exported_file_imports_back_with_changes_and_new_rows(
+    inspector_client, inspector, round_2024, opd_a, opd_b
+):
+    plan = make_plan(round_2024, opd_a, title="Lama")
+    header, row = _sheet_rows(_export(inspector_client))
+    row[COLUMNS.index("title")] = "Baru"
+    new_row = list(row)
+    new_row[COLUMNS.index("id")] = None
+    new_row[COLUMNS.index("owner_opd_code")] = "DISDIK"
+    new_row[COLUMNS.index("indicator_codes")] = "PBJ;SDM"
+    report = plans_import(_xlsx([header, row, new_row]), file_name="r.xlsx", actor=inspector)
+    assert (report.created, report.updated, report.unchanged) == ([3], [2], [])
+    plan.refresh_from_db()
+    assert plan.title == "Baru"
+    assert plan.history.count() == 2
+    created = ActionPlan.objects.exclude(pk=plan.pk).get()
+    assert created.owner_opd == opd_b
+    assert sorted(created.indicators.values_list("code", flat=True)) == ["PBJ", "SDM"]
+
+
+def test_reimporting_an_unchanged_export_changes_nothing(inspector_client, inspector, plan_a):
+    rows = _sheet_rows(_export(inspector_client))
+    report = plans_import(_xlsx(rows), file_name="r.xlsx", actor=inspector)
+    assert (report.created, report.updated, report.unchanged) == ([], [], [2])
+    assert plan_a.history.count() == 1
+
+
+def test_one_bad_row_rejects_the_whole_file_with_row_and_column(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    good = list(row)
+    good[COLUMNS.index("id")] = None
+    bad = list(good)
+    bad[COLUMNS.index("owner_opd_code")] = "TIDAKADA"
+    bad[COLUMNS.index("indicator_codes")] = "XYZ"
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, good, bad]), file_name="r.xlsx", actor=inspector)
+    places = {(error.row, error.column, error.value) for error in rejected.value.errors}
+    assert (3, "owner_opd_code", "TIDAKADA") in places
+    assert (3, "indicator_codes", "XYZ") in places
+    assert ActionPlan.objects.count() == 1
+
+
+def test_a_file_without_the_export_columns_is_rejected(inspector):
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([["judul"], ["x"]]), file_name="r.xlsx", actor=inspector)
+    assert {error.column for error in rejected.value.errors} >= {"title", "owner_opd_code"}
+
+
+def test_the_import_page_shows_errors_and_saves_nothing(inspector_client, opd_a, methodology):
+    rows = [COLUMNS, ["", 2024, "Judul"] + [""] * (len(COLUMNS) - 3)]
+    response = inspector_client.post(
+        reverse("actionplans:plan_import"), {"file": _xlsx(rows), "dry_run": ""}
+    )
+    assert response.status_code == 200
+    assert response.context["errors"]
+    assert "row 2" in response.content.decode()
+    assert not ActionPlan.objects.exists()
