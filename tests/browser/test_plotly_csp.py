@@ -1,0 +1,19 @@
+"""plotly.js draws, with its modebar styled, under the portal's strict CSP (no inline style)."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def test_a_chart_through_the_plotly_include_draws_with_no_csp_violation(page, page_watch, settings):
+    settings.ROOT_URLCONF = "tests.browser.plotly_csp_urls"
+    response = page.goto("/plotly-csp-check/")
+    assert "style-src 'self';" in response.headers["content-security-policy"] + ";"
+    page.wait_for_selector(".chart.chart-drawn svg.main-svg")
+    page.hover(".chart")
+    modebar = page.wait_for_selector(".modebar")
+    # Rules that plotly.js would have injected inline arrive through static/vendor/plotly/plotly.css.
+    assert modebar.evaluate("element => getComputedStyle(element).position") == "absolute"
+    injected = page.evaluate("document.querySelectorAll('head style').length")
+    assert injected == 0
+    assert page_watch.console_errors == []
