@@ -12,7 +12,7 @@ def test_a_chart_through_the_plotly_include_draws_with_no_csp_violation(page, pa
     page.wait_for_selector(".chart.chart-drawn svg.main-svg")
     page.hover(".chart")
     modebar = page.wait_for_selector(".modebar")
-    # Rules that plotly.js would have injected inline arrive through static/vendor/plotly/plotly.css.
+    # The rules plotly.js would inject inline come from static/vendor/plotly/plotly.css.
     assert modebar.evaluate("element => getComputedStyle(element).position") == "absolute"
     injected = page.evaluate("document.querySelectorAll('head style').length")
     assert injected == 0
