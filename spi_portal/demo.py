@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
+from actionplans.demo import demo_action_plans
 from surveys import importing
 from surveys.models import ImportKind, IndicatorScore, Institution
 from surveys.services import methodology_load_all
@@ -29,7 +31,11 @@ def demo_load() -> list[tuple[str, str]]:
     for score in IndicatorScore.objects.filter(institution=home, is_illustrative=False):
         score.is_illustrative = True
         score.save()
-    return [_demo_user(INSPECTOR_USERNAME, is_staff=True)]
+    users = [_demo_user(INSPECTOR_USERNAME, is_staff=True)]
+    inspector = get_user_model().objects.get(username=INSPECTOR_USERNAME)
+    inspector.groups.add(Group.objects.get(name="Inspektorat"))
+    opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
+    return users + [(username, DEMO_PASSWORD) for username in opd_usernames]
 
 
 def _import(kind, file_name):
