@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import translation
 
 from actionplans.models import OPD, OPDMembership, OPDRole
 from surveys.models import Institution, InstitutionResult, SurveyRound
@@ -26,6 +27,14 @@ def _plain_static_storage(settings):
 def _plain_http(settings):
     """The test client speaks plain HTTP: production's redirect to HTTPS is tested on its own."""
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services and commands speak the source language in tests; pages still go through
+    LocaleMiddleware and render Indonesian by default, as in production."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -13,6 +14,7 @@ GOOD = HEADER + "2024,KAB-A,Kab A,66.93,84.27,56.79,67.78\n2024,KAB-B,Kab B,70,8
 def importer_client(client, inspector):
     inspector.user_permissions.add(Permission.objects.get(codename="run_import"))
     client.force_login(inspector)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # assert the source-language messages
     return client
 
 
