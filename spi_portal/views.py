@@ -1,9 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
 from actionplans import selectors as plan_selectors
-from surveys import charts, scoring, selectors
+from actionplans.models import ActionPlan, ReportStatus
+from surveys import charts, exporting, scoring, selectors
 
 
 @login_required
@@ -38,7 +41,9 @@ def _round_context(request, rounds):
         context["trend_figure"] = charts.trend_figure(trend)
     if current is not None:
         context.update(_index_context(survey_round, current, trend))
-    codes, groups, rows, illustrative = selectors.indicator_matrix(survey_round)
+    scores = list(selectors.home_indicator_scores(survey_round))
+    context.update(_followup_context(request.user, survey_round, context.get("index"), scores))
+    codes, groups, rows, illustrative = selectors.indicator_matrix(scores)
     if codes:
         context["heatmap"] = {
             "codes": codes,
@@ -73,3 +78,108 @@ def _index_context(survey_round, current, trend):
         "groups_figure": charts.groups_figure(aggregates, index.contributions),
         "result": result,
     }
+
+
+def _followup_context(user, survey_round, index, scores):
+    """Plan follow-up of the round: verified progress by OPD, overdue, backlog, follow-up rate."""
+    plans = ActionPlan.objects.visible_to(user).filter(round=survey_round)
+    by_opd = plan_selectors.progress_rollup(plans, key="owner_opd__name")
+    context = {
+        "progress_by_opd": by_opd,
+        "left_out": sum(row.left_out for row in by_opd),
+        **_plan_counts(plans),
+        "follow_up": plan_selectors.follow_up_rate(survey_round),
+    }
+    counted = [row for row in by_opd if row.progress is not None]
+    if counted:
+        context["progress_figure"] = charts.progress_figure(
+            [row.label for row in counted], [row.progress for row in counted]
+        )
+    if index is not None:
+        context["weak_points"] = _weak_points(user, survey_round, index, scores)
+    return context
+
+
+def _plan_counts(plans):
+    overdue = Q(pk__in=plans.overdue().values("pk"))
+    pending = Q(reports__status=ReportStatus.PENDING)
+    return plans.aggregate(
+        overdue_count=Count("pk", filter=overdue, distinct=True),
+        backlog_count=Count("reports", filter=pending, distinct=True),
+    )
+
+
+def _weak_points(user, survey_round, index, scores):
+    threshold = (index.next_band or index.category).lower_bound
+    weak = scoring.weakest_indicators(
+        [(s.dimension.code, s.group, s.score) for s in scores], threshold
+    )
+    return plan_selectors.weak_points(user, survey_round, weak, index.weakest_group)
+
+
+@login_required
+def followup_report(request, year):
+    """The round's follow-up report for the Regent and KPK: print page, or XLSX of the same."""
+    if not request.user.has_perm("actionplans.view_all_plans"):
+        raise Http404
+    survey_round = selectors.round_with_methodology(year)
+    plans = _report_plans(survey_round)
+    if request.GET.get("format") == "xlsx":
+        return exporting.table_response(
+            REPORT_COLUMNS,
+            [_report_row(plan) for plan in plans],
+            file_name=f"laporan-tindak-lanjut-spi-{year}",
+            file_format="xlsx",
+        )
+    context = {"round": survey_round, "plans": plans, **_report_index(survey_round)}
+    context["follow_up"] = plan_selectors.follow_up_rate(survey_round)
+    context["recommendations"] = survey_round.recommendations.order_by("code")
+    return render(request, "spi_portal/followup_report.html", context)
+
+
+REPORT_COLUMNS = [
+    "title",
+    "owner_opd",
+    "indicators",
+    "recommendations",
+    "status",
+    "due_date",
+    "verified_progress",
+    "evidence_files",
+]
+
+
+def _report_plans(survey_round):
+    return list(
+        ActionPlan.objects.filter(round=survey_round)
+        .select_related("owner_opd")
+        .prefetch_related("indicators", "recommendations")
+        .annotate(evidence_count=Count("reports__evidence", distinct=True))
+        .order_by("owner_opd__name", "due_date", "pk")
+    )
+
+
+def _report_row(plan):
+    return [
+        plan.title,
+        plan.owner_opd.name,
+        ", ".join(i.code for i in plan.indicators.all()),
+        ", ".join(r.code for r in plan.recommendations.all()),
+        plan.get_status_display(),
+        plan.due_date.isoformat(),
+        plan.verified_progress,
+        plan.evidence_count,
+    ]
+
+
+def _report_index(survey_round):
+    result = selectors.home_result(survey_round)
+    if result is None:
+        return {"index": None}
+    index = scoring.compute_index(result.group_scores(), selectors.methodology_for(survey_round))
+    scores = selectors.home_indicator_scores(survey_round)
+    threshold = (index.next_band or index.category).lower_bound
+    weak = scoring.weakest_indicators(
+        [(s.dimension.code, s.group, s.score) for s in scores], threshold
+    )
+    return {"index": index, "result": result, "weak_indicators": weak}

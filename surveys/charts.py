@@ -165,3 +165,19 @@ def progress_figure(labels: list[str], values: list) -> dict:
         ),
     )
     return figure_json(figure)
+
+
+def comparison_figure(years: list[int], rows: list[dict]) -> dict:
+    """One line per institution across the rounds; the home institution drawn heavier."""
+    figure = go.Figure(layout=_layout(xaxis={"dtick": 1}, yaxis={"range": [40, 100]}))
+    for position, row in enumerate(rows):
+        figure.add_trace(
+            go.Scatter(
+                x=years,
+                y=[_f(v) for v in row["values"]],
+                name=row["institution"].name,
+                mode="lines+markers",
+                line={"width": 4 if position == 0 else 1.5},
+            )
+        )
+    return figure_json(figure)

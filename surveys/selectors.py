@@ -1,10 +1,14 @@
 """Reads for the survey pages and commands."""
 
+from decimal import Decimal
+
 from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
 from surveys import scoring
 from surveys.models import CategoryBand, IndicatorScore, Institution, InstitutionResult, SurveyRound
+
+MAX_PEERS = 30
 
 
 def methodology_for(survey_round: SurveyRound) -> scoring.Methodology:
@@ -124,9 +128,8 @@ def peer_averages(survey_round: SurveyRound, home: Institution) -> dict:
     }
 
 
-def indicator_matrix(survey_round: SurveyRound):
-    """Home indicator scores as (codes weakest first, groups, rows of scores, illustrative)."""
-    scores = list(home_indicator_scores(survey_round))
+def indicator_matrix(scores):
+    """Indicator scores as (codes weakest first, groups, rows of scores, illustrative)."""
     by_code: dict[str, dict] = {}
     for score in scores:
         by_code.setdefault(score.dimension.code, {})[score.group] = score.score
@@ -134,3 +137,33 @@ def indicator_matrix(survey_round: SurveyRound):
     codes = sorted(by_code, key=lambda code: min(by_code[code].values()))
     rows = [[by_code[code].get(g) for g in groups] for code in codes]
     return codes, groups, rows, any(s.is_illustrative for s in scores)
+
+
+def comparison_institutions(home: Institution, scope: str, codes: list[str]):
+    """The home institution and its chosen peers: same province, same type, or by code."""
+    peers = Institution.objects.exclude(pk=home.pk)
+    if scope == "province":
+        peers = peers.filter(province=home.province)
+    elif scope == "type":
+        peers = peers.filter(type=home.type)
+    else:
+        peers = peers.filter(kpk_code__in=codes)
+    return [home, *peers.order_by("name")[:MAX_PEERS]]
+
+
+def comparison_table(institutions, rounds) -> list[dict]:
+    """Per institution, its headline index (KPK's published, else recomputed) per round year."""
+    methodologies = {r.pk: methodology_for(r) for r in rounds}
+    results = InstitutionResult.objects.filter(
+        institution__in=institutions, round__in=rounds
+    ).select_related("round")
+    by_institution: dict[int, dict[int, Decimal]] = {}
+    for result in results:
+        index = scoring.compute_index(result.group_scores(), methodologies[result.round_id])
+        by_institution.setdefault(result.institution_id, {})[result.round.year] = (
+            index.headline_index
+        )
+    return [
+        {"institution": i, "values": [by_institution.get(i.pk, {}).get(r.year) for r in rounds]}
+        for i in institutions
+    ]

@@ -6,6 +6,7 @@ app_name = "surveys"
 
 urlpatterns = [
     path("", views.round_list, name="round_list"),
+    path("compare/", views.compare, name="compare"),
     path("new/", views.round_create, name="round_create"),
     path("<int:year>/", views.round_detail, name="round_detail"),
     path("<int:year>/what-if/", views.what_if, name="what_if"),

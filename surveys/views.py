@@ -3,13 +3,13 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from surveys import importing, scoring, selectors, services, uploads
+from surveys import charts, exporting, importing, scoring, selectors, services, uploads
 from surveys.forms import ImportConfirmForm, ImportUploadForm, RoundCreateForm, WhatIfForm
 from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
@@ -210,3 +210,31 @@ def round_create(request):
         return redirect("surveys:round_list")
     messages.success(request, _("SPI %(year)s created as a draft.") % {"year": survey_round.year})
     return redirect(survey_round.get_absolute_url())
+
+
+@login_required
+def compare(request):
+    """The home institution against chosen peers across rounds, as chart, table and file."""
+    home = selectors.home_institution()
+    if home is None:
+        raise Http404(_("No home institution is set."))
+    scope = request.GET.get("scope", "province")
+    codes = [c.strip() for c in request.GET.get("codes", "").split(",") if c.strip()]
+    rounds = selectors.rounds_with_bands()
+    institutions = selectors.comparison_institutions(home, scope, codes)
+    rows = selectors.comparison_table(institutions, rounds)
+    years = [r.year for r in rounds]
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        return exporting.table_response(
+            ["institution_code", "institution_name", *map(str, years)],
+            [
+                [row["institution"].kpk_code, row["institution"].name, *row["values"]]
+                for row in rows
+            ],
+            file_name=f"spi-comparison-{scope}",
+            file_format=export,
+        )
+    context = {"rows": rows, "years": years, "scope": scope, "codes": ",".join(codes)}
+    context["figure"] = charts.comparison_figure(years, rows)
+    return render(request, "surveys/compare.html", context)

@@ -125,4 +125,14 @@ def test_the_dashboard_query_count_does_not_grow_with_data(inspector_client, met
     add_peers(methodology, 5, 45)
     at_10x = count_queries(inspector_client)
     assert at_1x == at_10x
-    assert at_10x <= 10
+    # session + user, 2 permission lookups, 4 for the index and trend, 1 for peers,
+    # 1 for indicator scores, 5 for plan follow-up (roll-up, counts, follow-up rate, weak points)
+    assert at_10x <= 14
+
+
+def test_a_weak_point_without_a_plan_is_flagged(inspector_client, bartim_2024):
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    [point] = response.context["weak_points"]
+    assert point.group == "expert"
+    assert not point.has_plan
+    assert "belum ada rencana aksi" in response.content.decode()
