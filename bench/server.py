@@ -87,7 +87,7 @@ def gunicorn(environment: dict, *, workers: int = WORKERS):
         f"--workers={workers}",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
-        "--timeout=60",
+        "--timeout=180",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=environment)
     base_url = f"http://127.0.0.1:{port}"
