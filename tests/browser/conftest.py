@@ -36,6 +36,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 TIMEOUT_MS = 15_000
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+  }));
+}"""
+AXE_BLOCKING = ("serious", "critical")
 
 
 def pytest_configure(config):
@@ -190,3 +199,40 @@ def log_in():
 def importing_inspector(inspector):
     inspector.user_permissions.add(Permission.objects.get(codename="run_import"))
     return inspector
+
+
+@pytest.fixture
+def axe_page(new_context):
+    """A page for axe only: bypass_csp lets the axe script in; no CSP check relies on it."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `bash scripts/browser_deps.sh` (npm install axe-core).")
+    return new_context(bypass_csp=True).new_page()
+
+
+@pytest.fixture
+def axe_violations():
+    """Run axe-core on a page: print every violation, return the serious and critical ones."""
+
+    def serious_violations(page):
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(RUN_AXE)
+        for violation in violations:
+            print(f"axe {violation['impact']}: {violation['id']} · {violation['help']}", end=" ")
+            print(f"on {page.url}: {violation['nodes']}")
+        return [v for v in violations if v["impact"] in AXE_BLOCKING]
+
+    return serious_violations
+
+
+@pytest.fixture(autouse=True)
+def _restore_migrated_rows(django_db_serialized_rollback):
+    """The live server needs transactional tests, which empty every table afterwards; serialized
+    rollback brings back the rows migrations made (the role groups) for the next browser test."""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_public_page_cache():
+    """The local-memory cache outlives the database between tests: start a new generation."""
+    from surveys import public_cache
+
+    public_cache.bump()
