@@ -18,6 +18,7 @@ from actionplans.models import (
     ReportStatus,
     VerificationDecision,
 )
+from surveys import public_cache
 
 PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
 HUNDRED = Decimal("100")
@@ -73,6 +74,7 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
                 "again."
             )
         )
+    was_public = plan.show_on_public_page
     plain, related = _split_relations(fields)
     for name, value in plain.items():
         setattr(plan, name, value)
@@ -80,6 +82,8 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
     plan.full_clean()
     plan.save()
     _set_relations(plan, related)
+    if was_public or plan.show_on_public_page:
+        _drop_public_page()
     return plan
 
 
@@ -92,6 +96,8 @@ def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
     plan.status = PlanStatus.CANCELLED
     plan.version += 1
     plan.save()
+    if plan.show_on_public_page:
+        _drop_public_page()
     return plan
 
 
@@ -231,4 +237,10 @@ def plan_progress_refresh(*, plan: ActionPlan) -> Decimal | None:
         ActionPlan.objects.filter(pk=plan.pk).update(
             verified_progress=plan.verified_progress, verified_at=plan.verified_at
         )
+    _drop_public_page()
     return plan.verified_progress
+
+
+def _drop_public_page():
+    """Verified progress, the follow-up rate and public plans show on the cached public page."""
+    transaction.on_commit(public_cache.bump)
