@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from surveys import scoring
+from surveys import public_cache, scoring
 from surveys.models import (
     CategoryBand,
     Dimension,
@@ -14,6 +15,17 @@ from surveys.models import (
     InstitutionResult,
     SurveyRound,
 )
+
+
+class PublicDataAdmin(SimpleHistoryAdmin):
+    """Edits here can change what the public page shows: drop its cache after each."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(public_cache.bump)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class BandFormSet(BaseInlineFormSet):
@@ -56,20 +68,20 @@ class DimensionInline(admin.TabularInline):
 
 
 @admin.register(SurveyRound)
-class SurveyRoundAdmin(SimpleHistoryAdmin):
+class SurveyRoundAdmin(PublicDataAdmin):
     list_display = ["year", "status", "weight_internal", "weight_external", "weight_expert"]
     inlines = [CategoryBandInline, DimensionInline]
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SimpleHistoryAdmin):
+class InstitutionAdmin(PublicDataAdmin):
     list_display = ["kpk_code", "name", "type", "province", "is_home"]
     list_filter = ["type", "is_home"]
     search_fields = ["kpk_code", "name", "province"]
 
 
 @admin.register(InstitutionResult)
-class InstitutionResultAdmin(SimpleHistoryAdmin):
+class InstitutionResultAdmin(PublicDataAdmin):
     list_display = ["institution", "round", "internal", "external", "expert", "published_index"]
     list_filter = ["round"]
     search_fields = ["institution__name", "institution__kpk_code"]
@@ -77,20 +89,20 @@ class InstitutionResultAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IndicatorScore)
-class IndicatorScoreAdmin(SimpleHistoryAdmin):
+class IndicatorScoreAdmin(PublicDataAdmin):
     list_display = ["institution", "round", "dimension", "group", "score", "is_illustrative"]
     list_filter = ["round", "group"]
     list_select_related = ["institution", "round", "dimension"]
 
 
 @admin.register(Dimension)
-class DimensionAdmin(SimpleHistoryAdmin):
+class DimensionAdmin(PublicDataAdmin):
     list_display = ["code", "name_id", "round"]
     list_filter = ["round"]
 
 
 @admin.register(CategoryBand)
-class CategoryBandAdmin(SimpleHistoryAdmin):
+class CategoryBandAdmin(PublicDataAdmin):
     list_display = ["round", "lower_bound", "label_id", "colour"]
     list_filter = ["round"]
 

@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from surveys import public_cache
 from surveys.models import (
     Dimension,
     ImportBatch,
@@ -793,6 +794,7 @@ def _apply(plan, spec, report, context, actor) -> ImportBatch:
         instance.import_batch = batch
     bulk_create_with_history(created, spec.model, default_user=actor)
     _apply_updates(plan, spec, context, batch, actor)
+    transaction.on_commit(public_cache.bump)
     return batch
 
 

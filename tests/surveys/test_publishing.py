@@ -1,9 +1,13 @@
+from io import BytesIO
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from surveys import public_cache
-from surveys.models import RoundStatus, SurveyRound
+from surveys.importing import import_file
+from surveys.models import ImportKind, RoundStatus, SurveyRound
 
 
 @pytest.fixture
@@ -80,3 +84,41 @@ def test_an_opd_user_cannot_create_a_round(head_a_client, methodology):
     response = head_a_client.post(reverse("surveys:round_create"), {"year": 2026})
     assert response.status_code == 403
     assert not SurveyRound.objects.filter(year=2026).exists()
+
+
+def test_an_applied_import_drops_the_public_cache(methodology, django_capture_on_commit_callbacks):
+    before = public_cache.generation()
+    content = (
+        b"year,institution_code,institution_name,internal,external,expert\n2024,K1,K,70,80,60\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(ImportKind.RESULTS, BytesIO(content), file_name="r.csv")
+    assert public_cache.generation() == before + 1
+
+
+def test_editing_a_round_in_the_admin_drops_the_public_cache(
+    client, methodology, django_capture_on_commit_callbacks
+):
+    admin_user = get_user_model().objects.create_superuser("root", password="x" * 16)
+    client.force_login(admin_user)
+    survey_round = methodology[2024]
+    url = reverse("admin:surveys_surveyround_change", args=[survey_round.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    for prefix, formset in [("bands", survey_round.bands), ("dimensions", survey_round.dimensions)]:
+        rows = list(formset.all())
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": len(rows)})
+        for i, row in enumerate(rows):
+            fields = {f.name: getattr(row, f.attname) for f in row._meta.concrete_fields}
+            fields.pop("round")
+            data.update({f"{prefix}-{i}-{k}": v for k, v in fields.items() if v is not None})
+            data[f"{prefix}-{i}-id"] = row.pk
+            data[f"{prefix}-{i}-round"] = survey_round.pk
+    data["national_target"] = "75"
+    before = public_cache.generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    survey_round.refresh_from_db()
+    assert survey_round.national_target == 75
+    assert public_cache.generation() == before + 1
