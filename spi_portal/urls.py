@@ -5,7 +5,7 @@ from django.urls import include, path
 from spi_portal import health, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("staff/", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("reports/<int:year>/", views.followup_report, name="followup_report"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -25,4 +25,5 @@ urlpatterns = [
     path("rounds/", include("surveys.urls")),
     path("plans/", include("actionplans.urls")),
     path("admin/", admin.site.urls),
+    path("", include("spi_portal.public_urls")),
 ]
