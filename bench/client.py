@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 LOOPBACK = "127.0.0.1"
-TIMEOUT_SECONDS = 180
+TIMEOUT_SECONDS = 600
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import gzip
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from bench.client import Session, percentile, run_clients
 
@@ -55,6 +56,20 @@ def speed(base_url, path, *, sessions, seconds, max_requests) -> dict:
         "p95_ms": percentile(latencies, 0.95) * 1000,
         "errors": recorder.errors,
     }
+
+
+def wait_until_idle(base_url, *, workers, seconds=600) -> None:
+    """Wait until /healthz answers at once from each of `workers` parallel probes, so requests a
+    slow page left queued are not charged to the next measurement."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        probes = [Session(base_url) for _ in range(workers)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            answers = list(pool.map(lambda session: session.get("/healthz"), probes))
+        if all(a.status == 200 and a.seconds < 0.1 for a in answers):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the server at {base_url} stayed busy for {seconds} s")
 
 
 def transfer(session: Session, path: str) -> dict:

@@ -29,7 +29,7 @@ if __package__ in (None, ""):
 
 from bench import server  # noqa: E402
 from bench.client import Session  # noqa: E402
-from bench.measure import query_counts, speed, timed, transfer  # noqa: E402
+from bench.measure import query_counts, speed, timed, transfer, wait_until_idle  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
@@ -117,7 +117,9 @@ def measure_speed(base_url) -> dict:
     for name, who, path in SPEED_PAGES:
         if who is None:
             Session(base_url).get(path)  # fill the public page cache
+        wait_until_idle(base_url, workers=server.WORKERS)
         one = speed(base_url, path, sessions=sessions[:1], seconds=SECONDS / 2, **BUDGET)
+        wait_until_idle(base_url, workers=server.WORKERS)
         many = speed(base_url, path, sessions=sessions, seconds=SECONDS, **BUDGET)
         results[name] = {"one": one, "many": many}
         print(f"  measured {name}: {many['rps']:.1f} requests/s at {CLIENTS} clients", flush=True)
@@ -156,6 +158,7 @@ def main() -> int:
             speeds = measure_speed(base_url)
             transfers = measure_bytes(base_url)
             print(f"Load test: {CLIENTS} clients for {LOAD_SECONDS:.0f} s...", flush=True)
+            wait_until_idle(base_url, workers=server.WORKERS)
             load = load_test(base_url, clients=CLIENTS, seconds=LOAD_SECONDS)
         cache = "Redis" if environment["REDIS_URL"] else "local memory"
     print_report(started, cache, t_build + t_grow, counts_1x, counts_10x, speeds, transfers)
