@@ -26,11 +26,6 @@ FIRST_VIEW_BUDGET = 150 * 1024
 PUBLIC_PAGE_QUERIES = 7
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
-
 @pytest.fixture
 def world(methodology, home, opd_a):
     return build_world(methodology, home, opd_a)
