@@ -228,11 +228,3 @@ def axe_violations():
 def _restore_migrated_rows(django_db_serialized_rollback):
     """The live server needs transactional tests, which empty every table afterwards; serialized
     rollback brings back the rows migrations made (the role groups) for the next browser test."""
-
-
-@pytest.fixture(autouse=True)
-def _fresh_public_page_cache():
-    """The local-memory cache outlives the database between tests: start a new generation."""
-    from surveys import public_cache
-
-    public_cache.bump()

@@ -1,6 +1,7 @@
 import pytest
 
 from actionplans.models import PlanStatus, ProgressReport, ReportStatus
+from surveys.models import RoundStatus
 from tests.actionplans.conftest import PDF_BYTES, make_plan
 
 pytestmark = [
@@ -52,17 +53,23 @@ def _decide(page, plan, outcome, note=""):
     page.wait_for_url("**/plans/verification/")
 
 
-def test_a_report_is_returned_with_a_note_answered_and_accepted(
-    new_context, log_in, head_a, inspector, opd_a, methodology, evidence_pdf
+def test_a_report_is_returned_answered_and_accepted_and_the_public_page_shows_it(
+    new_context, log_in, head_a, inspector, opd_a, bartim_2024, evidence_pdf
 ):
+    survey_round = bartim_2024.round
+    survey_round.status = RoundStatus.PUBLISHED
+    survey_round.save()
     plan = make_plan(
-        methodology[2024],
+        survey_round,
         opd_a,
         title="SOP pelayanan kesehatan",
         show_on_public_page=True,
         public_summary="SOP pelayanan puskesmas diumumkan",
     )
-    head, verifier = new_context().new_page(), new_context().new_page()
+    head, verifier, citizen = (new_context().new_page() for _ in range(3))
+    citizen.goto("/")
+    public_plan = citizen.locator("article.plan", has_text="SOP pelayanan kesehatan")
+    assert float(public_plan.locator("progress").get_attribute("value")) == 0
     log_in(head, head_a.username)
     log_in(verifier, inspector.username)
 
@@ -84,3 +91,6 @@ def test_a_report_is_returned_with_a_note_answered_and_accepted(
     plan.refresh_from_db()
     assert (plan.verified_progress, plan.status) == (60, PlanStatus.ACTIVE)
     assert ProgressReport.objects.get(percent=60).evidence.count() == 1
+    citizen.reload()
+    assert float(public_plan.locator("progress").get_attribute("value")) == 60
+    assert "60 %" in public_plan.inner_text()
