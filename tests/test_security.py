@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+import spi_portal.settings as configured
 from tests.conftest import PASSWORD
 
 ROOT = Path(settings.BASE_DIR)
@@ -50,6 +51,14 @@ def is_logged_in(client):
 # Headers and cookies
 
 
+@pytest.fixture
+def production_https(settings):
+    """The values spi_portal/settings.py gives: the browser tests' live server switches them off
+    for the rest of the session."""
+    for name in ("SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+        setattr(settings, name, getattr(configured, name))
+
+
 def test_a_page_carries_the_strict_content_security_policy(inspector_client, bartim_2024):
     response = inspector_client.get(reverse("surveys:round_detail", args=[2024]), secure=True)
     assert response.status_code == 200
@@ -58,7 +67,7 @@ def test_a_page_carries_the_strict_content_security_policy(inspector_client, bar
     assert "unsafe" not in response.headers["Content-Security-Policy"]
 
 
-def test_a_page_carries_hsts_nosniff_referrer_and_frame_headers(client):
+def test_a_page_carries_hsts_nosniff_referrer_and_frame_headers(client, production_https):
     response = client.get(reverse("login"), secure=True)
     assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"] == (
