@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from actionplans import selectors as plan_selectors
 from spi_portal import open_data, selectors
-from spi_portal.language import language_from_query
+from spi_portal.language import public_language
 from surveys import public_cache
 from surveys import selectors as survey_selectors
 
@@ -45,7 +45,7 @@ def _year_from_query(request) -> int:
         raise Http404("Not a year.") from error
 
 
-@language_from_query
+@public_language
 def public_page(request, year=None):
     if year is None and request.GET.get("year"):
         return redirect("public_round", year=_year_from_query(request))
@@ -55,7 +55,7 @@ def public_page(request, year=None):
     return HttpResponse(html)
 
 
-@language_from_query
+@public_language
 def data_index(request):
     context = {
         "rounds": selectors.published_rounds(),

@@ -135,6 +135,12 @@ def test_lang_en_renders_english_and_is_remembered(client, world):
     assert '<span class="index">67.78</span>' in page_text(client, "/2024/")
 
 
+def test_the_page_is_indonesian_whatever_the_browser_prefers(client, world):
+    content = page_text(client, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="id">' in content
+    assert '<span class="index">67,78</span>' in content
+
+
 def test_the_language_cookie_of_set_language_is_honoured(client, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert '<html lang="en">' in page_text(client)
