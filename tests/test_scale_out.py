@@ -1,15 +1,42 @@
 """Two app processes behind one PostgreSQL and one Redis share everything a request needs."""
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD
 from tests.servers import Browser, deployment
 
-CREATE_PUBLISHER = f"""
+SEED = f"""
+from decimal import Decimal
 from django.contrib.auth.models import Group, Permission, User
+from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
+from surveys.services import methodology_load_all
+
+methodology_load_all()
 user = User.objects.create_user("inspector", password="{PASSWORD}")
 user.groups.add(Group.objects.get(name="Inspektorat"))
 user.user_permissions.add(Permission.objects.get(codename="publish_surveyround"))
+home = Institution.objects.create(
+    kpk_code="KAB-BARTIM", name="Pemerintah Kabupaten Barito Timur", type="kabupaten",
+    province="Kalimantan Tengah", is_home=True,
+)
+for year, scores in {{
+    2023: ("70.78", "84.74", "60.38", "2.02", "0", "69.52"),
+    2024: ("66.93", "84.27", "56.79", "1.12", "0", "67.78"),
+}}.items():
+    internal, external, expert, integrity, prevalence, published = map(Decimal, scores)
+    InstitutionResult.objects.create(
+        round=SurveyRound.objects.get(year=year), institution=home, internal=internal,
+        external=external, expert=expert, correction_integrity=integrity,
+        correction_prevalence=prevalence, published_index=published,
+    )
+SurveyRound.objects.filter(year=2023).update(status=RoundStatus.PUBLISHED)
+"""
+# Changes a published figure behind the cache's back (no generation bump), to see what is cached.
+EDIT_2023_QUIETLY = """
+from surveys.models import InstitutionResult
+InstitutionResult.objects.filter(round__year=2023).update(published_index="69.99")
 """
 READ_GENERATION = "from surveys import public_cache; print(public_cache.generation())"
 
@@ -17,8 +44,7 @@ READ_GENERATION = "from surveys import public_cache; print(public_cache.generati
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
     with deployment(tmp_path_factory.mktemp("portal")) as portal:
-        portal.manage("load_methodology")
-        portal.manage("shell", "--no-imports", "-c", CREATE_PUBLISHER)
+        portal.manage("shell", "--no-imports", "-c", SEED)
         portal.start_server()
         portal.start_server()
         yield portal
@@ -30,6 +56,16 @@ def log_in(browser, server, password=PASSWORD):
     return browser.post(server.url("/accounts/login/"), data)
 
 
+def headline_index(server):
+    page = Browser().get(server.url("/"))
+    assert page.status == 200
+    return re.search(r'<span class="index">([^<]+)</span>', page.text).group(1)
+
+
+def generation(portal):
+    return int(portal.manage("shell", "--no-imports", "-c", READ_GENERATION))
+
+
 def test_a_login_on_one_server_is_valid_on_the_other(portal):
     a, b = portal.servers
     browser = Browser()
@@ -38,15 +74,22 @@ def test_a_login_on_one_server_is_valid_on_the_other(portal):
     assert Browser().get(b.url("/rounds/")).status == 302  # a stranger is sent to log in
 
 
-def test_publishing_through_one_server_bumps_the_cache_generation_every_process_reads(portal):
+def test_publishing_through_one_server_drops_the_public_page_cache_on_the_other(portal):
     a, b = portal.servers
+    assert headline_index(a) == "69,52"  # SPI 2023, the latest published round
+    portal.manage("shell", "--no-imports", "-c", EDIT_2023_QUIETLY)
+    assert headline_index(b) == "69,52"  # B serves the page A cached in the shared Redis
+    before = generation(portal)
+
     browser = Browser()
     log_in(browser, a)
-    before = int(portal.manage("shell", "--no-imports", "-c", READ_GENERATION))
     assert browser.post(b.url("/rounds/2024/publish/")).status == 302
-    assert int(portal.manage("shell", "--no-imports", "-c", READ_GENERATION)) == before + 1
+    assert generation(portal) == before + 1
+    assert headline_index(a) == "67,78"  # A rebuilds: SPI 2024 is now the latest
+
     assert browser.post(a.url("/rounds/2024/unpublish/"), {"reason": "uji"}).status == 302
-    assert int(portal.manage("shell", "--no-imports", "-c", READ_GENERATION)) == before + 2
+    assert generation(portal) == before + 2
+    assert headline_index(b) == "69,99"  # back to 2023, rebuilt with the quiet edit
 
 
 def test_failed_logins_on_both_servers_count_towards_one_lockout(portal):
