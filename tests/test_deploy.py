@@ -1,6 +1,7 @@
 """Production settings: Django's deploy check, static files and the media folder."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -87,3 +88,12 @@ def test_evidence_uploads_live_outside_the_static_files():
         static_folder = static_folder.resolve()
         assert not media.is_relative_to(static_folder)
         assert not static_folder.is_relative_to(media)
+
+
+def test_every_environment_variable_of_the_settings_is_listed_in_the_readme():
+    source = (settings.BASE_DIR / "spi_portal/settings.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'(?:env(?:bool|int|list)|os\.environ\.get)\("([A-Z_]+)"', source))
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MEDIA_ROOT"} <= names
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    production = readme[readme.index("## Production") :]
+    assert sorted(name for name in names if f"`{name}`" not in production) == []
