@@ -68,9 +68,9 @@ def bench_database():
 @contextlib.contextmanager
 def bench_site(*, plans_per_round):
     """bench_database with the dataset, served by gunicorn; yields the base URL."""
-    from bench import dataset
-
     with bench_database() as environment:
+        from bench import dataset
+
         dataset.dataset_build(plans_per_round=plans_per_round)
         with server.gunicorn(environment) as base_url:
             yield base_url
