@@ -160,6 +160,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # no script reads the token from the cookie
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # HTTPS. Behind a reverse proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER=1 and make the
 # proxy set X-Forwarded-Proto (and strip it from client requests), or the redirect loops.

@@ -55,7 +55,8 @@ def is_logged_in(client):
 def production_https(settings):
     """The values spi_portal/settings.py gives: the browser tests' live server switches them off
     for the rest of the session."""
-    for name in ("SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+    names = ("SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    for name in (*names, "LANGUAGE_COOKIE_SECURE"):
         setattr(settings, name, getattr(configured, name))
 
 
@@ -99,6 +100,16 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_end_with_the_browser(c
         assert cookie["samesite"] == "Lax", name
     assert response.cookies["sessionid"]["max-age"] == ""
     assert response.cookies["sessionid"]["expires"] == ""
+
+
+def test_the_language_cookie_is_secure_and_httponly(client, production_https):
+    client.get(reverse("login"), secure=True)
+    response = client.post(reverse("set_language"), {"language": "en"}, secure=True)
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
 
 
 def test_a_session_expires_on_the_server_after_a_working_day(client, inspector):
