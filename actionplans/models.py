@@ -113,9 +113,10 @@ class ScopedQuerySet(models.QuerySet):
 
 class ActionPlanQuerySet(ScopedQuerySet):
     def editable_by(self, user):
+        """Plans the user may edit, add milestones to or cancel; a cancelled plan is final."""
         if not user.is_authenticated or not user.has_perm("actionplans.change_actionplan"):
             return self.none()
-        return self.visible_to(user)
+        return self.visible_to(user).exclude(status=PlanStatus.CANCELLED)
 
     def overdue(self, today=None):
         today = today or timezone.localdate()

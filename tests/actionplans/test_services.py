@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from actionplans import services
-from actionplans.models import ActionPlan, Milestone, PlanStatus, ReportStatus
+from actionplans.models import OPD, ActionPlan, Evidence, Milestone, PlanStatus, ReportStatus
 from tests.actionplans.conftest import make_plan, submit
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,20 @@ def test_cancelling_keeps_the_plan(plan_a, inspector):
     plan_a.refresh_from_db()
     assert plan_a.status == PlanStatus.CANCELLED
     assert plan_a.history.first().status == PlanStatus.CANCELLED
+
+
+def test_a_cancelled_plan_can_no_longer_be_edited(plan_a, inspector):
+    services.plan_cancel(actor=inspector, plan=plan_a)
+    assert not ActionPlan.objects.editable_by(inspector).filter(pk=plan_a.pk).exists()
+    assert ActionPlan.objects.visible_to(inspector).filter(pk=plan_a.pk).exists()
+
+
+def test_the_supporting_opd_may_read_the_evidence_but_a_stranger_may_not(
+    round_2024, opd_a, opd_b, head_a, head_b
+):
+    plan = make_plan(round_2024, opd_a, supporting_opds=[opd_b])
+    evidence = submit(plan, head_a).evidence.get()
+    assert Evidence.objects.visible_to(head_b).filter(pk=evidence.pk).exists()
+    opd_c = OPD.objects.create(code="BPKAD", name="BPKAD")
+    plan.supporting_opds.set([opd_c])
+    assert not Evidence.objects.visible_to(head_b).filter(pk=evidence.pk).exists()

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from actionplans import services
 from actionplans.models import ActionPlan, PlanStatus
 from tests.actionplans.conftest import make_plan, pdf_upload, submit
 
@@ -107,8 +108,6 @@ def test_the_verification_queue_lists_pending_reports_oldest_first(
 def test_the_opd_home_shows_returned_reports_until_answered(
     head_a_client, plan_a, head_a, inspector
 ):
-    from actionplans import services
-
     report = submit(plan_a, head_a)
     services.report_return(actor=inspector, report=report, note="Kurang bukti")
     worklist = head_a_client.get(reverse("actionplans:my_plans")).context["worklist"]
@@ -191,3 +190,8 @@ def test_an_opd_head_lists_plans_with_a_constant_number_of_queries(
     many = _list_queries(head_a_client)
     assert few[0] == many[0]
     assert (few[1], many[1]) == (5, 100)
+
+
+def test_the_opd_filter_offers_an_opd_user_only_their_own_opd(head_a_client, opd_a, opd_b):
+    form = head_a_client.get(reverse("actionplans:plan_list")).context["form"]
+    assert list(form.fields["opd"].queryset) == [opd_a]
