@@ -152,6 +152,22 @@ class MilestoneForm(forms.ModelForm):
         widgets = {"due_date": DATE_WIDGET}
 
 
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = ["code", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        taken = Recommendation.objects.filter(round=self.instance.round_id, code=code)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("This round already has a recommendation %(code)s.") % {"code": code}
+            )
+        return code
+
+
 class PlanFilterForm(forms.Form):
     round = forms.ModelChoiceField(
         queryset=SurveyRound.objects.order_by("-year"),

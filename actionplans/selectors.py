@@ -88,6 +88,20 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
 
 
+def recommendations_with_follow_up(survey_round):
+    """The round's KPK recommendations with how many plans answer them and how many of
+    those are done and verified."""
+    done = Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
+    return (
+        Recommendation.objects.filter(round=survey_round)
+        .annotate(
+            n_plans=Count("plans", filter=~Q(plans__status=PlanStatus.CANCELLED), distinct=True),
+            n_done=Count("plans", filter=done, distinct=True),
+        )
+        .order_by("code")
+    )
+
+
 def follow_up_rate(survey_round) -> dict:
     """Recommendations with at least one plan done and verified, over all of the round's."""
     recommendations = Recommendation.objects.filter(round=survey_round)

@@ -15,6 +15,7 @@ from actionplans.models import (
     Milestone,
     PlanStatus,
     ProgressReport,
+    Recommendation,
     ReportStatus,
     VerificationDecision,
 )
@@ -99,6 +100,14 @@ def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
     if plan.show_on_public_page:
         _drop_public_page()
     return plan
+
+
+def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recommendation:
+    """Record one of KPK's recommendations for a round."""
+    recommendation = Recommendation(round=survey_round, code=code, text=text)
+    recommendation.full_clean()
+    recommendation.save()
+    return recommendation
 
 
 def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: int = 1):

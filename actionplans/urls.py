@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.<str:file_format>", views.plan_export, name="plan_export"),
     path("import/", views.plan_import, name="plan_import"),
     path("round/<int:year>/", views.round_followup, name="round_followup"),
+    path("round/<int:year>/recommendations/", views.recommendations, name="recommendations"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/cancel/", views.plan_cancel, name="plan_cancel"),

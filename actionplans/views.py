@@ -15,9 +15,10 @@ from actionplans.forms import (
     PlanFilterForm,
     PlanForm,
     PlanImportForm,
+    RecommendationForm,
     ReportForm,
 )
-from actionplans.models import ActionPlan, Evidence, ProgressReport
+from actionplans.models import ActionPlan, Evidence, ProgressReport, Recommendation
 from surveys import scoring
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
@@ -241,6 +242,30 @@ def plan_export(request, file_format):
     filters = form.cleaned_data if form.is_valid() else {}
     plans = selectors.plans_for_list(request.user, filters=filters)
     return exporting.plans_response(plans, file_format)
+
+
+@login_required
+def recommendations(request, year):
+    """KPK's recommendations of a round and their follow-up; the Inspectorate records them."""
+    survey_round = get_object_or_404(SurveyRound, year=year)
+    can_add = request.user.has_perm("actionplans.add_recommendation")
+    form = RecommendationForm(request.POST or None, instance=Recommendation(round=survey_round))
+    if request.method == "POST":
+        if not can_add:
+            raise PermissionDenied
+        if form.is_valid():
+            services.recommendation_create(
+                actor=request.user, survey_round=survey_round, **form.cleaned_data
+            )
+            messages.success(request, _("The recommendation was recorded."))
+            return redirect("actionplans:recommendations", year=year)
+    context = {
+        "round": survey_round,
+        "recommendations": selectors.recommendations_with_follow_up(survey_round),
+        "follow_up": selectors.follow_up_rate(survey_round),
+        "form": form if can_add else None,
+    }
+    return render(request, "actionplans/recommendations.html", context)
 
 
 @login_required

@@ -160,6 +160,20 @@ CASES = [
         (302, 200, 403, 403),
     ),
     (
+        "recommendations_get",
+        "get",
+        lambda w: reverse("actionplans:recommendations", args=[2024]),
+        None,
+        (302, 200, 200, 200),
+    ),
+    (
+        "recommendations_post",
+        "post",
+        lambda w: reverse("actionplans:recommendations", args=[2024]),
+        lambda w: {"code": "R-09", "text": "Perkuat APIP"},
+        (302, 302, 403, 403),
+    ),
+    (
         "round_followup",
         "get",
         lambda w: reverse("actionplans:round_followup", args=[2024]),

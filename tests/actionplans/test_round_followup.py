@@ -98,3 +98,12 @@ def test_rollups_are_weighted_and_leave_out_plans_without_an_accepted_report(
     assert by_opd["Dinas Kesehatan"].progress == Decimal("70.00")
     assert (by_opd["Dinas Pendidikan"].progress, by_opd["Dinas Pendidikan"].left_out) == (None, 1)
     assert "1 plan without an accepted report is left out" in response.content.decode()
+
+
+def test_the_inspector_records_a_recommendation_once_per_code(inspector_client, round_2024):
+    url = reverse("actionplans:recommendations", args=[2024])
+    assert inspector_client.post(url, {"code": "R-01", "text": "Merit"}).status_code == 302
+    again = inspector_client.post(url, {"code": "R-01", "text": "Lagi"})
+    assert again.status_code == 200
+    assert "already has a recommendation R-01" in again.content.decode()
+    assert Recommendation.objects.get(round=round_2024).text == "Merit"
