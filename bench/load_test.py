@@ -60,28 +60,31 @@ def _read(client, recorder, number):
     _check(recorder, kind, session.get(path), {200})
 
 
+def _submit_form(session, recorder, kind, path, changes, *, files=None, expected=(302,)):
+    """GET the form at `path`, change some fields, POST it back; the POST's status, or None."""
+    form = session.get(path)
+    if _check(recorder, f"{kind}: open form", form, {200}) != 200:
+        return None
+    fields = [(n, v) for n, v in form_fields(form.text) if n not in changes]
+    fields += list(changes.items())
+    return _check(recorder, f"{kind}: send", session.post(path, fields, files), set(expected))
+
+
 def _edit(client, recorder, number):
     plan = client.rng.choice(client.hot_plans)
+    changes = {"output": f"load test edit {number}"}
     path = f"/plans/{plan}/edit/"
-    form = client.inspector.get(path)
-    if _check(recorder, "edit: open form", form, {200}) != 200:
-        return
-    fields = [(n, v) for n, v in form_fields(form.text) if n != "output"]
-    fields.append(("output", f"load test edit {number}"))
-    status = _check(recorder, "edit: save", client.inspector.post(path, fields), {302, 409})
-    client.outcomes["edit" if status == 302 else "conflict"] += status in (302, 409)
+    status = _submit_form(client.inspector, recorder, "edit", path, changes, expected=(302, 409))
+    if status in (302, 409):
+        client.outcomes["edit" if status == 302 else "conflict"] += 1
 
 
 def _report(client, recorder, number):
     plan = client.rng.choice(client.opd_plans)
-    path = f"/plans/{plan}/report/"
-    form = client.head.get(path)
-    if _check(recorder, "report: open form", form, {200}) != 200:
-        return
-    fields = [(n, v) for n, v in form_fields(form.text) if n not in ("percent", "narrative")]
-    fields += [("percent", str(number % 100)), ("narrative", f"load test report {number}")]
+    changes = {"percent": str(number % 100), "narrative": f"load test report {number}"}
     files = {"files": (f"bukti-{number}.pdf", PDF, "application/pdf")}
-    status = _check(recorder, "report: send", client.head.post(path, fields, files), {302})
+    path = f"/plans/{plan}/report/"
+    status = _submit_form(client.head, recorder, "report", path, changes, files=files)
     client.outcomes["report"] += status == 302
 
 

@@ -63,6 +63,7 @@ def bench_database():
 
             connections.close_all()
             server.database_drop(name)
+            server.cache_forget(environment)
 
 
 @contextlib.contextmanager

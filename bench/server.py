@@ -47,6 +47,18 @@ def _redis_answers() -> bool:
         return False
 
 
+def cache_forget(environment: dict) -> None:
+    """Delete the benchmark's keys (its own prefix) from Redis; nothing else there is touched."""
+    if not environment["REDIS_URL"]:
+        return
+    import redis
+
+    client = redis.Redis.from_url(environment["REDIS_URL"])
+    keys = list(client.scan_iter(match=f"{environment['CACHE_KEY_PREFIX']}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 def database_create(name: str) -> None:
     _psql(f'CREATE DATABASE "{name}"')
 
