@@ -5,6 +5,7 @@ are given by code. A row with an `id` updates that plan (a history row per chang
 a row without one creates a plan. Errors use the survey importer's RowError/ImportRejected.
 """
 
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from actionplans.exporting import COLUMNS, EXPORT_ONLY, LIST_SEPARATOR
 from actionplans.forms import PlanForm
 from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
 from surveys.importing import ImportRejected, RowError
-from surveys.models import Dimension, SurveyRound
+from surveys.models import Dimension, ImportBatch, ImportKind, ImportOutcome, SurveyRound
 
 IMPORT_COLUMNS = [name for name in COLUMNS if name not in EXPORT_ONLY]
 FIELD_COLUMN = {
@@ -160,7 +161,8 @@ def plans_import(file, *, file_name, actor, dry_run=False) -> PlanImportReport:
     Raises ImportRejected listing every problem (file, row, column, value, message) when any
     row is invalid; then nothing is saved.
     """
-    records = _read_rows(file.read(), file_name)
+    content = file.read()
+    records = _read_rows(content, file_name)
     report = PlanImportReport(file_name=file_name, dry_run=dry_run)
     with transaction.atomic():
         checked = [_checked_row(file_name, number, values) for number, values in records]
@@ -169,7 +171,23 @@ def plans_import(file, *, file_name, actor, dry_run=False) -> PlanImportReport:
             raise ImportRejected(errors)
         for row, form, plan in checked:
             _apply(form, plan, row.number, actor, report, dry_run)
+        if not dry_run and (report.created or report.updated):
+            _record_batch(report, content, actor, len(records))
     return report
+
+
+def _record_batch(report, content, actor, rows_total):
+    ImportBatch.objects.create(
+        kind=ImportKind.PLANS,
+        file_name=report.file_name[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_by=actor,
+        rows_total=rows_total,
+        rows_created=len(report.created),
+        rows_updated=len(report.updated),
+        rows_unchanged=len(report.unchanged),
+        outcome=ImportOutcome.APPLIED,
+    )
 
 
 def _apply(form, plan, number, actor, report, dry_run):

@@ -10,6 +10,7 @@ from actionplans.exporting import COLUMNS, neutralise
 from actionplans.importing import plans_import
 from actionplans.models import ActionPlan
 from surveys.importing import ImportRejected
+from surveys.models import ImportBatch, ImportKind
 from tests.actionplans.conftest import make_plan
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,8 @@ def test_an_exported_file_imports_back_with_changes_and_new_rows(
     new_row[COLUMNS.index("indicator_codes")] = "PBJ;SDM"
     report = plans_import(_xlsx([header, row, new_row]), file_name="r.xlsx", actor=inspector)
     assert (report.created, report.updated, report.unchanged) == ([3], [2], [])
+    batch = ImportBatch.objects.get(kind=ImportKind.PLANS)
+    assert (batch.rows_created, batch.rows_updated, batch.created_by) == (1, 1, inspector)
     plan.refresh_from_db()
     assert plan.title == "Baru"
     assert plan.history.count() == 2
@@ -88,6 +91,7 @@ def test_reimporting_an_unchanged_export_changes_nothing(inspector_client, inspe
     rows = _sheet_rows(_export(inspector_client))
     report = plans_import(_xlsx(rows), file_name="r.xlsx", actor=inspector)
     assert (report.created, report.updated, report.unchanged) == ([], [], [2])
+    assert not ImportBatch.objects.exists()
     assert plan_a.history.count() == 1
 
 
