@@ -241,9 +241,19 @@ def sample_evidence_pdf(title: str) -> bytes:
     return bytes(out)
 
 
+DEMO_MAIL_DOMAIN = "demo.invalid"
+
+
 def _opds() -> dict[str, OPD]:
     for code, name, short_name in OPDS:
-        OPD.objects.get_or_create(code=code, defaults={"name": name, "short_name": short_name})
+        OPD.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "short_name": short_name,
+                "email": f"{code.lower()}@{DEMO_MAIL_DOMAIN}",
+            },
+        )
     return {opd.code: opd for opd in OPD.objects.filter(code__in=[c for c, _n, _s in OPDS])}
 
 
@@ -325,6 +335,9 @@ def _play_reports(item, plan, reporter, inspector, today):
 def demo_action_plans(*, inspector, make_user) -> list[str]:
     """Create the demo OPDs, OPD users, recommendations and 2024 plans; returns the OPD
     users' usernames. `make_user(username)` creates a demo user with the demo password."""
+    if not inspector.email:
+        inspector.email = f"{inspector.username}@{DEMO_MAIL_DOMAIN}"
+        inspector.save()
     opds = _opds()
     users = _opd_users(opds, make_user)
     survey_round = SurveyRound.objects.get(year=2024)
