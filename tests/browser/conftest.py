@@ -141,6 +141,8 @@ def page_watch():
 def new_context(chromium, live_server, page_watch, request):
     """Open browser contexts on the live server; each page is watched for CSP violations."""
     contexts = []
+    for stale in ARTIFACTS.glob(f"{_artifact_stem(request.node.name)}-*"):
+        stale.unlink()
 
     def open_context(**options):
         options = {"locale": "id-ID", **options}
@@ -168,9 +170,13 @@ def page(new_context):
     return new_context().new_page()
 
 
+def _artifact_stem(test_name):
+    return re.sub(r"[^\w.-]+", "_", test_name)
+
+
 def _save_artifacts(test_name, pages):
     ARTIFACTS.mkdir(exist_ok=True)
-    stem = re.sub(r"[^\w.-]+", "_", test_name)
+    stem = _artifact_stem(test_name)
     for number, page in enumerate(pages):
         if page.is_closed():
             continue
