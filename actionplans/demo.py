@@ -322,14 +322,13 @@ def _play_reports(item, plan, reporter, inspector, today):
             milestone=milestones[number] if number < len(milestones) else None,
             effective_date=today - timedelta(days=20 - number),
         )
-        days_ago = 10 * (len(item.reports) - number)
-        ProgressReport.objects.filter(pk=report.pk).update(
-            submitted_at=timezone.now() - timedelta(days=days_ago)
-        )
+        submitted = timezone.now() - timedelta(days=10 * (len(item.reports) - number))
+        ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
         if outcome == "accepted":
             services.report_accept(actor=inspector, report=report, note=note)
         elif outcome == "returned":
             services.report_return(actor=inspector, report=report, note=note)
+        report.decisions.update(decided_at=submitted + timedelta(days=3))
 
 
 def demo_action_plans(*, inspector, make_user) -> list[str]:
