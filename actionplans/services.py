@@ -110,10 +110,14 @@ def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recom
     return recommendation
 
 
+@transaction.atomic
 def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: int = 1):
+    """Add a milestone; a plan already verified is re-weighted at once."""
     milestone = Milestone(plan=plan, title=title, due_date=due_date, weight=weight)
     milestone.full_clean()
     milestone.save()
+    if plan.reports.filter(status=ReportStatus.ACCEPTED).exists():
+        plan_progress_refresh(plan=plan)
     return milestone
 
 

@@ -114,3 +114,17 @@ def test_the_supporting_opd_may_read_the_evidence_but_a_stranger_may_not(
     opd_c = OPD.objects.create(code="BPKAD", name="BPKAD")
     plan.supporting_opds.set([opd_c])
     assert not Evidence.objects.visible_to(head_b).filter(pk=evidence.pk).exists()
+
+
+def test_a_milestone_added_after_verification_reweights_the_stored_progress(
+    plan_a, head_a, inspector
+):
+    first = services.milestone_create(
+        actor=inspector, plan=plan_a, title="TW I", due_date=plan_a.due_date
+    )
+    services.report_accept(actor=inspector, report=submit(plan_a, head_a, milestone=first))
+    plan_a.refresh_from_db()
+    assert plan_a.verified_progress == Decimal("100.00")
+    services.milestone_create(actor=inspector, plan=plan_a, title="TW II", due_date=plan_a.due_date)
+    plan_a.refresh_from_db()
+    assert plan_a.verified_progress == Decimal("50.00")
