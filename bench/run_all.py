@@ -198,12 +198,36 @@ def print_report(started, cache, t_data, counts_1x, counts_10x, speeds, transfer
             figures = f"{'':>9}{'':>8}{'':>11}{'':>9}{'':>7}{'':>7}"
         print(f"{name:<26}{figures}{counts_1x[name]:>8}{counts_10x[name]:>8}")
     print("(1c/16c: clients; ratio: requests/s against the trivial view at the same concurrency)")
+    print_targets(speeds, transfers, counts_1x, counts_10x)
     print(f"\n{'bytes transferred':<26}{'first view':>12}{'repeat view':>13}")
     for name, sizes in transfers.items():
         print(f"{name:<26}{sizes['first'] / KB:>9.1f} KB{sizes['repeat'] / KB:>10.1f} KB")
         for url, size, encoding, kept in sizes["assets"]:
             note = "kept" if kept else "asked again"
             print(f"    {url:<60}{size / KB:>8.1f} KB {encoding or 'identity':<8} {note}")
+
+
+def print_targets(speeds, transfers, counts_1x, counts_10x):
+    """The targets of issue #7, each with the figure measured."""
+    trivial = speeds["trivial view (/healthz)"]["many"]["rps"]
+    ratio_public = speeds["public page (cached)"]["many"]["rps"] / trivial
+    ratio_dashboard = speeds["dashboard"]["many"]["rps"] / trivial
+    queries = sum(counts_10x.values())
+    checks = [
+        ("cached public page ratio >= 0.8", ratio_public, ratio_public >= 0.8),
+        ("dashboard ratio >= 0.3", ratio_dashboard, ratio_dashboard >= 0.3),
+        ("SQL queries equal at 1x and 10x (sum)", queries, counts_1x == counts_10x),
+    ]
+    for name, row in speeds.items():
+        p95 = row["many"]["p95_ms"]
+        checks.append((f"p95 <= 150 ms at {CLIENTS} clients: {name}", p95, p95 <= 150))
+    for name, limit in (("public page", 150), ("dashboard", 700)):
+        first, repeat = transfers[name]["first"] / KB, transfers[name]["repeat"] / KB
+        checks.append((f"{name} first view <= {limit} KB", first, first <= limit))
+        checks.append((f"{name} repeat view <= 60 KB", repeat, repeat <= 60))
+    print("\ntargets")
+    for name, figure, met in checks:
+        print(f"  {name:<56}{figure:>10.2f}  {'met' if met else 'NOT MET'}")
 
 
 if __name__ == "__main__":
