@@ -66,7 +66,8 @@ def plan_detail(request, pk):
 def _initial_from_query(request) -> dict:
     """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
     initial = {"status": "draft"}
-    survey_round = SurveyRound.objects.filter(year=request.GET.get("round") or 0).first()
+    year = request.GET.get("round", "")
+    survey_round = SurveyRound.objects.filter(year=year).first() if year.isdigit() else None
     if survey_round is not None:
         initial["round"] = survey_round
         code = request.GET.get("indicator", "")
@@ -142,7 +143,9 @@ def milestone_create(request, pk):
 
 def _report_initial(request, plan) -> dict:
     initial = {"report_date": timezone.localdate()}
-    answered = plan.reports.filter(pk=request.GET.get("answers") or 0, status="returned").first()
+    answers = request.GET.get("answers", "")
+    returned = plan.reports.filter(status="returned")
+    answered = returned.filter(pk=answers).first() if answers.isdigit() else None
     if answered is not None:
         initial.update(percent=answered.percent, narrative=answered.narrative)
     return initial

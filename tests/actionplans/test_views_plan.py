@@ -195,3 +195,17 @@ def test_an_opd_head_lists_plans_with_a_constant_number_of_queries(
 def test_the_opd_filter_offers_an_opd_user_only_their_own_opd(head_a_client, opd_a, opd_b):
     form = head_a_client.get(reverse("actionplans:plan_list")).context["form"]
     assert list(form.fields["opd"].queryset) == [opd_a]
+
+
+def test_a_malformed_prefill_query_is_ignored(inspector_client, methodology):
+    response = inspector_client.get(reverse("actionplans:plan_create") + "?round=abc&indicator=")
+    assert response.status_code == 200
+    assert "round" not in response.context["form"].initial
+
+
+def test_answering_a_returned_report_starts_from_it(head_a_client, report_a, inspector):
+    services.report_return(actor=inspector, report=report_a, note="Kurang SK")
+    url = reverse("actionplans:report_create", args=[report_a.plan_id])
+    form = head_a_client.get(f"{url}?answers={report_a.pk}").context["form"]
+    assert form.initial["percent"] == report_a.percent
+    assert head_a_client.get(f"{url}?answers=x").status_code == 200
