@@ -56,6 +56,8 @@ def plan_create(*, actor, fields: dict) -> ActionPlan:
     plan.full_clean()
     plan.save()
     _set_relations(plan, related)
+    if plan.show_on_public_page:
+        _drop_public_page()
     return plan
 
 
@@ -75,7 +77,9 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
                 "again."
             )
         )
-    was_public = plan.show_on_public_page
+    # the stored flag: a bound form has already written the edit onto `plan`
+    stored = ActionPlan.objects.filter(pk=plan.pk).values_list("show_on_public_page", flat=True)
+    was_public = stored.get()
     plain, related = _split_relations(fields)
     for name, value in plain.items():
         setattr(plan, name, value)

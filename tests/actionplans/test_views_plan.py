@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from actionplans import services
 from actionplans.models import ActionPlan, PlanStatus
+from surveys import public_cache
 from tests.actionplans.conftest import make_plan, pdf_upload, submit
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +210,17 @@ def test_answering_a_returned_report_starts_from_it(head_a_client, report_a, ins
     form = head_a_client.get(f"{url}?answers={report_a.pk}").context["form"]
     assert form.initial["percent"] == report_a.percent
     assert head_a_client.get(f"{url}?answers=x").status_code == 200
+
+
+def test_taking_a_plan_off_the_public_page_drops_the_cached_public_page(
+    inspector_client, round_2024, opd_a, django_capture_on_commit_callbacks
+):
+    plan = make_plan(round_2024, opd_a, show_on_public_page=True, public_summary="SOP")
+    before = public_cache.generation()
+    data = plan_post_data(round_2024, opd_a, plan.indicators.get(), version=plan.version)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = inspector_client.post(reverse("actionplans:plan_edit", args=[plan.pk]), data)
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert not plan.show_on_public_page
+    assert public_cache.generation() != before
