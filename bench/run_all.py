@@ -170,9 +170,10 @@ def main() -> int:
 def print_report(started, cache, t_data, counts_1x, counts_10x, speeds, transfers):
     from bench import dataset
 
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"\nSPI portal benchmark, {started:%Y-%m-%d %H:%M %Z}, {platform.node()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, load average at the end {load}"
     )
     print(
         f"Data: {len(dataset.ROUNDS)} rounds x {dataset.OPD_COUNT} OPDs x {PLANS_10X} plans per "
