@@ -26,7 +26,7 @@ EXPECTED_CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' data:",
+    "img-src": "'self' data: blob:",
     "object-src": "'none'",
     "base-uri": "'self'",
     "form-action": "'self'",
