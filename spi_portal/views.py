@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -6,7 +7,9 @@ from django.utils.translation import get_language
 
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
-from surveys import charts, exporting, scoring, selectors
+from surveys import charts, exporting, public_cache, scoring, selectors
+
+OVERVIEW_CACHE_SECONDS = 24 * 3600
 
 
 @login_required
@@ -17,42 +20,59 @@ def home(request):
 @login_required
 def dashboard(request):
     """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up."""
-    rounds = selectors.rounds_with_bands()
-    context = {"rounds": rounds, "round": None, "current": None}
-    if rounds:
-        context.update(_round_context(request, rounds))
+    context = _survey_overview(request.GET.get("year", ""))
+    if context["round"] is not None:
+        scores = context.pop("indicator_scores")
+        context.update(
+            _followup_context(request.user, context["round"], context.get("index"), scores)
+        )
     return render(request, "spi_portal/dashboard.html", context)
 
 
-def _selected_round(request, rounds):
-    years = {r.year: r for r in rounds}
-    try:
-        return years.get(int(request.GET.get("year", "")), rounds[-1])
-    except ValueError:
-        return rounds[-1]
+def _survey_overview(requested_year: str) -> dict:
+    """The survey side of the dashboard, the same for every user: computed once per change of
+    the survey data (the data generation is part of the key) and then read from the cache."""
+    key = f"dashboard:{public_cache.generation()}:{get_language()}:{requested_year[:8]}"
+    overview = cache.get(key)
+    if overview is None:
+        overview = _compute_survey_overview(requested_year)
+        cache.set(key, overview, timeout=OVERVIEW_CACHE_SECONDS)
+    return overview
 
 
-def _round_context(request, rounds):
-    survey_round = _selected_round(request, rounds)
+def _compute_survey_overview(requested_year):
+    rounds = selectors.rounds_with_bands()
+    context = {"rounds": rounds, "round": None, "current": None}
+    if not rounds:
+        return context
+    survey_round = _selected_round(requested_year, rounds)
     trend = selectors.home_trend(rounds)
     current = next((p for p in trend if p["round"] == survey_round), None)
-    context = {"round": survey_round, "trend": trend, "current": current}
+    context.update(round=survey_round, trend=trend, current=current)
     if trend:
         context["trend_figure"] = charts.trend_figure(trend)
     if current is not None:
         context.update(_index_context(survey_round, current, trend))
     scores = list(selectors.home_indicator_scores(survey_round))
-    context.update(_followup_context(request.user, survey_round, context.get("index"), scores))
+    context["indicator_scores"] = scores
     codes, groups, rows, illustrative = selectors.indicator_matrix(scores)
     if codes:
         context["heatmap"] = {
             "codes": codes,
             "groups": groups,
-            "rows": zip(codes, rows, strict=True),
+            "rows": list(zip(codes, rows, strict=True)),
         }
         context["heatmap_figure"] = charts.heatmap_figure(codes, groups, rows)
         context["heatmap_illustrative"] = illustrative
     return context
+
+
+def _selected_round(requested_year, rounds):
+    years = {r.year: r for r in rounds}
+    try:
+        return years.get(int(requested_year), rounds[-1])
+    except ValueError:
+        return rounds[-1]
 
 
 def _label_for(band):

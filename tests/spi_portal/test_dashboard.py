@@ -1,11 +1,14 @@
 import json
 from decimal import Decimal
+from io import BytesIO
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from surveys.models import IndicatorScore, Institution, InstitutionResult
+from surveys.importing import import_file
+from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult
 
 
 def chart_json(response, chart_id):
@@ -112,6 +115,7 @@ def add_peers(methodology, start, count):
 
 
 def count_queries(client):
+    cache.clear()  # the survey overview is cached per data generation; count a cold view
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("dashboard")).status_code == 200
     return len(queries)
@@ -136,3 +140,24 @@ def test_a_weak_point_without_a_plan_is_flagged(inspector_client, bartim_2024):
     assert point.group == "expert"
     assert not point.has_plan
     assert "belum ada rencana aksi" in response.content.decode()
+
+
+def test_the_survey_overview_is_read_from_the_cache_until_the_data_changes(
+    inspector_client, bartim_2024, django_capture_on_commit_callbacks
+):
+    cold = count_queries(inspector_client)
+    with CaptureQueriesContext(connection) as warm:
+        inspector_client.get(reverse("dashboard"), {"year": 2024})
+        inspector_client.get(reverse("dashboard"), {"year": 2024})
+    assert len(warm) < 2 * cold
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(
+            ImportKind.RESULTS,
+            BytesIO(
+                b"year,institution_code,internal,external,expert\n2024,KAB-BARTIM,66.93,84.27,60\n"
+            ),
+            file_name="koreksi.csv",
+            replace=True,
+        )
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    assert response.context["result"].expert == Decimal("60.00")
