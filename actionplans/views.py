@@ -67,7 +67,7 @@ def _initial_from_query(request) -> dict:
     """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
     initial = {"status": "draft"}
     year = request.GET.get("round", "")
-    survey_round = SurveyRound.objects.filter(year=year).first() if year.isdigit() else None
+    survey_round = SurveyRound.objects.filter(year=year).first() if year.isdecimal() else None
     if survey_round is not None:
         initial["round"] = survey_round
         code = request.GET.get("indicator", "")
@@ -145,7 +145,7 @@ def _report_initial(request, plan) -> dict:
     initial = {"report_date": timezone.localdate()}
     answers = request.GET.get("answers", "")
     returned = plan.reports.filter(status="returned")
-    answered = returned.filter(pk=answers).first() if answers.isdigit() else None
+    answered = returned.filter(pk=answers).first() if answers.isdecimal() else None
     if answered is not None:
         initial.update(percent=answered.percent, narrative=answered.narrative)
     return initial

@@ -199,7 +199,7 @@ def test_the_opd_filter_offers_an_opd_user_only_their_own_opd(head_a_client, opd
 
 
 def test_a_malformed_prefill_query_is_ignored(inspector_client, methodology):
-    response = inspector_client.get(reverse("actionplans:plan_create") + "?round=abc&indicator=")
+    response = inspector_client.get(reverse("actionplans:plan_create") + "?round=%C2%B2&indicator=")
     assert response.status_code == 200
     assert "round" not in response.context["form"].initial
 
