@@ -8,8 +8,8 @@ from django.db import transaction
 
 from actionplans.demo import demo_action_plans
 from surveys import importing
-from surveys.models import ImportKind, IndicatorScore, Institution
-from surveys.services import methodology_load_all
+from surveys.models import ImportKind, IndicatorScore, Institution, RoundStatus, SurveyRound
+from surveys.services import methodology_load_all, round_publish
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "surveys" / "demo"
 HOME_CODE = "KAB-BARTIM"
@@ -35,7 +35,14 @@ def demo_load() -> list[tuple[str, str]]:
     inspector = get_user_model().objects.get(username=INSPECTOR_USERNAME)
     inspector.groups.add(Group.objects.get(name="Inspektorat"))
     opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
+    _publish_rounds(inspector)
     return users + [(username, DEMO_PASSWORD) for username in opd_usernames]
+
+
+def _publish_rounds(inspector):
+    """KPK's figures are public: publish each round once (one unpublished since stays so)."""
+    for survey_round in SurveyRound.objects.filter(status=RoundStatus.DRAFT, unpublish_reason=""):
+        round_publish(survey_round=survey_round, actor=inspector)
 
 
 def _import(kind, file_name):

@@ -12,6 +12,7 @@ from actionplans.models import (
 )
 from actionplans.selectors import landing_page
 from spi_portal.demo import DEMO_PASSWORD, demo_load
+from surveys.models import RoundStatus, SurveyRound
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,10 @@ def test_loading_the_demo_twice_changes_nothing():
     before = _counts()
     demo_load()
     assert _counts() == before
+
+
+def test_the_demo_publishes_kpk_rounds_so_the_public_page_shows_them(db, client):
+    demo_load()
+    assert set(SurveyRound.objects.values_list("status", flat=True)) == {RoundStatus.PUBLISHED}
+    html = client.get("/", {"lang": "id"}).content.decode()
+    assert "74,32" in html  # Barito Timur 2025, KPK's published index, in Indonesian format
