@@ -19,11 +19,9 @@ from actionplans.forms import (
     ReportForm,
 )
 from actionplans.models import ActionPlan, Evidence, ProgressReport, Recommendation
-from surveys import scoring
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
 from surveys.models import Dimension, SurveyRound
-from surveys.views import indicator_context
 
 
 def _visible_plan(request, pk):
@@ -290,22 +288,10 @@ def plan_import(request):
     return render(request, "actionplans/plan_import.html", context)
 
 
-def _round_context(year) -> dict:
-    survey_round = survey_selectors.round_with_methodology(year)
-    result = survey_selectors.home_result(survey_round)
-    context = {"round": survey_round, "result": result, "index": None}
-    if result is not None:
-        methodology = survey_selectors.methodology_for(survey_round)
-        index = scoring.compute_index(result.group_scores(), methodology)
-        context.update(index=index, band_rows=survey_selectors.band_rows(methodology))
-        context.update(indicator_context(survey_round, index))
-    return context
-
-
 @login_required
 def round_followup(request, year):
     """The round page with each weak point and the plans answering it."""
-    context = _round_context(year)
+    context = survey_selectors.round_page(year)
     survey_round = context["round"]
     plans = ActionPlan.objects.visible_to(request.user).filter(round=survey_round)
     context.update(

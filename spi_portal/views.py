@@ -130,10 +130,7 @@ def _plan_counts(plans):
 
 
 def _weak_points(user, survey_round, index, scores):
-    threshold = (index.next_band or index.category).lower_bound
-    weak = scoring.weakest_indicators(
-        [(s.dimension.code, s.group, s.score) for s in scores], threshold
-    )
+    weak = selectors.weak_indicators(index, scores)
     return plan_selectors.weak_points(user, survey_round, weak, index.weakest_group)
 
 
@@ -197,9 +194,5 @@ def _report_index(survey_round):
     if result is None:
         return {"index": None}
     index = scoring.compute_index(result.group_scores(), selectors.methodology_for(survey_round))
-    scores = selectors.home_indicator_scores(survey_round)
-    threshold = (index.next_band or index.category).lower_bound
-    weak = scoring.weakest_indicators(
-        [(s.dimension.code, s.group, s.score) for s in scores], threshold
-    )
+    weak = selectors.weak_indicators(index, selectors.home_indicator_scores(survey_round))
     return {"index": index, "result": result, "weak_indicators": weak}

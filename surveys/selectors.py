@@ -167,3 +167,31 @@ def comparison_table(institutions, rounds) -> list[dict]:
         {"institution": i, "values": [by_institution.get(i.pk, {}).get(r.year) for r in rounds]}
         for i in institutions
     ]
+
+
+def weak_indicators(index: scoring.IndexResult, scores) -> list[scoring.WeakIndicator]:
+    """Indicator scores below the next category's lower bound (the current one at the top)."""
+    threshold = (index.next_band or index.category).lower_bound
+    return scoring.weakest_indicators(
+        [(s.dimension.code, s.group, s.score) for s in scores], threshold
+    )
+
+
+def round_page(year: int) -> dict:
+    """Everything the round page shows for the home institution: index, bands, indicators."""
+    survey_round = round_with_methodology(year)
+    result = home_result(survey_round)
+    context = {"round": survey_round, "result": result, "index": None}
+    if result is None:
+        return context
+    methodology = methodology_for(survey_round)
+    index = scoring.compute_index(result.group_scores(), methodology)
+    scores = list(home_indicator_scores(survey_round))
+    context.update(
+        index=index,
+        band_rows=band_rows(methodology),
+        indicator_scores=scores,
+        weak_indicators=weak_indicators(index, scores),
+        illustrative=any(s.is_illustrative for s in scores),
+    )
+    return context

@@ -26,28 +26,7 @@ def round_list(request):
 
 @login_required
 def round_detail(request, year):
-    survey_round = selectors.round_with_methodology(year)
-    result = selectors.home_result(survey_round)
-    context = {"round": survey_round, "result": result, "index": None}
-    if result is not None:
-        methodology = selectors.methodology_for(survey_round)
-        index = scoring.compute_index(result.group_scores(), methodology)
-        context.update(index=index, band_rows=selectors.band_rows(methodology))
-        context.update(indicator_context(survey_round, index))
-    return render(request, "surveys/round_detail.html", context)
-
-
-def indicator_context(survey_round, index):
-    scores = list(selectors.home_indicator_scores(survey_round))
-    threshold = (index.next_band or index.category).lower_bound
-    weak = scoring.weakest_indicators(
-        [(s.dimension.code, s.group, s.score) for s in scores], threshold
-    )
-    return {
-        "indicator_scores": scores,
-        "weak_indicators": weak,
-        "illustrative": any(s.is_illustrative for s in scores),
-    }
+    return render(request, "surveys/round_detail.html", selectors.round_page(year))
 
 
 @cache_control(public=True, max_age=3600)
