@@ -1,14 +1,10 @@
 """Plans with their progress as XLSX or CSV; the same columns are what the plan import reads."""
 
-import csv
-import io
-
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from surveys.exporting import table_response
+
 LIST_SEPARATOR = ";"
 
 # The columns of the export, in order; the import reads the same names (see importing.py).
@@ -43,13 +39,6 @@ COLUMNS = [
 EXPORT_ONLY = {"id", "verified_progress", "overdue"}
 
 
-def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _codes(items) -> str:
     return LIST_SEPARATOR.join(sorted(item.code for item in items))
 
@@ -69,8 +58,7 @@ def plan_row(plan, today) -> list:
         "verified_progress": plan.verified_progress,
         "overdue": "yes" if plan.is_overdue(today) else "no",
     }
-    row = [values[name] if name in values else getattr(plan, name) for name in COLUMNS]
-    return [neutralise(value) for value in row]
+    return [values[name] if name in values else getattr(plan, name) for name in COLUMNS]
 
 
 def plan_rows(plans):
@@ -79,35 +67,9 @@ def plan_rows(plans):
     return [plan_row(plan, today) for plan in plans]
 
 
-def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "rencana_aksi"
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _csv(rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
 def plans_response(plans, file_format: str) -> HttpResponse:
     """Download of `plans` (already scoped to the user) as xlsx or csv."""
-    if file_format not in ("xlsx", "csv"):
-        raise Http404
-    rows = plan_rows(plans)
-    content_type = XLSX_TYPE if file_format == "xlsx" else "text/csv; charset=utf-8"
-    body = _xlsx(rows) if file_format == "xlsx" else _csv(rows)
-    response = HttpResponse(body, content_type=content_type)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="rencana-aksi-{stamp}.{file_format}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return table_response(
+        COLUMNS, plan_rows(plans), file_name=f"rencana-aksi-{stamp}", file_format=file_format
+    )

@@ -6,9 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from actionplans.exporting import COLUMNS, neutralise
+from actionplans.exporting import COLUMNS
 from actionplans.importing import plans_import
 from actionplans.models import ActionPlan
+from surveys.exporting import neutralise
 from surveys.importing import ImportRejected
 from surveys.models import ImportBatch, ImportKind
 from tests.actionplans.conftest import make_plan
