@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from surveys import scoring
+from surveys.exporting import neutralise
 from surveys.selectors import band_rows
 
 FORMULA = (
@@ -20,7 +21,6 @@ FORMULA = (
 )
 LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -242,9 +242,7 @@ def csv_cell(value):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
         value = "; ".join(str(item) for item in value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return neutralise(value)
 
 
 def csv_text(fields, rows) -> str:
