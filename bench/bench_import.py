@@ -81,8 +81,8 @@ def run(folder: Path):
     from django.db import connection
 
     from surveys.importing import import_file
-    from surveys.management.commands.spi_index import index_rows
     from surveys.models import ImportKind, SurveyRound
+    from surveys.selectors import index_rows
     from surveys.services import methodology_load_all
 
     methodology_load_all()

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pandas as pd
 from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
@@ -195,3 +196,34 @@ def round_page(year: int) -> dict:
         illustrative=any(s.is_illustrative for s in scores),
     )
     return context
+
+
+INDEX_SCORE_FIELDS = (
+    "internal",
+    "external",
+    "expert",
+    "correction_integrity",
+    "correction_prevalence",
+    "published_index",
+)
+
+
+def index_rows(survey_round, institution_code=None) -> list[dict]:
+    """One row per institution result of the round: the recomputed index beside KPK's."""
+    results = list(round_results(survey_round, institution_code))
+    if not results:
+        return []
+    frame = pd.DataFrame([{name: getattr(r, name) for name in INDEX_SCORE_FIELDS} for r in results])
+    computed = scoring.compute_frame(frame, methodology_for(survey_round))
+    return [
+        {
+            "institution_code": result.institution.kpk_code,
+            "institution_name": result.institution.name,
+            "computed_index": row.computed_index,
+            "published_index": row.published_index,
+            "difference": row.difference,
+            "category": row.category_id,
+            "flag": "exceeds_tolerance" if row.exceeds_tolerance else "",
+        }
+        for result, row in zip(results, computed.itertuples(), strict=True)
+    ]

@@ -1,11 +1,10 @@
 import csv
 import json
 
-import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from surveys import scoring, selectors
+from surveys import selectors
 from surveys.models import SurveyRound
 
 COLUMNS = (
@@ -17,35 +16,6 @@ COLUMNS = (
     "category",
     "flag",
 )
-SCORE_FIELDS = (
-    "internal",
-    "external",
-    "expert",
-    "correction_integrity",
-    "correction_prevalence",
-    "published_index",
-)
-
-
-def index_rows(survey_round, institution_code=None) -> list[dict]:
-    """One row per institution result of the round: the recomputed index beside KPK's."""
-    results = list(selectors.round_results(survey_round, institution_code))
-    if not results:
-        return []
-    frame = pd.DataFrame([{name: getattr(r, name) for name in SCORE_FIELDS} for r in results])
-    computed = scoring.compute_frame(frame, selectors.methodology_for(survey_round))
-    return [
-        {
-            "institution_code": result.institution.kpk_code,
-            "institution_name": result.institution.name,
-            "computed_index": row.computed_index,
-            "published_index": row.published_index,
-            "difference": row.difference,
-            "category": row.category_id,
-            "flag": "exceeds_tolerance" if row.exceeds_tolerance else "",
-        }
-        for result, row in zip(results, computed.itertuples(), strict=True)
-    ]
 
 
 def _text(value) -> str:
@@ -64,7 +34,7 @@ class Command(BaseCommand):
         survey_round = SurveyRound.objects.prefetch_related("bands").filter(year=year).first()
         if survey_round is None:
             raise CommandError(_("There is no survey round %(year)s.") % {"year": year})
-        rows = index_rows(survey_round, institution)
+        rows = selectors.index_rows(survey_round, institution)
         if institution and not rows:
             message = _("%(code)s has no result in SPI %(year)s.")
             raise CommandError(message % {"code": institution, "year": year})
