@@ -104,7 +104,8 @@ def _form_data(row: _Row) -> dict:
     """The row as PlanForm data: codes turned into primary keys (unknown ones are errors)."""
     values = row.values
     data = {name: values.get(name, "") for name in IMPORT_COLUMNS}
-    survey_round = SurveyRound.objects.filter(year=values["round_year"] or 0).first()
+    year = values["round_year"]
+    survey_round = SurveyRound.objects.filter(year=int(year) if year.isdecimal() else 0).first()
     if survey_round is None:
         row.error("round_year", _("no SPI round with this year"))
     data["round"] = survey_round.pk if survey_round else ""
@@ -131,7 +132,7 @@ def _existing_plan(row: _Row):
     plan_id = row.values.get("id", "")
     if not plan_id:
         return None
-    plan = ActionPlan.objects.filter(pk=plan_id if plan_id.isdigit() else 0).first()
+    plan = ActionPlan.objects.filter(pk=int(plan_id) if plan_id.isdecimal() else 0).first()
     if plan is None:
         row.error("id", _("no plan with this id; leave id empty to create a new plan"))
     return plan
