@@ -43,6 +43,7 @@ PREVIEW_ROWS = 10
 CENT = Decimal("0.01")
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 WHOLE_NUMBER = re.compile(r"^\d+(\.0+)?$")
+MAX_WHOLE_NUMBER = 2_147_483_647  # the largest integer every supported database column holds
 PANDAS_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -274,6 +275,9 @@ def _decimal_between(low, high, expected: Callable[[], str]):
 def _whole_number(text):
     if not WHOLE_NUMBER.match(text):
         raise _CellInvalid(_("is not a whole number (expected 0 or more)"))
+    if Decimal(text) > MAX_WHOLE_NUMBER:
+        expected = f"0 – {MAX_WHOLE_NUMBER}"
+        raise _CellInvalid(_("is out of range (expected %(what)s)") % {"what": expected})
     return int(Decimal(text))
 
 
