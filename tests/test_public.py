@@ -179,8 +179,11 @@ def test_accepting_a_report_on_a_public_plan_drops_the_cached_page(
     assert 'value="40.00"' in page_text(client)
     report = submit(plan, head_a, percent=70)
     with django_capture_on_commit_callbacks(execute=True):
-        plan_services.report_accept(actor=inspector, report=report)
-    assert 'value="70.00"' in page_text(client) or 'value="70"' in page_text(client)
+        plan_services.report_accept(actor=inspector, report=report, note="Catatan verifikator")
+    content = page_text(client)
+    assert 'value="70.00"' in content
+    for private in ("inspector", "head_a", "Catatan verifikator", "SOP disusun", ".pdf"):
+        assert private not in content
 
 
 def _page_queries(client) -> int:
