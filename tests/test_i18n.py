@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import formats, translation
 
@@ -243,3 +244,12 @@ def test_numbers_follow_the_active_language():
         assert formats.number_format(Decimal("67.78"), 2) == "67,78"
     with translation.override("en"):
         assert formats.number_format(Decimal("67.78"), 2) == "67.78"
+
+
+def test_signed_differences_follow_the_active_language():
+    template = Template("{% load spi %}{{ up|signed }} {{ down|signed }}")
+    context = Context({"up": Decimal("6.54"), "down": Decimal("-1.12")})
+    with translation.override("id"):
+        assert template.render(context) == "+6,54 -1,12"
+    with translation.override("en"):
+        assert template.render(context) == "+6.54 -1.12"

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.formats import localize
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -37,8 +38,8 @@ def get_item(mapping, key):
 
 @register.filter
 def signed(value):
-    """A difference with an explicit sign, localised by the template engine afterwards."""
-    return f"+{value}" if value is not None and value > 0 else value
+    """A difference with an explicit sign, localised (+0,01 in Indonesian, +0.01 in English)."""
+    return f"+{localize(value)}" if value is not None and value > 0 else value
 
 
 @register.filter
