@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from tests.conftest import PASSWORD
 
@@ -199,12 +198,6 @@ def log_in():
         assert "/accounts/login/" not in page.url, f"{username} could not log in"
 
     return log_in_through_the_form
-
-
-@pytest.fixture
-def importing_inspector(inspector):
-    inspector.user_permissions.add(Permission.objects.get(codename="run_import"))
-    return inspector
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ RESULTS_CSV = (
 
 
 def test_the_inspector_imports_a_results_file_and_sees_it_on_the_dashboard(
-    page, page_watch, log_in, importing_inspector, methodology, home, tmp_path
+    page, page_watch, log_in, inspector, methodology, home, tmp_path
 ):
     results = tmp_path / "hasil-spi.csv"
     results.write_text(RESULTS_CSV, encoding="utf-8")
-    log_in(page, importing_inspector.username)
+    log_in(page, inspector.username)
 
     page.goto("/rounds/import/")
     page.select_option("#id_kind", "results")
@@ -37,7 +37,7 @@ def test_the_inspector_imports_a_results_file_and_sees_it_on_the_dashboard(
     page.locator("form[action$='/import/confirm/'] button[type=submit]").click()
     assert "hasil-spi.csv" in page.inner_text(".alert-success")
     assert InstitutionResult.objects.count() == 3
-    assert ImportBatch.objects.get().created_by == importing_inspector
+    assert ImportBatch.objects.get().created_by == inspector
     stored = InstitutionResult.objects.get(round__year=2024, institution=home)
     assert stored.published_index == Decimal("67.78")
 
