@@ -124,6 +124,7 @@ class IndexResult:
     raw_index: Decimal
     computed_index: Decimal
     category: Band
+    headline_category: Band
     published_index: Decimal | None
     difference: Decimal | None
     exceeds_tolerance: bool
@@ -147,7 +148,11 @@ def raw_index(scores: GroupScores, methodology: Methodology) -> Decimal:
 
 
 def compute_index(scores: GroupScores, methodology: Methodology) -> IndexResult:
-    """Recompute one institution's index, category, difference, contributions and what-if."""
+    """Recompute one institution's index, category, difference, contributions and what-if.
+
+    `category` is the recomputed index's band (the what-if starts from it);
+    `headline_category` is the band of the headline index, KPK's published one when present.
+    """
     raw = raw_index(scores, methodology)
     computed = round_half_away(raw)
     category = methodology.band_for(computed)
@@ -158,6 +163,7 @@ def compute_index(scores: GroupScores, methodology: Methodology) -> IndexResult:
         raw_index=raw,
         computed_index=computed,
         category=category,
+        headline_category=category if published is None else methodology.band_for(published),
         published_index=published,
         difference=difference,
         exceeds_tolerance=difference is not None and abs(difference) > methodology.tolerance,

@@ -98,7 +98,7 @@ def home_trend(rounds) -> list[dict]:
                 "result": result,
                 "index": index.headline_index,
                 "computed_index": index.computed_index,
-                "category": index.category,
+                "category": index.headline_category,
                 "internal": result.internal,
                 "external": result.external,
                 "expert": result.expert,

@@ -189,3 +189,15 @@ def test_scoring_module_imports_neither_django_nor_project_apps():
     assert imported, "the parser found no imports at all"
     forbidden = {"django", "surveys", "actionplans", "spi_portal"}
     assert not imported & forbidden
+
+
+def test_the_headline_category_follows_kpks_published_index():
+    bartim_2022 = GroupScores(D("73.03"), D("80.32"), D("71.54"), D("3.60"), D("0.16"), D("67.81"))
+    result = compute_index(bartim_2022, M2022)
+    assert result.category.label_id == "Rentan"  # recomputed 71.11
+    assert result.headline_category.label_id == "Sangat Rentan"  # published 67.81
+
+
+def test_without_a_published_index_the_headline_category_is_the_recomputed_one():
+    result = compute_index(index_of("75"), M2024)
+    assert result.headline_category == result.category

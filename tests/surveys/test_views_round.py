@@ -37,8 +37,11 @@ def test_the_round_page_flags_an_unexplained_correction(inspector_client, method
         published_index=Decimal("67.81"),
     )
     response = inspector_client.get(reverse("surveys:round_detail", args=[2022]))
-    assert "alert-warning" in response.content.decode()
+    html = response.content.decode()
+    assert "alert-warning" in html
     assert response.context["index"].exceeds_tolerance
+    assert "Sangat Rentan" in html  # the badge beside KPK's 67,81
+    assert html.index("Sangat Rentan") < html.index("71,11")
 
 
 def test_an_unknown_round_answers_404(inspector_client, methodology):
