@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.views.decorators.gzip import gzip_page
 
 from actionplans import selectors as plan_selectors
 from spi_portal import open_data, selectors
@@ -51,6 +52,7 @@ def _year_from_query(request) -> int:
         raise Http404("Not a year.") from error
 
 
+@gzip_page
 @public_language
 def public_page(request, year=None):
     if year is None and request.GET.get("year"):
@@ -61,6 +63,7 @@ def public_page(request, year=None):
     return HttpResponse(html)
 
 
+@gzip_page
 @public_language
 def data_index(request):
     context = {

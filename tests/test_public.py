@@ -231,3 +231,9 @@ def test_the_staff_landing_page_moved_off_the_public_root(inspector_client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert inspector_client.get("/staff/")["Location"] == "/dashboard/"
     assert resolve_url(settings.LOGIN_REDIRECT_URL) == "/staff/"
+
+
+def test_the_public_page_is_sent_compressed_to_browsers_that_accept_gzip(client):
+    response = client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert len(response.content) < 6 * 1024
