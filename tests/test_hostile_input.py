@@ -160,7 +160,18 @@ STAFF_PAGES = [
         lambda w: reverse("actionplans:my_plans"),
         ["plan title", "verifier note"],
     ),
-    ("dashboard", "inspector", lambda w: reverse("dashboard") + "?year=2024", ["opd name"]),
+    (
+        "dashboard",
+        "inspector",
+        lambda w: reverse("dashboard") + "?year=2024",
+        ["opd name", "institution name"],
+    ),
+    (
+        "round page",
+        "head_a",
+        lambda w: reverse("surveys:round_detail", args=[2024]),
+        ["institution name"],
+    ),
     (
         "follow-up report",
         "inspector",
@@ -182,7 +193,7 @@ STAFF_PAGES = [
     ("comparison", "inspector", lambda w: reverse("surveys:compare"), ["neighbour name"]),
 ]
 PUBLIC_PAGES = [
-    ("public page", "/", ["plan title", "public summary", "opd name"]),
+    ("public page", "/", ["plan title", "public summary", "opd name", "institution name"]),
     ("public round page", "/2024/", ["plan title", "public summary", "opd name"]),
 ]
 
