@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -646,3 +647,47 @@ def test_a_plan_file_with_text_for_a_year_or_an_id_is_rejected_with_the_column(
     with pytest.raises(ImportRejected) as rejected:
         plans_import(io.BytesIO(content), file_name="rencana.xlsx", actor=import_world["actor"])
     assert column in {error.column for error in rejected.value.errors}
+
+
+WEB_FUZZ = hypothesis_settings(FUZZ, max_examples=30)
+
+
+@pytest.mark.parametrize(
+    "url,field_data,files",
+    [
+        ("surveys:import", {"kind": "results"}, import_files(RESULT_NAMES, SURVEY_SHAPES)),
+        (
+            "surveys:import",
+            {"kind": "indicator_scores"},
+            import_files(INDICATOR_NAMES, SURVEY_SHAPES, INDICATOR_CELLS),
+        ),
+        (
+            "actionplans:plan_import",
+            {"dry_run": "on"},
+            import_files(PLAN_NAMES, PLAN_SHAPES, exact_odds=200),
+        ),
+    ],
+    ids=["results page", "indicator scores page", "plan import page"],
+)
+def test_fuzzed_files_uploaded_to_the_import_pages_get_a_page_and_write_nothing(
+    import_world, url, field_data, files
+):
+    """Through the upload pages: an answer (never a 500), and a preview writes no row."""
+    client = logged_in(import_world["actor"])
+    statuses = []
+
+    @WEB_FUZZ
+    @given(content=files, name=st.sampled_from(["hasil.csv", "hasil.xlsx", "hasil.txt"]))
+    def check(content, name):
+        def upload():
+            before = snapshot()
+            upload = SimpleUploadedFile(name, content)
+            response = client.post(reverse(url), {**field_data, "file": upload})
+            assert changed_tables(before, snapshot()) == []
+            return [response.status_code]
+
+        statuses.extend(in_rollback(upload))
+
+    check()
+    assert set(statuses) == {200}
+    assert len(statuses) >= WEB_FUZZ.max_examples
