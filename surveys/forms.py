@@ -3,15 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.models import ImportKind
 
+# What the survey importer reads (plans have their own import page).
+SURVEY_IMPORT_KINDS = [
+    (ImportKind.RESULTS.value, ImportKind.RESULTS.label),
+    (ImportKind.INDICATOR_SCORES.value, ImportKind.INDICATOR_SCORES.label),
+]
+
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("What the file holds"),
-        choices=[
-            (ImportKind.RESULTS.value, ImportKind.RESULTS.label),
-            (ImportKind.INDICATOR_SCORES.value, ImportKind.INDICATOR_SCORES.label),
-        ],
-    )
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=SURVEY_IMPORT_KINDS)
     file = forms.FileField(label=_("File (CSV or XLSX)"))
     sheet = forms.CharField(label=_("Sheet (XLSX only, optional)"), required=False, max_length=100)
     replace = forms.BooleanField(
@@ -21,7 +21,7 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
-    kind = forms.ChoiceField(choices=ImportKind.choices)
+    kind = forms.ChoiceField(choices=SURVEY_IMPORT_KINDS)
     token = forms.CharField(max_length=64)
     sha256 = forms.CharField(max_length=64)
     file_name = forms.CharField(max_length=255)
