@@ -253,6 +253,7 @@ MATRIX: dict[str, list[Case]] = {
     "surveys:import_confirm": [
         get(INSPECTOR_POST_ONLY),
         post(INSPECTOR_WRITES, data=_import_confirm, writes=True),
+        post(INSPECTOR_WRITES, "kind plans", data=lambda w: _import_confirm(w) | {"kind": "plans"}),
     ],
     "surveys:bands_css": [get(EVERYONE)],
     # action plans
