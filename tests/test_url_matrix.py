@@ -328,7 +328,13 @@ MATRIX: dict[str, list[Case]] = {
     "admin:index": [get((ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN))],
     "admin:login": [get(EVERYONE), post(EVERYONE, "wrong password", data=_wrong_login)],
     # the public page and the open data: published rounds only
-    "public_page": [get(EVERYONE), get(EVERYONE, "English", query="lang=en")],
+    "public_page": [
+        get(EVERYONE),
+        get(EVERYONE, "English", query="lang=en"),
+        get((302, 302, 302, 302), "year in the query", query="year=2024"),
+        get(NOBODY, "negative year", query="year=-1"),
+        get(NOBODY, "not a year", query="year=abc"),
+    ],
     "public_round": [
         get(EVERYONE, kwargs=year(2024)),
         get(NOBODY, "draft", kwargs=year(2025)),
