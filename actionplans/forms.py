@@ -40,12 +40,26 @@ PLAN_FIELDS = [
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class IndicatorChoiceField(forms.ModelMultipleChoiceField):
+MAX_ID = 2**63 - 1
+
+
+class ChoicesByIdField(forms.ModelMultipleChoiceField):
+    """An id no database column can hold is an invalid choice, not an OverflowError (SQLite)."""
+
+    def clean(self, value):
+        for pk in value or ():
+            if str(pk).strip().isdecimal() and int(pk) > MAX_ID:
+                message = self.error_messages["invalid_choice"]
+                raise forms.ValidationError(message, code="invalid_choice", params={"value": pk})
+        return super().clean(value)
+
+
+class IndicatorChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
         return f"SPI {obj.round.year} · {obj.code} {obj.name_id}"
 
 
-class RecommendationChoiceField(forms.ModelMultipleChoiceField):
+class RecommendationChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
         return f"SPI {obj.round.year} · {obj}"
 
@@ -68,6 +82,7 @@ class PlanForm(forms.ModelForm):
         model = ActionPlan
         fields = PLAN_FIELDS
         widgets = {"start_date": DATE_WIDGET, "due_date": DATE_WIDGET}
+        field_classes = {"supporting_opds": ChoicesByIdField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
