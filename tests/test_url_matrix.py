@@ -126,6 +126,11 @@ def _plan_data(plan):
     return plan_form_data({"plan": plan})
 
 
+def _plan_with_huge_ids(w):
+    huge = "9" * 30
+    return _plan_data(w.plan_a) | {"indicators": [huge], "supporting_opds": [huge]}
+
+
 def _report_data(w):
     return {"report_date": "2025-03-01", "percent": 70, "narrative": "x", "files": [pdf_upload()]}
 
@@ -261,6 +266,7 @@ MATRIX: dict[str, list[Case]] = {
     "actionplans:plan_create": [
         get(INSPECTOR_ONLY),
         post(INSPECTOR_WRITES, data=lambda w: _plan_data(w.plan_a), writes=True),
+        post(INSPECTOR_ONLY, "id beyond any column", data=_plan_with_huge_ids),
     ],
     "actionplans:my_plans": [get((LOGIN, 403, 200, 200))],
     "actionplans:verification_queue": [get(INSPECTOR_ONLY)],
