@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +24,8 @@ from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
 from surveys.models import Dimension, SurveyRound
 
+PLANS_PER_PAGE = 50
+
 
 def _visible_plan(request, pk):
     return get_object_or_404(selectors.plans_for_detail(request.user), pk=pk)
@@ -37,12 +40,16 @@ def plan_list(request):
     form = PlanFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     plans = selectors.plans_for_list(request.user, filters=filters)
+    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "form": form,
-        "plans": plans,
+        "plans": page.object_list,
+        "page": page,
         "rollup": selectors.progress_rollup(plans)[0],
         "today": timezone.localdate(),
-        "export_query": request.GET.urlencode(),
+        "export_query": query.urlencode(),
     }
     return render(request, "actionplans/plan_list.html", context)
 

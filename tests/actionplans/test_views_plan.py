@@ -166,11 +166,11 @@ def _list_queries(client):
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("actionplans:plan_list"))
     assert response.status_code == 200
-    return len(captured), len(response.context["plans"])
+    return len(captured), response.context["page"].paginator.count
 
 
-# session, user, 2 x permissions, roll-up, round and OPD filter choices, plans, indicators
-PLAN_LIST_QUERIES = 9
+# session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators
+PLAN_LIST_QUERIES = 10
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(
@@ -224,3 +224,15 @@ def test_taking_a_plan_off_the_public_page_drops_the_cached_public_page(
     plan.refresh_from_db()
     assert not plan.show_on_public_page
     assert public_cache.generation() != before
+
+
+def test_the_plan_list_shows_fifty_plans_a_page_with_links_to_the_others(
+    inspector_client, round_2024, opd_a
+):
+    _bulk_plans(round_2024, [opd_a], 60)
+    first = inspector_client.get(reverse("actionplans:plan_list"))
+    assert len(first.context["plans"]) == 50
+    assert first.context["page"].paginator.count == 60
+    second = inspector_client.get(reverse("actionplans:plan_list"), {"page": 2})
+    assert len(second.context["plans"]) == 10
+    assert "page=2" in first.content.decode()
