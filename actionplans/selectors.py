@@ -125,10 +125,11 @@ class WeakPoint:
     group: str
     scores: list
     plans: list
+    plan_count: int | None = None
 
     @property
     def has_plan(self) -> bool:
-        return bool(self.plans)
+        return bool(self.plans or self.plan_count)
 
 
 def _round_plans(user, survey_round):
@@ -157,6 +158,30 @@ def weak_points(user, survey_round, weak_indicators, weakest_group) -> list[Weak
     for plan in plans:
         for code in {indicator.code for indicator in plan.indicators.all()} & points.keys():
             points[code].plans.append(plan)
+    return list(points.values())
+
+
+def weak_point_coverage(user, survey_round, weak_indicators, weakest_group) -> list[WeakPoint]:
+    """The weak points with how many plans answer each, in one aggregate query (for pages
+    that show coverage, not the plans themselves)."""
+    plans = ActionPlan.objects.visible_to(user).filter(round=survey_round)
+    plans = plans.exclude(status=PlanStatus.CANCELLED).order_by()
+    if not weak_indicators:
+        if weakest_group is None:
+            return []
+        count = plans.filter(respondent_group=weakest_group).count()
+        return [WeakPoint(code="", group=weakest_group, scores=[], plans=[], plan_count=count)]
+    points: dict[str, WeakPoint] = {}
+    for weak in weak_indicators:
+        point = points.setdefault(weak.code, WeakPoint(weak.code, "", [], [], 0))
+        point.scores.append(weak)
+    counts = (
+        plans.filter(indicators__code__in=points.keys())
+        .values("indicators__code")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    for row in counts:
+        points[row["indicators__code"]].plan_count = row["n"]
     return list(points.values())
 
 

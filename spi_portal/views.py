@@ -131,7 +131,7 @@ def _plan_counts(plans):
 
 def _weak_points(user, survey_round, index, scores):
     weak = selectors.weak_indicators(index, scores)
-    return plan_selectors.weak_points(user, survey_round, weak, index.weakest_group)
+    return plan_selectors.weak_point_coverage(user, survey_round, weak, index.weakest_group)
 
 
 @login_required

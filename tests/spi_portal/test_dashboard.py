@@ -1,4 +1,5 @@
 import json
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -7,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from actionplans.models import ActionPlan, PlanStatus
 from surveys.importing import import_file
 from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult
 
@@ -161,3 +163,30 @@ def test_the_survey_overview_is_read_from_the_cache_until_the_data_changes(
         )
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})
     assert response.context["result"].expert == Decimal("60.00")
+
+
+def test_weak_points_count_the_plans_that_answer_them(inspector_client, bartim_2024, opd_a):
+    dimensions = {d.code: d for d in bartim_2024.round.dimensions.all()}
+    for code, score in [("PBJ", "41.5"), ("TRN", "60")]:
+        IndicatorScore.objects.create(
+            round=bartim_2024.round,
+            institution=bartim_2024.institution,
+            group="expert",
+            dimension=dimensions[code],
+            score=Decimal(score),
+        )
+    for title in ("Satu", "Dua"):
+        plan = ActionPlan.objects.create(
+            round=bartim_2024.round,
+            title=title,
+            finding="f",
+            activity="a",
+            start_date=date(2025, 1, 1),
+            due_date=date(2025, 12, 31),
+            owner_opd=opd_a,
+            status=PlanStatus.ACTIVE,
+        )
+        plan.indicators.add(dimensions["PBJ"])
+    response = inspector_client.get(reverse("dashboard"), {"year": 2024})
+    coverage = {p.code: p.plan_count for p in response.context["weak_points"]}
+    assert coverage == {"PBJ": 2, "TRN": 0}
