@@ -91,7 +91,7 @@ def pages_for_queries() -> dict:
         "trivial view (/healthz)": (None, "/healthz"),
         "public page (cached)": (None, "/"),
         "dashboard": (inspector, "/dashboard/"),
-        "plan list (all plans)": (inspector, "/plans/"),
+        "plan list (every OPD)": (inspector, "/plans/"),
         "plan list (one OPD)": (inspector, "/plans/?opd=OPD-00"),
         "plan detail": (inspector, f"/plans/{plan.pk}/"),
         "my plans (head of OPD)": (head, "/plans/mine/"),
@@ -103,7 +103,7 @@ SPEED_PAGES = [
     ("trivial view (/healthz)", None, "/healthz"),
     ("public page (cached)", None, "/"),
     ("dashboard", "inspector", "/dashboard/"),
-    ("plan list (all plans)", "inspector", "/plans/"),
+    ("plan list (every OPD)", "inspector", "/plans/"),
     ("plan list (one OPD)", "inspector", "/plans/?opd=OPD-00"),
 ]
 
