@@ -1,13 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
 from surveys import charts, exporting, public_cache, scoring, selectors
+from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
 
@@ -151,7 +154,23 @@ def followup_report(request, year):
     context = {"round": survey_round, "plans": plans, **_report_index(survey_round)}
     context["follow_up"] = plan_selectors.follow_up_rate(survey_round)
     context["recommendations"] = survey_round.recommendations.order_by("code")
+    if request.GET.get("format") == "pdf":
+        return _report_pdf(request, context, year)
     return render(request, "spi_portal/followup_report.html", context)
+
+
+def _report_pdf(request, context, year):
+    """The same report as an A4 PDF, made by WeasyPrint (no browser needed)."""
+    try:
+        from weasyprint import HTML  # needs Debian's pango at run time, so imported here
+    except OSError:
+        raise Http404(_("PDF export needs the pango library on the server.")) from None
+    context.update(pdf=True, band_css=band_stylesheet())
+    html = render_to_string("spi_portal/followup_report_pdf.html", context, request=request)
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    name = f"laporan-tindak-lanjut-spi-{year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 REPORT_COLUMNS = [

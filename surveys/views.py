@@ -32,12 +32,16 @@ def round_detail(request, year):
 @cache_control(public=True, max_age=3600)
 def bands_css(request):
     """Band colours as CSS classes, so pages need no inline style under a strict CSP."""
+    return HttpResponse(band_stylesheet(), content_type="text/css; charset=utf-8")
+
+
+def band_stylesheet() -> str:
     rules = [
         f".band-{band_class_key(c)} {{ background-color: {c}; color: {text_colour_on(c)}; }}"
         for c in selectors.band_colours()
         if HEX_COLOUR.fullmatch(c)
     ]
-    return HttpResponse("\n".join(rules), content_type="text/css; charset=utf-8")
+    return "\n".join(rules)
 
 
 @login_required

@@ -51,3 +51,12 @@ def test_the_report_exports_the_same_numbers_as_xlsx(inspector_client, bartim_20
 
 def test_an_opd_head_cannot_open_the_report(head_a_client, bartim_2024):
     assert head_a_client.get(reverse("followup_report", args=[2024])).status_code == 404
+
+
+def test_the_report_downloads_as_an_a4_pdf(inspector_client, bartim_2024, opd_a):
+    make_plan(bartim_2024.round, opd_a, "Reformasi pengadaan", Decimal("40"))
+    response = inspector_client.get(reverse("followup_report", args=[2024]), {"format": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert response["Content-Disposition"].endswith('spi-2024.pdf"')
+    assert len(response.content) > 5000
