@@ -207,4 +207,3 @@ class PlanFilterForm(forms.Form):
 
 class PlanImportForm(forms.Form):
     file = forms.FileField(label=_("XLSX file"))
-    dry_run = forms.BooleanField(required=False, initial=True, label=_("check only, do not save"))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("verification/", views.verification_queue, name="verification_queue"),
     path("export.<str:file_format>", views.plan_export, name="plan_export"),
     path("import/", views.plan_import, name="plan_import"),
+    path("import/confirm/", views.plan_import_confirm, name="plan_import_confirm"),
     path("round/<int:year>/", views.round_followup, name="round_followup"),
     path("round/<int:year>/recommendations/", views.recommendations, name="recommendations"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),

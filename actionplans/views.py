@@ -1,3 +1,6 @@
+import hashlib
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +24,7 @@ from actionplans.forms import (
 )
 from actionplans.models import ActionPlan, Evidence, ProgressReport, Recommendation
 from surveys import selectors as survey_selectors
+from surveys import uploads
 from surveys.importing import ImportRejected
 from surveys.models import Dimension, SurveyRound
 
@@ -279,20 +283,67 @@ def recommendations(request, year):
 @login_required
 @permission_required("actionplans.import_actionplan", raise_exception=True)
 def plan_import(request):
+    """Upload a plan file and see what it would change; nothing is written here."""
     form = PlanImportForm(request.POST or None, request.FILES or None)
     context = {"form": form}
     if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            context["report"] = importing.plans_import(
-                upload,
-                file_name=evidence_files.display_name(upload.name),
-                actor=request.user,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except ImportRejected as rejected:
-            context["errors"] = rejected.errors
+        context.update(_plan_import_preview(form.cleaned_data["file"]))
     return render(request, "actionplans/plan_import.html", context)
+
+
+def _plan_import_preview(upload):
+    file_name = evidence_files.display_name(upload.name)
+    try:
+        uploads.upload_check(upload)
+        report = importing.plans_import(upload, file_name=file_name, actor=None, dry_run=True)
+    except uploads.UploadRefused as refused:
+        return {"errors": [str(refused)]}
+    except ImportRejected as rejected:
+        return {"errors": rejected.errors}
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    confirm = {
+        "token": uploads.pending_save(upload),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "file_name": file_name,
+    }
+    return {"report": report, "confirm": confirm}
+
+
+@login_required
+@permission_required("actionplans.import_actionplan", raise_exception=True)
+@require_POST
+def plan_import_confirm(request):
+    """Import exactly the previewed file, checked again inside one transaction."""
+    token, file_name = request.POST.get("token", ""), request.POST.get("file_name", "")
+    try:
+        with uploads.pending_open(token) as handle:
+            content = handle.read()
+    except (FileNotFoundError, OSError):
+        messages.error(request, _("The uploaded file has expired; upload it again."))
+        return redirect("actionplans:plan_import")
+    if hashlib.sha256(content).hexdigest() != request.POST.get("sha256"):
+        messages.error(request, _("The file has changed since it was checked; upload it again."))
+        return redirect("actionplans:plan_import")
+    try:
+        report = importing.plans_import(
+            io.BytesIO(content), file_name=file_name[:255], actor=request.user
+        )
+    except ImportRejected as rejected:
+        context = {"form": PlanImportForm(), "errors": rejected.errors}
+        return render(request, "actionplans/plan_import.html", context)
+    uploads.pending_discard(token)
+    messages.success(
+        request,
+        _("Imported: %(created)s new plans, %(updated)s changed, %(unchanged)s unchanged.")
+        % {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": len(report.unchanged),
+        },
+    )
+    return redirect("actionplans:plan_list")
 
 
 @login_required

@@ -276,6 +276,10 @@ MATRIX: dict[str, list[Case]] = {
         get((LOGIN, 404, 404, 404), "pdf", kwargs=lambda w: {"file_format": "pdf"}),
     ],
     "actionplans:plan_import": [get(INSPECTOR_ONLY), post(INSPECTOR_ONLY, data=_plan_import)],
+    "actionplans:plan_import_confirm": [
+        get(INSPECTOR_POST_ONLY),
+        post(INSPECTOR_WRITES, "expired token", data=lambda w: {"token": "nope", "sha256": "0"}),
+    ],
     "actionplans:round_followup": [
         get(STAFF, kwargs=year(2024)),
         get((LOGIN, 404, 404, 404), "unknown year", kwargs=year(1999)),

@@ -128,3 +128,39 @@ def test_the_import_page_shows_errors_and_saves_nothing(inspector_client, opd_a,
     assert response.context["errors"]
     assert "row 2" in response.content.decode()
     assert not ActionPlan.objects.exists()
+
+
+def _preview(client, rows):
+    return client.post(reverse("actionplans:plan_import"), {"file": _xlsx(rows)})
+
+
+def test_the_import_page_previews_and_confirm_writes_exactly_the_previewed_plans(
+    inspector_client, inspector, round_2024, opd_a
+):
+    make_plan(round_2024, opd_a, title="Lama")
+    header, row = _sheet_rows(_export(inspector_client))
+    row[COLUMNS.index("id")] = None
+    row[COLUMNS.index("title")] = "Rencana dari berkas"
+    preview = _preview(inspector_client, [header, row])
+    assert preview.context["report"].created == [2]
+    assert not ActionPlan.objects.filter(title="Rencana dari berkas").exists()
+    confirm = preview.context["confirm"]
+    response = inspector_client.post(reverse("actionplans:plan_import_confirm"), confirm)
+    assert response.status_code == 302
+    assert ActionPlan.objects.filter(title="Rencana dari berkas").count() == 1
+    assert ImportBatch.objects.get(kind=ImportKind.PLANS).created_by == inspector
+
+
+def test_a_confirmation_with_another_hash_imports_nothing(inspector_client, round_2024, opd_a):
+    make_plan(round_2024, opd_a, title="Lama")
+    header, row = _sheet_rows(_export(inspector_client))
+    row[COLUMNS.index("id")] = None
+    preview = _preview(inspector_client, [header, row])
+    tampered = preview.context["confirm"] | {"sha256": "0" * 64}
+    inspector_client.post(reverse("actionplans:plan_import_confirm"), tampered)
+    assert ActionPlan.objects.count() == 1
+
+
+def test_an_opd_head_cannot_confirm_a_plan_import(head_a_client, round_2024):
+    response = head_a_client.post(reverse("actionplans:plan_import_confirm"), {"token": "x"})
+    assert response.status_code == 403
