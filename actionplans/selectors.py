@@ -104,13 +104,12 @@ def recommendations_with_follow_up(survey_round):
 
 def follow_up_rate(survey_round) -> dict:
     """Recommendations with at least one plan done and verified, over all of the round's."""
-    recommendations = Recommendation.objects.filter(round=survey_round)
-    total = recommendations.count()
-    followed = (
-        recommendations.filter(plans__status=PlanStatus.DONE, plans__verified_progress=100)
-        .distinct()
-        .count()
+    done_and_verified = Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
+    counts = Recommendation.objects.filter(round=survey_round).aggregate(
+        total=Count("pk", distinct=True),
+        followed=Count("pk", filter=done_and_verified, distinct=True),
     )
+    total, followed = counts["total"], counts["followed"]
     rate = None
     if total:
         rate = (Decimal(100) * followed / total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
