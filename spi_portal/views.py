@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -13,6 +14,7 @@ from surveys import charts, exporting, public_cache, scoring, selectors
 from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
+REPORT_PDF_CSS = "css/report-pdf.css"
 
 
 @login_required
@@ -162,12 +164,14 @@ def followup_report(request, year):
 def _report_pdf(request, context, year):
     """The same report as an A4 PDF, made by WeasyPrint (no browser needed)."""
     try:
-        from weasyprint import HTML  # needs Debian's pango at run time, so imported here
+        from weasyprint import CSS, HTML  # needs Debian's pango at run time, so imported here
     except OSError:
         raise Http404(_("PDF export needs the pango library on the server.")) from None
-    context.update(pdf=True, band_css=band_stylesheet())
+    context["pdf"] = True
     html = render_to_string("spi_portal/followup_report_pdf.html", context, request=request)
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    stylesheets = [CSS(filename=finders.find(REPORT_PDF_CSS)), CSS(string=band_stylesheet())]
+    pdf = HTML(string=html).write_pdf(stylesheets=stylesheets)
+    response = HttpResponse(pdf, content_type="application/pdf")
     name = f"laporan-tindak-lanjut-spi-{year}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
