@@ -2,6 +2,8 @@ from django import template
 from django.utils.formats import localize
 from django.utils.translation import get_language
 
+from surveys.models import RespondentGroup
+
 register = template.Library()
 
 
@@ -50,3 +52,9 @@ def band_css_key(band):
 
 def band_class_key(colour):
     return colour.lstrip("#").lower()
+
+
+@register.filter
+def group_label(code):
+    """A respondent group's name in the active language ("expert" → "Eksper")."""
+    return RespondentGroup(code).label if code in RespondentGroup.values else code

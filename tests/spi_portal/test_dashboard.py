@@ -190,3 +190,9 @@ def test_weak_points_count_the_plans_that_answer_them(inspector_client, bartim_2
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})
     coverage = {p.code: p.plan_count for p in response.context["weak_points"]}
     assert coverage == {"PBJ": 2, "TRN": 0}
+
+
+def test_groups_are_named_in_the_active_language(inspector_client, bartim_2024):
+    html = inspector_client.get(reverse("dashboard"), {"year": 2024}).content.decode()
+    assert "Kelompok responden terlemah: Eksper" in html
+    assert ": expert<" not in html
