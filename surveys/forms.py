@@ -30,12 +30,7 @@ class ImportConfirmForm(forms.Form):
 
 
 def _score(label):
-    return forms.DecimalField(
-        label=label, min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
-    )
-
-
-def _correction(label):
+    """A 0-100 figure with two decimals, typed in the active language's format (67,78)."""
     return forms.DecimalField(
         label=label, min_value=0, max_value=100, max_digits=5, decimal_places=2, localize=True
     )
@@ -45,8 +40,8 @@ class WhatIfForm(forms.Form):
     internal = _score(_("Internal aggregate"))
     external = _score(_("External aggregate"))
     expert = _score(_("Expert aggregate"))
-    correction_integrity = _correction(_("Integrity correction"))
-    correction_prevalence = _correction(_("Prevalence correction"))
+    correction_integrity = _score(_("Integrity correction"))
+    correction_prevalence = _score(_("Prevalence correction"))
 
 
 class RoundCreateForm(forms.Form):
