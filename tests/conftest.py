@@ -25,6 +25,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2's 1,000,000 rounds cost every created user about 0.3 s; tests check who may do
+    what, not the hash. Real servers started by tests (tests/servers.py) keep the real one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """The local-memory cache outlives the database between tests: the cached public page
     of one test must never answer the next."""
