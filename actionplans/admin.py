@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from actionplans.models import (
     OPD,
@@ -11,31 +10,24 @@ from actionplans.models import (
     ReminderLog,
     VerificationDecision,
 )
+from surveys.admin_policy import HistoryAdmin, PolicyAdmin, PublicDataSaves
 
-
-class ReadOnly:
-    """Plans, reports and decisions change only through the portal's services (versions,
-    verification, evidence checks); the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Plans, reports, decisions, evidence and reminders change only through the portal's services
+# (versions, verification, evidence checks): surveys.admin_policy.ADMIN_WRITES leaves them out,
+# so the admin shows them read-only.
 
 
 @admin.register(OPD)
-class OPDAdmin(admin.ModelAdmin):
+class OPDAdmin(PublicDataSaves, PolicyAdmin, admin.ModelAdmin):
+    """An OPD is deactivated (untick "active"), never deleted."""
+
     list_display = ["code", "name", "short_name", "email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "short_name"]
 
 
 @admin.register(OPDMembership)
-class OPDMembershipAdmin(admin.ModelAdmin):
+class OPDMembershipAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["user", "opd", "role"]
     list_filter = ["role", "opd"]
     autocomplete_fields = ["opd"]
@@ -43,37 +35,40 @@ class OPDMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "round", "text"]
+class RecommendationAdmin(PublicDataSaves, HistoryAdmin):
+    """A recommendation is withdrawn with a reason on the portal's recommendations page."""
+
+    list_display = ["code", "round", "text", "withdrawn_at"]
     list_filter = ["round"]
     search_fields = ["code", "text"]
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawn_reason"]
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(ReadOnly, SimpleHistoryAdmin):
+class ActionPlanAdmin(HistoryAdmin):
     list_display = ["title", "round", "owner_opd", "status", "due_date", "verified_progress"]
     list_filter = ["round", "status", "owner_opd"]
     search_fields = ["title", "finding"]
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ReadOnly, SimpleHistoryAdmin):
+class ProgressReportAdmin(HistoryAdmin):
     list_display = ["plan", "percent", "status", "reporter", "submitted_at"]
     list_filter = ["status"]
 
 
 @admin.register(VerificationDecision)
-class VerificationDecisionAdmin(ReadOnly, SimpleHistoryAdmin):
+class VerificationDecisionAdmin(HistoryAdmin):
     list_display = ["report", "outcome", "verifier", "decided_at"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnly, admin.ModelAdmin):
+class EvidenceAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["original_name", "report", "size", "uploaded_at"]
     exclude = ["file"]
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(ReadOnly, admin.ModelAdmin):
+class ReminderLogAdmin(PolicyAdmin, admin.ModelAdmin):
     list_display = ["kind", "opd", "sent_on", "items", "recipients"]
     list_filter = ["kind", "sent_on"]

@@ -61,7 +61,8 @@ class IndicatorChoiceField(ChoicesByIdField):
 
 class RecommendationChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
-        return f"SPI {obj.round.year} · {obj}"
+        withdrawn = f" ({_('withdrawn')})" if obj.is_withdrawn else ""
+        return f"SPI {obj.round.year} · {obj}{withdrawn}"
 
 
 class PlanForm(forms.ModelForm):
@@ -181,6 +182,15 @@ class RecommendationForm(forms.ModelForm):
                 _("This round already has a recommendation %(code)s.") % {"code": code}
             )
         return code
+
+
+class RecommendationWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the recommendation is withdrawn.")},
+    )
 
 
 class PlanFilterForm(forms.Form):

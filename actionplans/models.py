@@ -138,8 +138,14 @@ class EvidenceQuerySet(ScopedQuerySet):
     plan_path = "report__plan"
 
 
+class RecommendationQuerySet(models.QuerySet):
+    def in_force(self):
+        """Recommendations that count: a withdrawn one stays listed but is in no rate or count."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Recommendation(models.Model):
-    """A recommendation KPK gave the institution for one survey round."""
+    """A recommendation KPK gave the institution for one survey round; withdrawn, never deleted."""
 
     round = models.ForeignKey(
         SurveyRound,
@@ -149,7 +155,20 @@ class Recommendation(models.Model):
     )
     code = models.CharField(_("code"), max_length=20)
     text = models.TextField(_("text"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
     history = HistoricalRecords()
+
+    objects = RecommendationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("KPK recommendation")
@@ -157,10 +176,19 @@ class Recommendation(models.Model):
         ordering = ["round", "code"]
         constraints = [
             models.UniqueConstraint(fields=["round", "code"], name="recommendation_unique_code"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at=None, withdrawn_by=None, withdrawn_reason="")
+                | (~Q(withdrawn_at=None) & ~Q(withdrawn_by=None) & ~Q(withdrawn_reason="")),
+                name="recommendation_withdrawn_with_reason",
+            ),
         ]
 
     def __str__(self):
         return f"{self.code} · {self.text[:80]}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class McpArea(models.TextChoices):

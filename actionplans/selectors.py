@@ -89,11 +89,12 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
 
 
 def recommendations_with_follow_up(survey_round):
-    """The round's KPK recommendations with how many plans answer them and how many of
-    those are done and verified."""
+    """The round's KPK recommendations in force with how many plans answer them and how many
+    of those are done and verified."""
     done = Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
     return (
-        Recommendation.objects.filter(round=survey_round)
+        Recommendation.objects.in_force()
+        .filter(round=survey_round)
         .annotate(
             n_plans=Count("plans", filter=~Q(plans__status=PlanStatus.CANCELLED), distinct=True),
             n_done=Count("plans", filter=done, distinct=True),
@@ -102,12 +103,23 @@ def recommendations_with_follow_up(survey_round):
     )
 
 
+def recommendations_withdrawn(survey_round):
+    """The round's withdrawn recommendations, with who withdrew them, when and why."""
+    withdrawn = Recommendation.objects.filter(round=survey_round, withdrawn_at__isnull=False)
+    return withdrawn.select_related("withdrawn_by").order_by("code")
+
+
 def follow_up_rate(survey_round) -> dict:
-    """Recommendations with at least one plan done and verified, over all of the round's."""
+    """Recommendations with at least one plan done and verified, over all of the round's
+    (withdrawn ones are in neither number)."""
     done_and_verified = Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
-    counts = Recommendation.objects.filter(round=survey_round).aggregate(
-        total=Count("pk", distinct=True),
-        followed=Count("pk", filter=done_and_verified, distinct=True),
+    counts = (
+        Recommendation.objects.in_force()
+        .filter(round=survey_round)
+        .aggregate(
+            total=Count("pk", distinct=True),
+            followed=Count("pk", filter=done_and_verified, distinct=True),
+        )
     )
     total, followed = counts["total"], counts["followed"]
     rate = None

@@ -20,6 +20,7 @@ from actionplans.models import (
     VerificationDecision,
 )
 from surveys import public_cache
+from surveys.audit import audited
 
 PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
 HUNDRED = Decimal("100")
@@ -111,6 +112,34 @@ def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recom
     recommendation = Recommendation(round=survey_round, code=code, text=text)
     recommendation.full_clean()
     recommendation.save()
+    return recommendation
+
+
+@audited
+@transaction.atomic
+def recommendation_withdraw(
+    *, actor, recommendation: Recommendation, reason: str
+) -> Recommendation:
+    """Withdraw a recommendation instead of deleting it: the row, its plans' links and its
+    history stay, with who withdrew it and why; rates and counts leave it out from now on."""
+    if not actor.has_perm("actionplans.change_recommendation"):
+        raise PermissionDenied(_("Only the Inspectorate can withdraw a KPK recommendation."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the recommendation is withdrawn.")})
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if recommendation.is_withdrawn:
+        raise ValidationError(
+            _("Recommendation %(code)s was withdrawn already.") % {"code": recommendation.code}
+        )
+    recommendation.withdrawn_at = timezone.now()
+    recommendation.withdrawn_by = actor
+    recommendation.withdrawn_reason = reason
+    recommendation._change_reason = reason
+    recommendation._history_user = actor
+    recommendation.full_clean()
+    recommendation.save()
+    _drop_public_page()
     return recommendation
 
 

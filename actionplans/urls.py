@@ -14,6 +14,11 @@ urlpatterns = [
     path("import/confirm/", views.plan_import_confirm, name="plan_import_confirm"),
     path("round/<int:year>/", views.round_followup, name="round_followup"),
     path("round/<int:year>/recommendations/", views.recommendations, name="recommendations"),
+    path(
+        "recommendations/<int:pk>/withdraw/",
+        views.recommendation_withdraw,
+        name="recommendation_withdraw",
+    ),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/cancel/", views.plan_cancel, name="plan_cancel"),

@@ -20,6 +20,7 @@ from actionplans.forms import (
     PlanForm,
     PlanImportForm,
     RecommendationForm,
+    RecommendationWithdrawForm,
     ReportForm,
 )
 from actionplans.models import ActionPlan, Evidence, ProgressReport, Recommendation
@@ -274,10 +275,33 @@ def recommendations(request, year):
     context = {
         "round": survey_round,
         "recommendations": selectors.recommendations_with_follow_up(survey_round),
+        "withdrawn": selectors.recommendations_withdrawn(survey_round),
         "follow_up": selectors.follow_up_rate(survey_round),
         "form": form if can_add else None,
+        "can_withdraw": request.user.has_perm("actionplans.change_recommendation"),
     }
     return render(request, "actionplans/recommendations.html", context)
+
+
+@login_required
+@permission_required("actionplans.change_recommendation", raise_exception=True)
+def recommendation_withdraw(request, pk):
+    """Withdraw a KPK recommendation with a reason: it stays listed, out of every rate."""
+    recommendation = get_object_or_404(Recommendation.objects.select_related("round"), pk=pk)
+    form = RecommendationWithdrawForm(request.POST or None)
+    if form.is_valid():
+        try:
+            services.recommendation_withdraw(
+                actor=request.user, recommendation=recommendation, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            withdrawn = _("The recommendation was withdrawn; it stays in the records.")
+            messages.success(request, withdrawn)
+            return redirect("actionplans:recommendations", year=recommendation.round.year)
+    context = {"form": form, "recommendation": recommendation}
+    return render(request, "actionplans/recommendation_withdraw.html", context)
 
 
 @login_required

@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from surveys import public_cache, scoring
+from surveys import scoring
+from surveys.admin_policy import HistoryAdmin, PolicyAdmin, PolicyInline, PublicDataSaves
 from surveys.models import (
     CategoryBand,
     Dimension,
@@ -17,15 +16,8 @@ from surveys.models import (
 )
 
 
-class PublicDataAdmin(SimpleHistoryAdmin):
+class PublicDataAdmin(PublicDataSaves, HistoryAdmin):
     """Edits here can change what the public page shows: drop its cache after each."""
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        transaction.on_commit(public_cache.bump)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BandFormSet(BaseInlineFormSet):
@@ -46,13 +38,13 @@ class BandFormSet(BaseInlineFormSet):
             )
 
 
-class CategoryBandInline(admin.TabularInline):
+class CategoryBandInline(PolicyInline, admin.TabularInline):
     model = CategoryBand
     formset = BandFormSet
     extra = 0
 
 
-class DimensionInline(admin.TabularInline):
+class DimensionInline(PolicyInline, admin.TabularInline):
     model = Dimension
     fk_name = "round"
     extra = 0
@@ -108,12 +100,8 @@ class CategoryBandAdmin(PublicDataAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(PolicyAdmin, admin.ModelAdmin):
+    """The import log is written by the importer only (see ADMIN_WRITES)."""
+
     list_display = ["file_name", "kind", "created_at", "created_by", "outcome", "rows_total"]
     list_filter = ["kind", "outcome"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -54,6 +54,7 @@ FIELDS = (
     "pending narrative",
     "verifier note",
     "recommendation",
+    "withdrawal reason",
 )
 VALUE = {name: hostile(name) for name in FIELDS}
 
@@ -90,12 +91,16 @@ def world(methodology, bartim_2024, home, opd_a, head_a, inspector):
     recommendation = Recommendation.objects.create(
         round=survey_round, code="R1", text=VALUE["recommendation"]
     )
-    plan.recommendations.add(recommendation)
+    withdrawn = Recommendation.objects.create(round=survey_round, code="R2", text="Kanal WBS")
+    plan.recommendations.add(recommendation, withdrawn)
+    services.recommendation_withdraw(
+        actor=inspector, recommendation=withdrawn, reason=VALUE["withdrawal reason"]
+    )
     returned = _report(plan, head_a, VALUE["narrative"])
     services.report_return(actor=inspector, report=returned, note=VALUE["verifier note"])
     second = make_plan(survey_round, opd_a, title=VALUE["plan title"], due_date=date(2030, 6, 30))
     pending = _report(second, head_a, VALUE["pending narrative"])
-    return {"plan": plan, "pending": pending, "round": survey_round}
+    return {"plan": plan, "pending": pending, "round": survey_round, "withdrawn": withdrawn}
 
 
 def _report(plan, head, narrative):
@@ -135,7 +140,7 @@ STAFF_PAGES = [
         "plan detail",
         "inspector",
         lambda w: w["plan"].get_absolute_url(),
-        ["plan title", "finding", "narrative", "verifier note"],
+        ["plan title", "finding", "narrative", "verifier note", "withdrawal reason"],
     ),
     (
         "plan detail for the OPD",
@@ -177,7 +182,7 @@ STAFF_PAGES = [
         "follow-up report",
         "inspector",
         lambda w: reverse("followup_report", args=[2024]),
-        ["plan title", "opd name", "recommendation"],
+        ["plan title", "opd name", "recommendation", "withdrawal reason"],
     ),
     (
         "round follow-up",
@@ -189,7 +194,13 @@ STAFF_PAGES = [
         "recommendations",
         "inspector",
         lambda w: reverse("actionplans:recommendations", args=[2024]),
-        ["recommendation"],
+        ["recommendation", "withdrawal reason"],
+    ),
+    (
+        "withdrawn recommendation",
+        "inspector",
+        lambda w: reverse("actionplans:recommendation_withdraw", args=[w["withdrawn"].pk]),
+        ["withdrawal reason"],
     ),
     ("comparison", "inspector", lambda w: reverse("surveys:compare"), ["neighbour name"]),
 ]
@@ -222,6 +233,7 @@ def test_no_html_page_of_the_matrix_holds_raw_markup(world, inspector, head_a):
             "report_b": world["pending"],
             "evidence_a": world["pending"].evidence.get(),
             "evidence_b": world["pending"].evidence.get(),
+            "recommendation": world["withdrawn"],
         }
     )
     clients = [Client(), logged_in(inspector), logged_in(head_a)]

@@ -104,6 +104,9 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
     plan_b = make_plan(published, opd_b, title=PLAN_B_TITLE)
     report_a = _report(plan_a, head_a, NARRATIVE_A)
     report_b = _report(plan_b, head_b, NARRATIVE_B)
+    recommendation = services.recommendation_create(
+        actor=inspector, survey_round=published, code="R1", text="Perkuat SOP gratifikasi"
+    )
     token = uploads.pending_save(ContentFile(RESULTS_CSV))
     return World(
         {
@@ -113,6 +116,7 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
             "report_b": report_b,
             "evidence_a": report_a.evidence.get(),
             "evidence_b": report_b.evidence.get(),
+            "recommendation": recommendation,
             "import_token": token,
             "users": {"inspector": inspector, "head_a": head_a, "head_b": head_b},
         }
@@ -292,6 +296,21 @@ MATRIX: dict[str, list[Case]] = {
             kwargs=year(2024),
             data=lambda w: {"code": "R9", "text": "Umumkan SOP"},
             writes=True,
+        ),
+    ],
+    "actionplans:recommendation_withdraw": [
+        get(INSPECTOR_ONLY, kwargs=lambda w: {"pk": w.recommendation.pk}),
+        post(
+            INSPECTOR_WRITES,
+            kwargs=lambda w: {"pk": w.recommendation.pk},
+            data=lambda w: {"reason": "Digabung dengan rekomendasi lain"},
+            writes=True,
+        ),
+        post(
+            INSPECTOR_ONLY,
+            "no reason",
+            kwargs=lambda w: {"pk": w.recommendation.pk},
+            data=lambda w: {"reason": "  "},
         ),
     ],
     "actionplans:plan_detail": [
