@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from actionplans import importing, services
 from actionplans.exporting import COLUMNS
 from actionplans.importing import plans_import
 from actionplans.models import ActionPlan
@@ -82,6 +83,7 @@ def test_an_exported_file_imports_back_with_changes_and_new_rows(
     assert (batch.rows_created, batch.rows_updated, batch.created_by) == (1, 1, inspector)
     plan.refresh_from_db()
     assert plan.title == "Baru"
+    assert plan.version == 2
     assert plan.history.count() == 2
     created = ActionPlan.objects.exclude(pk=plan.pk).get()
     assert created.owner_opd == opd_b
@@ -164,3 +166,146 @@ def test_a_confirmation_with_another_hash_imports_nothing(inspector_client, roun
 def test_an_opd_head_cannot_confirm_a_plan_import(head_a_client, round_2024):
     response = head_a_client.post(reverse("actionplans:plan_import_confirm"), {"token": "x"})
     assert response.status_code == 403
+
+
+def _cell(row, column):
+    return row[COLUMNS.index(column)]
+
+
+def _set(row, column, value):
+    row[COLUMNS.index(column)] = value
+    return row
+
+
+def _messages(rejected) -> list[str]:
+    return [str(error) for error in rejected.value.errors]
+
+
+def test_the_export_carries_each_plans_version(inspector_client, inspector, plan_a):
+    services.plan_update(actor=inspector, plan=plan_a, version=1, fields={"title": "Kedua"})
+    header, row = _sheet_rows(_export(inspector_client))
+    assert _cell(row, "version") == 2
+    csv_rows = list(csv.reader(io.StringIO(_export(inspector_client, "csv").decode("utf-8-sig"))))
+    assert csv_rows[1][COLUMNS.index("version")] == "2"
+
+
+def test_a_stale_export_is_a_conflict_named_by_row_and_nothing_is_written(
+    inspector_client, inspector, round_2024, opd_a, opd_b
+):
+    first = make_plan(round_2024, opd_a, title="Pertama")
+    second = make_plan(round_2024, opd_b, title="Kedua")
+    header, *rows = _sheet_rows(_export(inspector_client))
+    by_id = {_cell(row, "id"): row for row in rows}
+    services.plan_update(
+        actor=inspector, plan=first, version=1, fields={"title": "Diubah setelah ekspor"}
+    )
+    _set(by_id[first.pk], "title", "Dari berkas lama")
+    _set(by_id[second.pk], "title", "Kedua dari berkas")
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, *rows]), file_name="lama.xlsx", actor=inspector)
+    row_number = 2 + rows.index(by_id[first.pk])
+    assert _messages(rejected) == [
+        f'lama.xlsx, row {row_number}, column "version": plan {first.pk} was changed after this '
+        "file was exported (file version 1, now 2); export the plans again and make your "
+        "changes in the new file"
+    ]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.title, first.version) == ("Diubah setelah ekspor", 2)
+    assert (second.title, second.version) == ("Kedua", 1)
+    assert not ImportBatch.objects.exists()
+
+
+def test_importing_the_same_export_twice_is_a_conflict_the_second_time(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "title", "Baru")
+    plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    _set(row, "title", "Baru lagi")
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    assert "(file version 1, now 2)" in _messages(rejected)[0]
+    plan_a.refresh_from_db()
+    assert (plan_a.title, plan_a.version) == ("Baru", 2)
+
+
+def test_a_row_for_an_existing_plan_without_a_version_is_refused(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "title", "Tanpa versi")
+    _set(row, "version", None)
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    assert _messages(rejected) == [
+        f'r.xlsx, row 2, column "version": has no version: plan {plan_a.pk} is already in the '
+        "portal, so its row needs the version it was exported with; export the plans again and "
+        "make your changes in that file"
+    ]
+    plan_a.refresh_from_db()
+    assert plan_a.title == "SOP layanan"
+
+
+def test_a_file_without_the_version_column_may_create_plans_but_not_update_them(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    keep = [i for i, name in enumerate(header) if name != "version"]
+    new_row = _set(list(row), "id", None)
+    old_style = [[line[i] for i in keep] for line in (header, row, new_row)]
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx(old_style), file_name="r.xlsx", actor=inspector)
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(2, "version")]
+    report = plans_import(_xlsx([old_style[0], old_style[2]]), file_name="r.xlsx", actor=inspector)
+    assert report.created == [2]
+
+
+def test_a_version_newer_than_the_plan_is_refused(inspector_client, inspector, plan_a):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "version", 7)
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    assert "is newer than plan" in _messages(rejected)[0]
+
+
+def test_a_save_between_check_and_write_is_a_conflict_and_nothing_is_written(
+    inspector_client, inspector, round_2024, opd_a, monkeypatch
+):
+    plan = make_plan(round_2024, opd_a, title="Lama")
+    header, row = _sheet_rows(_export(inspector_client))
+    new_row = _set(list(row), "id", None)
+    _set(row, "title", "Dari berkas")
+    checked_row = importing._checked_row
+
+    def checked_then_saved_elsewhere(*args):
+        checked = checked_row(*args)
+        ActionPlan.objects.filter(pk=plan.pk).update(title="Tersimpan", version=2)
+        return checked
+
+    monkeypatch.setattr(importing, "_checked_row", checked_then_saved_elsewhere)
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, new_row, row]), file_name="r.xlsx", actor=inspector)
+    assert "row 3" in _messages(rejected)[0]
+    assert "(file version 1, now 2)" in _messages(rejected)[0]
+    # the stand-in for the other save ran inside the import's transaction, so it is undone too
+    assert ActionPlan.objects.get().title == "Lama"
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_edit_between_preview_and_confirm_is_a_conflict_on_the_page(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "title", "Dari berkas")
+    preview = _preview(inspector_client, [header, row])
+    assert preview.context["report"].updated == [2]
+    services.plan_update(actor=inspector, plan=plan_a, version=1, fields={"title": "Lebih baru"})
+    response = inspector_client.post(
+        reverse("actionplans:plan_import_confirm"), preview.context["confirm"]
+    )
+    assert response.status_code == 200
+    assert "was changed after this file was exported" in response.content.decode()
+    plan_a.refresh_from_db()
+    assert (plan_a.title, plan_a.version) == ("Lebih baru", 2)
+    assert not ImportBatch.objects.exists()
