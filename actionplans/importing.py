@@ -21,6 +21,7 @@ from actionplans import services
 from actionplans.exporting import COLUMNS, EXPORT_ONLY, LIST_SEPARATOR
 from actionplans.forms import PlanForm
 from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
+from surveys import uploads
 from surveys.importing import ImportRejected, RowError
 from surveys.models import Dimension, ImportBatch, ImportKind, ImportOutcome, SurveyRound
 
@@ -62,11 +63,14 @@ def _cell_text(value) -> str:
 
 def _read_rows(content: bytes, file_name: str) -> list[tuple[int, dict]]:
     try:
+        uploads.archive_check(io.BytesIO(content), max_unpacked=uploads.IMPORT_MAX_UNPACKED)
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        rows = uploads.sheet_rows(sheet)
+    except uploads.ContentRefused as refused:
+        raise ImportRejected([RowError(file_name, None, None, None, str(refused))]) from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         message = _("is not an XLSX file (%(error)s)") % {"error": error}
         raise ImportRejected([RowError(file_name, None, None, None, message)]) from None
-    rows = list(sheet.iter_rows(values_only=True))
     header = [_cell_text(name) for name in (rows[0] if rows else [])]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:

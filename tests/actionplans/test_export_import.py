@@ -1,5 +1,6 @@
 import csv
 import io
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from actionplans.models import ActionPlan
 from surveys.exporting import neutralise
 from surveys.importing import ImportRejected
 from surveys.models import ImportBatch, ImportKind
+from tests import hostile_files
 from tests.actionplans.conftest import make_plan
 
 pytestmark = pytest.mark.django_db
@@ -308,4 +310,31 @@ def test_an_edit_between_preview_and_confirm_is_a_conflict_on_the_page(
     assert "was changed after this file was exported" in response.content.decode()
     plan_a.refresh_from_db()
     assert (plan_a.title, plan_a.version) == ("Lebih baru", 2)
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "build,expected",
+    [
+        (lambda content: hostile_files.inflated(content, 30 * 1024 * 1024), "too much data"),
+        (lambda content: hostile_files.far_cells(content, 200), "has too many cells to read"),
+    ],
+    ids=["zip bomb", "cells in the last column"],
+)
+def test_a_plan_file_that_costs_far_more_to_read_than_it_weighs_is_refused_at_once(
+    inspector_client, inspector, plan_a, build, expected
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    content = build(_xlsx([header, _set(row, "id", None)]).read())
+    started = time.perf_counter()
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(io.BytesIO(content), file_name="bom.xlsx", actor=inspector)
+    assert time.perf_counter() - started < 1
+    assert _messages(rejected)[0].startswith("bom.xlsx: ")
+    assert expected in _messages(rejected)[0]
+    page = inspector_client.post(
+        reverse("actionplans:plan_import"), {"file": SimpleUploadedFile("bom.xlsx", content)}
+    )
+    assert expected in page.content.decode()
+    assert ActionPlan.objects.count() == 1
     assert not ImportBatch.objects.exists()
