@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -337,4 +338,60 @@ def test_a_plan_file_that_costs_far_more_to_read_than_it_weighs_is_refused_at_on
     )
     assert expected in page.content.decode()
     assert ActionPlan.objects.count() == 1
+    assert not ImportBatch.objects.exists()
+
+
+def _plan_file(tmp_path, rows):
+    path = tmp_path / "rencana.xlsx"
+    path.write_bytes(_xlsx(rows).read())
+    return str(path)
+
+
+def _command(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_plans", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_plans_imports_a_file_as_the_actor(inspector_client, inspector, plan_a, tmp_path):
+    header, row = _sheet_rows(_export(inspector_client))
+    path = _plan_file(tmp_path, [header, _set(row, "title", "Dari baris perintah")])
+    out, _err = _command(path, "--dry-run")
+    assert "Dry run: nothing was written" in out
+    assert "create 0 plans, change 1, leave 0" in out
+    plan_a.refresh_from_db()
+    assert plan_a.title == "SOP layanan"
+    out, _err = _command(path, "--actor", "inspector")
+    assert "Imported: 0 new plans, 1 changed, 0 unchanged." in out
+    plan_a.refresh_from_db()
+    assert (plan_a.title, plan_a.version) == ("Dari baris perintah", 2)
+    assert ImportBatch.objects.get(kind=ImportKind.PLANS).created_by == inspector
+
+
+def test_import_plans_refuses_a_stale_file_and_writes_nothing(
+    inspector_client, inspector, plan_a, tmp_path
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    services.plan_update(actor=inspector, plan=plan_a, version=1, fields={"title": "Lebih baru"})
+    path = _plan_file(tmp_path, [header, _set(row, "title", "Lama")])
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_plans", path, "--actor", "inspector", stderr=err)
+    assert f"plan {plan_a.pk} was changed after this file was exported" in err.getvalue()
+    plan_a.refresh_from_db()
+    assert plan_a.title == "Lebih baru"
+
+
+def test_import_plans_needs_an_account_that_may_import_plans(
+    inspector_client, head_a, plan_a, tmp_path, monkeypatch
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    path = _plan_file(tmp_path, [header, _set(row, "title", "Baru")])
+    with pytest.raises(CommandError, match="may not import action plans"):
+        _command(path, "--actor", head_a.username)
+    monkeypatch.setattr("surveys.management.actor.os_username", lambda: "operator")
+    with pytest.raises(CommandError, match="No active portal account 'operator'"):
+        _command(path)
+    plan_a.refresh_from_db()
+    assert plan_a.title == "SOP layanan"
     assert not ImportBatch.objects.exists()

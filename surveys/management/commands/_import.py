@@ -18,6 +18,14 @@ def importing_actor(username, *, dry_run):
     return resolve_actor(username)
 
 
+def rejection_error(command, rejected: ImportRejected) -> CommandError:
+    """Every problem of a rejected file on stderr; the error that ends the command."""
+    for line in str(rejected).splitlines():
+        command.stderr.write(line)
+    count = len(rejected.errors) + rejected.more
+    return CommandError(_("%(count)s error(s); nothing was imported.") % {"count": count})
+
+
 class ImportCommand(BaseCommand):
     kind = None
 
@@ -53,10 +61,7 @@ class ImportCommand(BaseCommand):
         self._write_report(report)
 
     def _write_errors(self, rejected):
-        for line in str(rejected).splitlines():
-            self.stderr.write(line)
-        count = len(rejected.errors) + rejected.more
-        raise CommandError(_("%(count)s error(s); nothing was imported.") % {"count": count})
+        raise rejection_error(self, rejected)
 
     def _write_report(self, report):
         for note in report.notes:
