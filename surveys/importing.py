@@ -237,6 +237,8 @@ def _read_xlsx(content: bytes, sheet: str | None) -> _Table:
         uploads.sheet_rows(workbook.book[sheet or workbook.sheet_names[0]])
     except uploads.ContentRefused as refused:
         raise _Unreadable(str(refused)) from None
+    except Exception as error:  # a sheet whose XML is damaged
+        raise _Unreadable(_("is not a CSV or XLSX file (%(error)s)") % {"error": error}) from None
     frame = pd.read_excel(
         workbook, sheet_name=sheet or 0, header=None, dtype=str, keep_default_na=False
     )

@@ -352,6 +352,12 @@ def test_an_xlsx_that_costs_far_more_to_read_than_it_weighs_is_refused_at_once(
     assert row_counts() == before
 
 
+def test_an_xlsx_whose_sheet_is_damaged_is_rejected(methodology):
+    damaged = hostile_files.SHEET_START + b"<row><c><v>1</v></row>"
+    content = hostile_files.with_sheet(workbook_bytes(XLSX_ROWS), damaged)
+    assert "hasil.xlsx: is not a CSV or XLSX file" in str(rejected(RESULTS, content, "hasil.xlsx"))
+
+
 def test_reimporting_a_changed_value_without_replace_changes_nothing(bartim_2024):
     before = row_counts()
     changed = BARTIM_2024.replace("56.79", "57.10")
