@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from surveys import uploads
+
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "png": "image/png",
@@ -21,9 +23,6 @@ CONTENT_TYPES = {
 }
 EXTENSION_ALIASES = {"jpeg": "jpg"}
 OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-ZIP_MAX_UNCOMPRESSED = 50 * 1024 * 1024
-ZIP_MAX_RATIO = 100
-ZIP_MAX_ENTRIES = 2000
 DISPLAY_NAME_MAX = 150
 UNSAFE_CHARACTERS = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 
@@ -65,23 +64,17 @@ def _sniffed_extension(head: bytes) -> str | None:
     return EXTENSION_ALIASES.get(kind.extension, kind.extension)
 
 
-def _check_ooxml(upload, extension: str):
+def _check_ooxml(upload, extension: str, name: str):
     """A DOCX/XLSX is a zip: it must really be one of that kind and must not unpack to a bomb."""
-    upload.seek(0)
     try:
-        with zipfile.ZipFile(upload) as archive:
-            entries = archive.infolist()
+        entries = uploads.archive_check(upload)
     except (zipfile.BadZipFile, OSError) as error:
         raise ValidationError(
             _("The file is damaged: it is not a readable %(ext)s file.")
             % {"ext": extension.upper()}
         ) from error
-    unpacked = sum(entry.file_size for entry in entries)
-    packed = sum(entry.compress_size for entry in entries) or 1
-    if len(entries) > ZIP_MAX_ENTRIES or unpacked > ZIP_MAX_UNCOMPRESSED:
-        raise ValidationError(_("The file unpacks to too much data to be a normal document."))
-    if unpacked / packed > ZIP_MAX_RATIO:
-        raise ValidationError(_("The file is compressed suspiciously well (a zip bomb?)."))
+    except uploads.ContentRefused as refused:
+        raise ValidationError(f"{name}: {refused}") from None
     names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or OOXML_MAIN_PART[extension] not in names:
         raise ValidationError(
@@ -114,7 +107,7 @@ def evidence_check(upload) -> CheckedFile:
             % {"name": name, "ext": extension.upper()}
         )
     if extension in OOXML_MAIN_PART:
-        _check_ooxml(upload, extension)
+        _check_ooxml(upload, extension, name)
     return CheckedFile(
         upload=upload,
         display_name=name,

@@ -8,8 +8,10 @@ from surveys.exporting import table_response
 LIST_SEPARATOR = ";"
 
 # The columns of the export, in order; the import reads the same names (see importing.py).
+# `version` lets the import refuse a row of a plan that was changed after the file was exported.
 COLUMNS = [
     "id",
+    "version",
     "round_year",
     "title",
     "finding",

@@ -2,7 +2,9 @@
 
 Each row is checked by the same form as the web page; OPDs, indicators and recommendations
 are given by code. A row with an `id` updates that plan (a history row per changed plan),
-a row without one creates a plan. Errors use the survey importer's RowError/ImportRejected.
+a row without one creates a plan. A row for an existing plan carries the `version` it was
+exported with: if the plan has changed since, the row is a conflict and nothing is saved, so a
+stale file never puts old values back. Errors use the survey importer's RowError/ImportRejected.
 """
 
 import hashlib
@@ -19,10 +21,13 @@ from actionplans import services
 from actionplans.exporting import COLUMNS, EXPORT_ONLY, LIST_SEPARATOR
 from actionplans.forms import PlanForm
 from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
+from surveys import uploads
 from surveys.importing import ImportRejected, RowError
 from surveys.models import Dimension, ImportBatch, ImportKind, ImportOutcome, SurveyRound
 
 IMPORT_COLUMNS = [name for name in COLUMNS if name not in EXPORT_ONLY]
+# a file of new plans needs no version; a row for an existing plan does (checked per row)
+REQUIRED_COLUMNS = [name for name in IMPORT_COLUMNS if name != "version"]
 FIELD_COLUMN = {
     "round": "round_year",
     "recommendations": "recommendation_codes",
@@ -58,13 +63,16 @@ def _cell_text(value) -> str:
 
 def _read_rows(content: bytes, file_name: str) -> list[tuple[int, dict]]:
     try:
+        uploads.archive_check(io.BytesIO(content), max_unpacked=uploads.IMPORT_MAX_UNPACKED)
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        rows = uploads.sheet_rows(sheet)
+    except uploads.ContentRefused as refused:
+        raise ImportRejected([RowError(file_name, None, None, None, str(refused))]) from None
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         message = _("is not an XLSX file (%(error)s)") % {"error": error}
         raise ImportRejected([RowError(file_name, None, None, None, message)]) from None
-    rows = list(sheet.iter_rows(values_only=True))
     header = [_cell_text(name) for name in (rows[0] if rows else [])]
-    missing = [name for name in IMPORT_COLUMNS if name not in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         message = _("the column is missing; use the columns of the plan export")
         raise ImportRejected([RowError(file_name, 1, name, None, message) for name in missing])
@@ -82,11 +90,11 @@ class _Row:
     def __init__(self, file_name, number, values):
         self.file_name, self.number, self.values = file_name, number, values
         self.errors: list[RowError] = []
+        self.version = None
 
-    def error(self, column, message):
-        self.errors.append(
-            RowError(self.file_name, self.number, column, self.values.get(column), message)
-        )
+    def error(self, column, message, *, show_value=True):
+        value = self.values.get(column) if show_value else None
+        self.errors.append(RowError(self.file_name, self.number, column, value, message))
 
     def codes(self, column) -> list[str]:
         raw = self.values.get(column, "")
@@ -138,10 +146,41 @@ def _existing_plan(row: _Row):
     return plan
 
 
+def _check_version(row: _Row, plan) -> None:
+    """The row must carry the version of `plan` it was exported with, and that must still be
+    the plan's version: otherwise the row would put back values someone changed since."""
+    text = row.values.get("version", "")
+    if not text:
+        message = _(
+            "has no version: plan %(id)s is already in the portal, so its row needs the version "
+            "it was exported with; export the plans again and make your changes in that file"
+        )
+        row.error("version", message % {"id": plan.pk}, show_value=False)
+    elif not text.isdecimal():
+        row.error("version", _("is not a version number; keep the version of the plan export"))
+    elif int(text) < plan.version:
+        message = _stale_message(plan.pk, int(text), plan.version)
+        row.error("version", message, show_value=False)
+    elif int(text) > plan.version:
+        message = _("is newer than plan %(id)s (version %(now)s): this file is not an export of it")
+        row.error("version", message % {"id": plan.pk, "now": plan.version})
+    else:
+        row.version = plan.version
+
+
+def _stale_message(plan_id, file_version, now) -> str:
+    return _(
+        "plan %(id)s was changed after this file was exported (file version %(file)s, now "
+        "%(now)s); export the plans again and make your changes in the new file"
+    ) % {"id": plan_id, "file": file_version, "now": now}
+
+
 def _checked_row(file_name, number, values):
     """The row, its bound PlanForm (None for a cancelled plan: left as it is) and its plan."""
     row = _Row(file_name, number, values)
     plan = _existing_plan(row)
+    if plan is not None:
+        _check_version(row, plan)
     if plan is not None and plan.status == PlanStatus.CANCELLED:
         return row, None, plan
     data = _form_data(row)
@@ -171,7 +210,7 @@ def plans_import(file, *, file_name, actor, dry_run=False) -> PlanImportReport:
         if errors:
             raise ImportRejected(errors)
         for row, form, plan in checked:
-            _apply(form, plan, row.number, actor, report, dry_run)
+            _apply(form, plan, row, actor, report, dry_run)
         if not dry_run and (report.created or report.updated):
             _record_batch(report, content, actor, len(records))
     return report
@@ -191,16 +230,27 @@ def _record_batch(report, content, actor, rows_total):
     )
 
 
-def _apply(form, plan, number, actor, report, dry_run):
+def _apply(form, plan, row, actor, report, dry_run):
     if plan is None:
         if not dry_run:
             services.plan_create(actor=actor, fields=form.plan_fields())
-        report.created.append(number)
+        report.created.append(row.number)
     elif form is not None and form.has_changed():
         if not dry_run:
-            services.plan_update(
-                actor=actor, plan=plan, version=plan.version, fields=form.plan_fields()
-            )
-        report.updated.append(number)
+            _update(form, plan, row, actor)
+        report.updated.append(row.number)
     else:
-        report.unchanged.append(number)
+        report.unchanged.append(row.number)
+
+
+def _update(form, plan, row, actor):
+    """Save the row on the version it was exported with: the service's conditional update
+    refuses it if the plan was saved by someone else since it was checked."""
+    try:
+        services.plan_update(actor=actor, plan=plan, version=row.version, fields=form.plan_fields())
+    except services.PlanConflict:
+        now = ActionPlan.objects.filter(pk=plan.pk).values_list("version", flat=True).get()
+        message = _stale_message(plan.pk, row.version, now)
+        raise ImportRejected(
+            [RowError(row.file_name, row.number, "version", None, message)]
+        ) from None

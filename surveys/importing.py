@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from surveys import public_cache
+from surveys import public_cache, uploads
 from surveys.models import (
     Dimension,
     ImportBatch,
@@ -222,7 +222,10 @@ def _csv_problem(message: str) -> str:
 
 def _read_xlsx(content: bytes, sheet: str | None) -> _Table:
     try:
+        uploads.archive_check(io.BytesIO(content), max_unpacked=uploads.IMPORT_MAX_UNPACKED)
         workbook = pd.ExcelFile(io.BytesIO(content), engine="openpyxl")
+    except uploads.ContentRefused as refused:
+        raise _Unreadable(str(refused)) from None
     except Exception as error:  # openpyxl raises many types for a zip that is not a workbook
         raise _Unreadable(_("is not a CSV or XLSX file (%(error)s)") % {"error": error}) from None
     if sheet is not None and sheet not in workbook.sheet_names:
@@ -230,6 +233,12 @@ def _read_xlsx(content: bytes, sheet: str | None) -> _Table:
             _('has no sheet "%(sheet)s" (its sheets: %(names)s)')
             % {"sheet": sheet, "names": ", ".join(workbook.sheet_names)}
         )
+    try:
+        uploads.sheet_rows(workbook.book[sheet or workbook.sheet_names[0]])
+    except uploads.ContentRefused as refused:
+        raise _Unreadable(str(refused)) from None
+    except Exception as error:  # a sheet whose XML is damaged
+        raise _Unreadable(_("is not a CSV or XLSX file (%(error)s)") % {"error": error}) from None
     frame = pd.read_excel(
         workbook, sheet_name=sheet or 0, header=None, dtype=str, keep_default_na=False
     )

@@ -1,22 +1,90 @@
-"""Uploaded import files waiting between preview and confirm.
+"""Checks on uploaded files, and import files waiting between preview and confirm.
 
-They are kept in the default storage (shared by every app server) under a random
-token, so the confirm step imports exactly the bytes that were previewed.
+Waiting files are kept in the default storage (shared by every app server) under a random
+token, so the confirm step imports exactly the bytes that were previewed. XLSX and DOCX files
+are zips: `archive_check` and `sheet_rows` refuse one that would unpack or read to far more
+than it weighs, before anything parses it.
 """
 
 import secrets
+import zipfile
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 PENDING_DIR = "imports/pending"
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+ZIP_MAX_ENTRIES = 2000
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_FROM = 1024 * 1024  # smaller parts cannot be a bomb, whatever their ratio
+ZIP_MAX_UNPACKED = 50 * 1024 * 1024
+IMPORT_MAX_UNPACKED = 20 * 1024 * 1024  # an import file is parsed: about 4 s per 20 MB
+IMPORT_MAX_CELLS = 500_000  # rows x columns up to the last cell of each row, as a reader sees
 
 
 class UploadRefused(Exception):
     pass
+
+
+class ContentRefused(UploadRefused):
+    """The file's content would cost far more to read than its size suggests (a zip bomb).
+
+    The message's subject is the file: show it after the file's name."""
+
+
+def archive_check(file, *, max_unpacked=ZIP_MAX_UNPACKED) -> list[zipfile.ZipInfo]:
+    """The entries of a zip (XLSX, DOCX), or ContentRefused if it holds too many, unpacks to
+    more than `max_unpacked` bytes or a part is compressed suspiciously well.
+
+    Only the zip's directory is read. zipfile never unpacks a part past the size listed there,
+    so the listed sizes bound what any reader unpacks. A damaged zip raises BadZipFile.
+    """
+    file.seek(0)
+    with zipfile.ZipFile(file) as archive:
+        entries = archive.infolist()
+    file.seek(0)
+    if len(entries) > ZIP_MAX_ENTRIES:
+        message = _("holds %(count)s packed parts, more than the limit of %(limit)s")
+        raise ContentRefused(message % {"count": len(entries), "limit": ZIP_MAX_ENTRIES})
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > max_unpacked:
+        message = _("unpacks to %(size)s, more than the limit of %(limit)s: too much data")
+        size, limit = filesizeformat(unpacked), filesizeformat(max_unpacked)
+        raise ContentRefused(message % {"size": size, "limit": limit})
+    for entry in entries:
+        _ratio_check(entry)
+    return entries
+
+
+def _ratio_check(entry: zipfile.ZipInfo) -> None:
+    ratio = entry.file_size / max(entry.compress_size, 1)
+    if entry.file_size >= ZIP_RATIO_FROM and ratio > ZIP_MAX_RATIO:
+        message = _(
+            "is compressed suspiciously well (a zip bomb?): its part %(part)s unpacks to "
+            "%(ratio)s times its packed size, more than the limit of %(limit)s times"
+        )
+        values = {"part": entry.filename, "ratio": int(ratio), "limit": ZIP_MAX_RATIO}
+        raise ContentRefused(message % values)
+
+
+def sheet_rows(sheet, *, max_cells=IMPORT_MAX_CELLS) -> list[tuple]:
+    """The values of a read-only openpyxl sheet, row by row, or ContentRefused past
+    `max_cells`: a single cell in a far column makes a reader fill the whole row."""
+    sheet.reset_dimensions()  # the size the file declares is not to be trusted
+    rows, cells = [], 0
+    for values in sheet.iter_rows(values_only=True):
+        cells += max(len(values), 1)
+        if cells > max_cells:
+            message = _(
+                'has too many cells to read in sheet "%(sheet)s" (the limit is %(limit)s, '
+                "counting each row up to its last cell); delete unused columns and rows"
+            )
+            raise ContentRefused(message % {"sheet": sheet.title, "limit": max_cells})
+        rows.append(values)
+    return rows
 
 
 def upload_check(uploaded) -> None:

@@ -1,17 +1,21 @@
 import csv
 import io
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from actionplans import importing, services
 from actionplans.exporting import COLUMNS
 from actionplans.importing import plans_import
 from actionplans.models import ActionPlan
 from surveys.exporting import neutralise
 from surveys.importing import ImportRejected
 from surveys.models import ImportBatch, ImportKind
+from tests import hostile_files
 from tests.actionplans.conftest import make_plan
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +86,7 @@ def test_an_exported_file_imports_back_with_changes_and_new_rows(
     assert (batch.rows_created, batch.rows_updated, batch.created_by) == (1, 1, inspector)
     plan.refresh_from_db()
     assert plan.title == "Baru"
+    assert plan.version == 2
     assert plan.history.count() == 2
     created = ActionPlan.objects.exclude(pk=plan.pk).get()
     assert created.owner_opd == opd_b
@@ -164,3 +169,229 @@ def test_a_confirmation_with_another_hash_imports_nothing(inspector_client, roun
 def test_an_opd_head_cannot_confirm_a_plan_import(head_a_client, round_2024):
     response = head_a_client.post(reverse("actionplans:plan_import_confirm"), {"token": "x"})
     assert response.status_code == 403
+
+
+def _cell(row, column):
+    return row[COLUMNS.index(column)]
+
+
+def _set(row, column, value):
+    row[COLUMNS.index(column)] = value
+    return row
+
+
+def _messages(rejected) -> list[str]:
+    return [str(error) for error in rejected.value.errors]
+
+
+def test_the_export_carries_each_plans_version(inspector_client, inspector, plan_a):
+    services.plan_update(actor=inspector, plan=plan_a, version=1, fields={"title": "Kedua"})
+    header, row = _sheet_rows(_export(inspector_client))
+    assert _cell(row, "version") == 2
+    csv_rows = list(csv.reader(io.StringIO(_export(inspector_client, "csv").decode("utf-8-sig"))))
+    assert csv_rows[1][COLUMNS.index("version")] == "2"
+
+
+def test_a_stale_export_is_a_conflict_named_by_row_and_nothing_is_written(
+    inspector_client, inspector, round_2024, opd_a, opd_b
+):
+    first = make_plan(round_2024, opd_a, title="Pertama")
+    second = make_plan(round_2024, opd_b, title="Kedua")
+    header, *rows = _sheet_rows(_export(inspector_client))
+    by_id = {_cell(row, "id"): row for row in rows}
+    services.plan_update(
+        actor=inspector, plan=first, version=1, fields={"title": "Diubah setelah ekspor"}
+    )
+    _set(by_id[first.pk], "title", "Dari berkas lama")
+    _set(by_id[second.pk], "title", "Kedua dari berkas")
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, *rows]), file_name="lama.xlsx", actor=inspector)
+    row_number = 2 + rows.index(by_id[first.pk])
+    assert _messages(rejected) == [
+        f'lama.xlsx, row {row_number}, column "version": plan {first.pk} was changed after this '
+        "file was exported (file version 1, now 2); export the plans again and make your "
+        "changes in the new file"
+    ]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.title, first.version) == ("Diubah setelah ekspor", 2)
+    assert (second.title, second.version) == ("Kedua", 1)
+    assert not ImportBatch.objects.exists()
+
+
+def test_importing_the_same_export_twice_is_a_conflict_the_second_time(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "title", "Baru")
+    plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    _set(row, "title", "Baru lagi")
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    assert "(file version 1, now 2)" in _messages(rejected)[0]
+    plan_a.refresh_from_db()
+    assert (plan_a.title, plan_a.version) == ("Baru", 2)
+
+
+def test_a_row_for_an_existing_plan_without_a_version_is_refused(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "title", "Tanpa versi")
+    _set(row, "version", None)
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    assert _messages(rejected) == [
+        f'r.xlsx, row 2, column "version": has no version: plan {plan_a.pk} is already in the '
+        "portal, so its row needs the version it was exported with; export the plans again and "
+        "make your changes in that file"
+    ]
+    plan_a.refresh_from_db()
+    assert plan_a.title == "SOP layanan"
+
+
+def test_a_file_without_the_version_column_may_create_plans_but_not_update_them(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    keep = [i for i, name in enumerate(header) if name != "version"]
+    new_row = _set(list(row), "id", None)
+    old_style = [[line[i] for i in keep] for line in (header, row, new_row)]
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx(old_style), file_name="r.xlsx", actor=inspector)
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(2, "version")]
+    report = plans_import(_xlsx([old_style[0], old_style[2]]), file_name="r.xlsx", actor=inspector)
+    assert report.created == [2]
+
+
+def test_a_version_newer_than_the_plan_is_refused(inspector_client, inspector, plan_a):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "version", 7)
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, row]), file_name="r.xlsx", actor=inspector)
+    assert "is newer than plan" in _messages(rejected)[0]
+
+
+def test_a_save_between_check_and_write_is_a_conflict_and_nothing_is_written(
+    inspector_client, inspector, round_2024, opd_a, monkeypatch
+):
+    plan = make_plan(round_2024, opd_a, title="Lama")
+    header, row = _sheet_rows(_export(inspector_client))
+    new_row = _set(list(row), "id", None)
+    _set(row, "title", "Dari berkas")
+    checked_row = importing._checked_row
+
+    def checked_then_saved_elsewhere(*args):
+        checked = checked_row(*args)
+        ActionPlan.objects.filter(pk=plan.pk).update(title="Tersimpan", version=2)
+        return checked
+
+    monkeypatch.setattr(importing, "_checked_row", checked_then_saved_elsewhere)
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(_xlsx([header, new_row, row]), file_name="r.xlsx", actor=inspector)
+    assert "row 3" in _messages(rejected)[0]
+    assert "(file version 1, now 2)" in _messages(rejected)[0]
+    # the stand-in for the other save ran inside the import's transaction, so it is undone too
+    assert ActionPlan.objects.get().title == "Lama"
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_edit_between_preview_and_confirm_is_a_conflict_on_the_page(
+    inspector_client, inspector, plan_a
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    _set(row, "title", "Dari berkas")
+    preview = _preview(inspector_client, [header, row])
+    assert preview.context["report"].updated == [2]
+    services.plan_update(actor=inspector, plan=plan_a, version=1, fields={"title": "Lebih baru"})
+    response = inspector_client.post(
+        reverse("actionplans:plan_import_confirm"), preview.context["confirm"]
+    )
+    assert response.status_code == 200
+    assert "was changed after this file was exported" in response.content.decode()
+    plan_a.refresh_from_db()
+    assert (plan_a.title, plan_a.version) == ("Lebih baru", 2)
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "build,expected",
+    [
+        (lambda content: hostile_files.inflated(content, 30 * 1024 * 1024), "too much data"),
+        (lambda content: hostile_files.far_cells(content, 200), "has too many cells to read"),
+    ],
+    ids=["zip bomb", "cells in the last column"],
+)
+def test_a_plan_file_that_costs_far_more_to_read_than_it_weighs_is_refused_at_once(
+    inspector_client, inspector, plan_a, build, expected
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    content = build(_xlsx([header, _set(row, "id", None)]).read())
+    started = time.perf_counter()
+    with pytest.raises(ImportRejected) as rejected:
+        plans_import(io.BytesIO(content), file_name="bom.xlsx", actor=inspector)
+    assert time.perf_counter() - started < 1
+    assert _messages(rejected)[0].startswith("bom.xlsx: ")
+    assert expected in _messages(rejected)[0]
+    page = inspector_client.post(
+        reverse("actionplans:plan_import"), {"file": SimpleUploadedFile("bom.xlsx", content)}
+    )
+    assert expected in page.content.decode()
+    assert ActionPlan.objects.count() == 1
+    assert not ImportBatch.objects.exists()
+
+
+def _plan_file(tmp_path, rows):
+    path = tmp_path / "rencana.xlsx"
+    path.write_bytes(_xlsx(rows).read())
+    return str(path)
+
+
+def _command(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_plans", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_import_plans_imports_a_file_as_the_actor(inspector_client, inspector, plan_a, tmp_path):
+    header, row = _sheet_rows(_export(inspector_client))
+    path = _plan_file(tmp_path, [header, _set(row, "title", "Dari baris perintah")])
+    out, _err = _command(path, "--dry-run")
+    assert "Dry run: nothing was written" in out
+    assert "create 0 plans, change 1, leave 0" in out
+    plan_a.refresh_from_db()
+    assert plan_a.title == "SOP layanan"
+    out, _err = _command(path, "--actor", "inspector")
+    assert "Imported: 0 new plans, 1 changed, 0 unchanged." in out
+    plan_a.refresh_from_db()
+    assert (plan_a.title, plan_a.version) == ("Dari baris perintah", 2)
+    assert ImportBatch.objects.get(kind=ImportKind.PLANS).created_by == inspector
+
+
+def test_import_plans_refuses_a_stale_file_and_writes_nothing(
+    inspector_client, inspector, plan_a, tmp_path
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    services.plan_update(actor=inspector, plan=plan_a, version=1, fields={"title": "Lebih baru"})
+    path = _plan_file(tmp_path, [header, _set(row, "title", "Lama")])
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_plans", path, "--actor", "inspector", stderr=err)
+    assert f"plan {plan_a.pk} was changed after this file was exported" in err.getvalue()
+    plan_a.refresh_from_db()
+    assert plan_a.title == "Lebih baru"
+
+
+def test_import_plans_needs_an_account_that_may_import_plans(
+    inspector_client, head_a, plan_a, tmp_path, monkeypatch
+):
+    header, row = _sheet_rows(_export(inspector_client))
+    path = _plan_file(tmp_path, [header, _set(row, "title", "Baru")])
+    with pytest.raises(CommandError, match="may not import action plans"):
+        _command(path, "--actor", head_a.username)
+    monkeypatch.setattr("surveys.management.actor.os_username", lambda: "operator")
+    with pytest.raises(CommandError, match="No active portal account 'operator'"):
+        _command(path)
+    plan_a.refresh_from_db()
+    assert plan_a.title == "SOP layanan"
+    assert not ImportBatch.objects.exists()

@@ -11,6 +11,7 @@ from django.utils import translation
 from spi_portal.demo import DEMO_DIR
 from surveys.models import ImportBatch, IndicatorScore, Institution, InstitutionResult
 
+AS_INSPECTOR = ("--actor", "inspector")
 BARTIM_ROWS = (
     "year,institution_code,institution_name,internal,external,expert,"
     "correction_integrity,correction_prevalence,published_index\n"
@@ -50,14 +51,60 @@ def results_file(tmp_path):
     return path
 
 
-def test_import_results_prints_the_counts(methodology, results_file):
-    out = command("import_results", str(results_file))
+def test_import_results_prints_the_counts(methodology, inspector, results_file):
+    out = command("import_results", str(results_file), *AS_INSPECTOR)
     assert "results.csv: 2 rows" in out
     assert "created 2, updated 0, unchanged 0" in out
     assert InstitutionResult.objects.count() == 2
-    again = command("import_results", str(results_file))
+    again = command("import_results", str(results_file), *AS_INSPECTOR)
     assert "created 0, updated 0, unchanged 2" in again
     assert "nothing was written" in again
+
+
+def test_import_results_records_the_actor_on_the_batch_and_in_history(
+    methodology, inspector, results_file
+):
+    command("import_results", str(results_file), "--actor", "inspector")
+    assert ImportBatch.objects.get().created_by == inspector
+    result = InstitutionResult.objects.first()
+    assert {row.history_user for row in result.history.all()} == {inspector}
+    institution = Institution.objects.get(kpk_code="KAB-BARTIM")
+    assert {row.history_user for row in institution.history.all()} == {inspector}
+
+
+def test_import_indicator_scores_records_the_actor(methodology, inspector, home):
+    command("import_indicator_scores", str(DEMO_DIR / "indicator_scores_2024.csv"), *AS_INSPECTOR)
+    assert ImportBatch.objects.get().created_by == inspector
+    score = IndicatorScore.objects.first()
+    assert score.history.get().history_user == inspector
+
+
+def test_an_import_without_actor_is_recorded_as_the_os_users_account(
+    methodology, inspector, results_file, monkeypatch
+):
+    monkeypatch.setattr("surveys.management.actor.os_username", lambda: "inspector")
+    command("import_results", str(results_file))
+    assert ImportBatch.objects.get().created_by == inspector
+
+
+def test_an_import_nobody_can_be_recorded_for_is_refused_and_writes_nothing(
+    methodology, inspector, results_file, monkeypatch
+):
+    monkeypatch.setattr("surveys.management.actor.os_username", lambda: "operator")
+    before = row_counts()
+    message, _err = failing_command("import_results", str(results_file))
+    assert "No active portal account 'operator'" in message
+    assert "pass --actor USERNAME" in message
+    message, _err = failing_command("import_results", str(results_file), "--actor", "ghost")
+    assert "No active portal account 'ghost'" in message
+    assert row_counts() == before
+
+
+def test_a_dry_run_needs_no_account(methodology, results_file, monkeypatch):
+    monkeypatch.setattr("surveys.management.actor.os_username", lambda: "operator")
+    assert "Dry run: nothing was written" in command(
+        "import_results", str(results_file), "--dry-run"
+    )
 
 
 def test_import_results_dry_run_prints_what_would_change(bartim_2024, results_file):
@@ -71,10 +118,12 @@ def test_import_results_dry_run_prints_what_would_change(bartim_2024, results_fi
     assert "update row 3: KAB-BARTIM · 2024 (expert 56.79 → 58.00)" in out
 
 
-def test_import_results_without_replace_reports_the_conflict_and_fails(bartim_2024, results_file):
+def test_import_results_without_replace_reports_the_conflict_and_fails(
+    bartim_2024, inspector, results_file
+):
     results_file.write_text(results_file.read_text().replace("56.79", "58.00"))
     before = row_counts()
-    message, err = failing_command("import_results", str(results_file))
+    message, err = failing_command("import_results", str(results_file), *AS_INSPECTOR)
     assert row_counts() == before
     assert "nothing was imported" in message
     assert (
@@ -82,13 +131,13 @@ def test_import_results_without_replace_reports_the_conflict_and_fails(bartim_20
     )
 
 
-def test_import_results_lists_every_error_on_stderr(methodology, tmp_path):
+def test_import_results_lists_every_error_on_stderr(methodology, inspector, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
         "year,institution_code,internal,external,expert\n2024,K,abc,1,1\n2019,L,1,1,1\n"
         "2024,M,1,1,1\n"
     )
-    message, err = failing_command("import_results", str(path))
+    message, err = failing_command("import_results", str(path), *AS_INSPECTOR)
     assert message == "4 error(s); nothing was imported."
     assert err.splitlines() == [
         'bad.csv, row 2, column "internal": "abc" is not a number (expected a score from 0 to 100)',
@@ -101,7 +150,7 @@ def test_import_results_lists_every_error_on_stderr(methodology, tmp_path):
     ]
 
 
-def test_import_results_reads_the_sheet_option(methodology, tmp_path):
+def test_import_results_reads_the_sheet_option(methodology, inspector, tmp_path):
     workbook = openpyxl.Workbook()
     workbook.active.title = "Readme"
     sheet = workbook.create_sheet("SPI")
@@ -109,12 +158,12 @@ def test_import_results_reads_the_sheet_option(methodology, tmp_path):
         sheet.append(line)
     path = tmp_path / "kpk.xlsx"
     workbook.save(path)
-    assert "created 2" in command("import_results", str(path), "--sheet", "SPI")
+    assert "created 2" in command("import_results", str(path), "--sheet", "SPI", *AS_INSPECTOR)
 
 
-def test_import_indicator_scores_imports_the_demo_scores(methodology, home):
+def test_import_indicator_scores_imports_the_demo_scores(methodology, inspector, home):
     path = DEMO_DIR / "indicator_scores_2024.csv"
-    out = command("import_indicator_scores", str(path))
+    out = command("import_indicator_scores", str(path), *AS_INSPECTOR)
     assert "created 19, updated 0, unchanged 0" in out
     assert IndicatorScore.objects.filter(institution=home).count() == 19
 
@@ -124,8 +173,8 @@ def test_a_missing_file_is_a_command_error(methodology):
     assert "no such file" in message
 
 
-def test_import_then_spi_index_round_trips_barito_timur(methodology, results_file):
-    command("import_results", str(results_file))
+def test_import_then_spi_index_round_trips_barito_timur(methodology, inspector, results_file):
+    command("import_results", str(results_file), *AS_INSPECTOR)
     out = command("spi_index", "--round", "2024", "--format", "csv")
     (row,) = csv.DictReader(io.StringIO(out))
     assert row == {
@@ -139,8 +188,8 @@ def test_import_then_spi_index_round_trips_barito_timur(methodology, results_fil
     }
 
 
-def test_spi_index_flags_2022_as_exceeding_the_tolerance(methodology, results_file):
-    command("import_results", str(results_file))
+def test_spi_index_flags_2022_as_exceeding_the_tolerance(methodology, inspector, results_file):
+    command("import_results", str(results_file), *AS_INSPECTOR)
     data = json.loads(command("spi_index", "--round", "2022", "--format", "json"))
     assert data == [
         {
@@ -155,9 +204,9 @@ def test_spi_index_flags_2022_as_exceeding_the_tolerance(methodology, results_fi
     ]
 
 
-def test_spi_index_prints_a_table_and_filters_by_institution(methodology, results_file):
-    command("import_results", str(results_file))
-    command("import_results", str(DEMO_DIR / "results.csv"))
+def test_spi_index_prints_a_table_and_filters_by_institution(methodology, inspector, results_file):
+    command("import_results", str(results_file), *AS_INSPECTOR)
+    command("import_results", str(DEMO_DIR / "results.csv"), *AS_INSPECTOR)
     lines = command("spi_index", "--round", "2024", "--institution", "KAB-BARTIM").splitlines()
     assert lines[0].split() == [
         "institution_code",

@@ -1,5 +1,6 @@
 import hashlib
 import io
+import time
 import zipfile
 from decimal import Decimal as D
 
@@ -16,6 +17,7 @@ from surveys.models import (
     Institution,
     InstitutionResult,
 )
+from tests import hostile_files
 
 RESULTS = ImportKind.RESULTS
 SCORES = ImportKind.INDICATOR_SCORES
@@ -311,6 +313,49 @@ def test_a_zip_that_is_not_a_workbook_is_rejected(methodology):
     before = row_counts()
     assert "not a CSV or XLSX file" in str(rejected(RESULTS, buffer.getvalue(), "results.xlsx"))
     assert row_counts() == before
+
+
+COSTLY_XLSX = {
+    "a zip bomb (96 KB unpacking to 30 MB)": (
+        lambda content: hostile_files.inflated(content, 30 * 1024 * 1024),
+        "unpacks to 30.0\xa0MB, more than the limit of 20.0\xa0MB: too much data",
+    ),
+    "a part compressed 1000 times": (
+        lambda content: hostile_files.inflated(content, 5 * 1024 * 1024),
+        "is compressed suspiciously well (a zip bomb?): its part xl/worksheets/sheet1.xml",
+    ),
+    "thousands of parts": (
+        lambda content: hostile_files.many_parts(content, 2001),
+        "packed parts, more than the limit of 2000",
+    ),
+    "cells in the last column": (
+        lambda content: hostile_files.far_cells(content, 200),
+        'has too many cells to read in sheet "Sheet1" (the limit is 500000',
+    ),
+    "a cell a million rows down": (hostile_files.far_row, "has too many cells to read"),
+}
+
+
+@pytest.mark.parametrize("kind", [RESULTS, SCORES])
+@pytest.mark.parametrize("build,expected", COSTLY_XLSX.values(), ids=COSTLY_XLSX.keys())
+def test_an_xlsx_that_costs_far_more_to_read_than_it_weighs_is_refused_at_once(
+    bartim_2024, kind, build, expected
+):
+    content = build(workbook_bytes(XLSX_ROWS))
+    assert len(content) < 256 * 1024
+    before = row_counts()
+    started = time.perf_counter()
+    error = rejected(kind, content, "hasil.xlsx")
+    assert time.perf_counter() - started < 1
+    assert str(error).startswith("hasil.xlsx: ")
+    assert expected in str(error)
+    assert row_counts() == before
+
+
+def test_an_xlsx_whose_sheet_is_damaged_is_rejected(methodology):
+    damaged = hostile_files.SHEET_START + b"<row><c><v>1</v></row>"
+    content = hostile_files.with_sheet(workbook_bytes(XLSX_ROWS), damaged)
+    assert "hasil.xlsx: is not a CSV or XLSX file" in str(rejected(RESULTS, content, "hasil.xlsx"))
 
 
 def test_reimporting_a_changed_value_without_replace_changes_nothing(bartim_2024):

@@ -5,7 +5,25 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from surveys.audit import acting_as
 from surveys.importing import ImportRejected, import_file
+from surveys.management.actor import add_actor_argument, resolve_actor
+
+
+def importing_actor(username, *, dry_run):
+    """Who the import is recorded as run by; a dry run writes nothing, so it needs no account
+    unless one is named."""
+    if dry_run and not username:
+        return None
+    return resolve_actor(username)
+
+
+def rejection_error(command, rejected: ImportRejected) -> CommandError:
+    """Every problem of a rejected file on stderr; the error that ends the command."""
+    for line in str(rejected).splitlines():
+        command.stderr.write(line)
+    count = len(rejected.errors) + rejected.more
+    return CommandError(_("%(count)s error(s); nothing was imported.") % {"count": count})
 
 
 class ImportCommand(BaseCommand):
@@ -20,17 +38,20 @@ class ImportCommand(BaseCommand):
             "--replace", action="store_true", help=_("Allow changing values already stored.")
         )
         parser.add_argument("--sheet", help=_("XLSX sheet name (default: the first sheet)"))
+        add_actor_argument(parser)
 
-    def handle(self, *args, file, dry_run, replace, sheet, **options):
+    def handle(self, *args, file, dry_run, replace, sheet, actor, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("%(file)s: no such file") % {"file": file})
+        actor = importing_actor(actor, dry_run=dry_run)
         try:
-            with path.open("rb") as handle:
+            with path.open("rb") as handle, acting_as(actor):
                 report = import_file(
                     self.kind,
                     handle,
                     file_name=path.name,
+                    actor=actor,
                     replace=replace,
                     dry_run=dry_run,
                     sheet=sheet,
@@ -40,10 +61,7 @@ class ImportCommand(BaseCommand):
         self._write_report(report)
 
     def _write_errors(self, rejected):
-        for line in str(rejected).splitlines():
-            self.stderr.write(line)
-        count = len(rejected.errors) + rejected.more
-        raise CommandError(_("%(count)s error(s); nothing was imported.") % {"count": count})
+        raise rejection_error(self, rejected)
 
     def _write_report(self, report):
         for note in report.notes:
