@@ -112,6 +112,7 @@ def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recom
     recommendation = Recommendation(round=survey_round, code=code, text=text)
     recommendation.full_clean()
     recommendation.save()
+    _drop_public_page()  # the follow-up rate counts recommendations
     return recommendation
 
 
@@ -289,4 +290,4 @@ def plan_progress_refresh(*, plan: ActionPlan) -> Decimal | None:
 
 def _drop_public_page():
     """Verified progress, the follow-up rate and public plans show on the cached public page."""
-    transaction.on_commit(public_cache.bump)
+    public_cache.bump()

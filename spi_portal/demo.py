@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from actionplans.demo import demo_action_plans
-from surveys import importing
+from surveys import importing, public_cache
 from surveys.models import ImportKind, IndicatorScore, Institution, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all, round_publish
 
@@ -36,6 +36,7 @@ def demo_load() -> list[tuple[str, str]]:
     inspector.groups.add(Group.objects.get(name="Inspektorat"))
     opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
     _publish_rounds(inspector)
+    public_cache.bump()  # the home flag and the example labels above are public too
     return users + [(username, DEMO_PASSWORD) for username in opd_usernames]
 
 

@@ -22,26 +22,24 @@ CACHE_SECONDS = 6 * 3600
 def _cached(name: str, year, build) -> str:
     """`build()` once per publication generation, year, language and day (overdue flags).
 
-    The entry is stored with the generation it was built under and read together with the
-    current generation in one cache round trip; an entry of an older generation is rebuilt.
+    The generation is read from the database (one query), so an entry cached before any
+    change, by this process or another, is never found again.
     """
     key = ":".join(
         str(part)
         for part in (
             "public",
+            public_cache.generation(),
             name,
             year or "latest",
             get_language(),
             timezone.localdate().isoformat(),
         )
     )
-    found = cache.get_many([public_cache.GENERATION_KEY, key])
-    generation = found.get(public_cache.GENERATION_KEY) or public_cache.generation()
-    entry = found.get(key)
-    if entry is not None and entry[0] == generation:
-        return entry[1]
-    content = build()
-    cache.set(key, (generation, content), CACHE_SECONDS)
+    content = cache.get(key)
+    if content is None:
+        content = build()
+        cache.set(key, content, CACHE_SECONDS)
     return content
 
 

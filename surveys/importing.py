@@ -807,7 +807,7 @@ def _apply(plan, spec, report, context, actor) -> ImportBatch:
         instance.import_batch = batch
     bulk_create_with_history(created, spec.model, default_user=actor)
     _apply_updates(plan, spec, context, batch, actor)
-    transaction.on_commit(public_cache.bump)
+    public_cache.bump()  # last: the generation row stays locked until the import commits
     return batch
 
 

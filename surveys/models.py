@@ -337,3 +337,20 @@ class IndicatorScore(models.Model):
 
     def __str__(self):
         return f"{self.dimension.code} {self.get_group_display()}: {self.score}"
+
+
+class PublicDataGeneration(models.Model):
+    """One row: the number every cached public or dashboard page is keyed by.
+
+    It lives in the database so that every app server and command sees the same number, and a
+    writer moves it in its own transaction, so the number changes when the data does.
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("public data generation")
+        verbose_name_plural = _("public data generations")
+
+    def __str__(self):
+        return str(self.value)

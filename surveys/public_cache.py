@@ -1,25 +1,31 @@
-"""A generation number for everything the public page shows.
+"""The one owner of "public data changed": a generation number held by the database.
 
-Public pages put the generation in their cache keys; bumping it drops them all at
-once, on every app server that shares the cache (Redis in production).
+Public and dashboard pages put `generation()` in their cache keys; `bump()` moves it, so every
+entry cached under the old number is dropped at once on every app server and in every process,
+whatever cache each of them has (a per-process memory cache included).
+
+`bump()` is an `UPDATE ... SET value = value + 1` on one row: called inside the writer's
+transaction it commits (or rolls back) with the data it announces.
 """
 
-from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 
-GENERATION_KEY = "public-page-generation"
+from surveys.models import PublicDataGeneration
+
+ROW = 1
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
-    return value
+    """The current generation (one indexed query; 0 before the first change)."""
+    found = PublicDataGeneration.objects.filter(pk=ROW).values_list("value", flat=True)
+    return found.first() or 0
 
 
 def bump() -> None:
-    """Drop every cached public page (call after a change the public can see)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+    """Say that data the public or the dashboard shows has changed (safe inside a transaction)."""
+    row = PublicDataGeneration.objects.filter(pk=ROW)
+    if not row.update(value=F("value") + 1):
+        with transaction.atomic():
+            PublicDataGeneration.objects.get_or_create(pk=ROW)
+        row.update(value=F("value") + 1)

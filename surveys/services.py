@@ -54,6 +54,7 @@ def methodology_load(*, pack: dict, source: str = "pack", overwrite: bool = Fals
     survey_round.save()
     _load_bands(survey_round, pack["bands"])
     _load_dimensions(survey_round, pack["dimensions"])
+    public_cache.bump()
     return outcome
 
 
@@ -107,7 +108,7 @@ def round_publish(*, survey_round: SurveyRound, actor) -> SurveyRound:
     survey_round.unpublish_reason = ""
     survey_round._history_user = actor
     survey_round.save()
-    transaction.on_commit(public_cache.bump)
+    public_cache.bump()
     return survey_round
 
 
@@ -121,7 +122,7 @@ def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyR
     survey_round.unpublish_reason = reason.strip()
     survey_round._history_user = actor
     survey_round.save()
-    transaction.on_commit(public_cache.bump)
+    public_cache.bump()
     return survey_round
 
 
@@ -153,6 +154,7 @@ def round_create_from_previous(*, year: int, actor) -> SurveyRound:
             colour=band.colour,
         )
     _copy_dimensions(previous, survey_round)
+    public_cache.bump()
     return survey_round
 
 

@@ -110,11 +110,11 @@ class Deployment:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
         return result.stdout
 
-    def start_server(self, workers: int = 1) -> AppServer:
+    def start_server(self, workers: int = 1, options: tuple[str, ...] = ()) -> AppServer:
         port = free_port()
         log = self.folder / f"gunicorn-{port}.log"
         command = [sys.executable, "-m", "gunicorn", "spi_portal.wsgi"]
-        command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+        command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), *options]
         with log.open("wb") as output:
             process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
@@ -134,14 +134,18 @@ def wait_until_serving(server: AppServer, timeout: float = 30) -> None:
         try:
             with urllib.request.urlopen(server.url("/accounts/login/"), timeout=2):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # TimeoutError: busy machine
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{server.log.read_text()}")
 
 
 @contextmanager
-def deployment(folder: Path):
-    """Migrated database, collected static files, shared media folder; servers started on demand."""
+def deployment(folder: Path, *, redis: bool = True):
+    """Migrated database, collected static files, shared media folder; servers started on demand.
+
+    Without `redis` there is no REDIS_URL: each process has its own memory cache, as in a
+    deployment that never set one up.
+    """
     with ExitStack() as stack:
         env = {k: v for k, v in os.environ.items() if k not in INHERITED_SETTINGS}
         env.update(
@@ -151,11 +155,12 @@ def deployment(folder: Path):
             SECURE_SSL_REDIRECT="0",
             SECURE_COOKIES="0",
             DATABASE_URL=stack.enter_context(scratch_database()),
-            REDIS_URL=REDIS_URL,
-            CACHE_KEY_PREFIX=stack.enter_context(scratch_cache_prefix()),
             STATIC_ROOT=str(folder / "static"),
             MEDIA_ROOT=str(folder / "media"),
         )
+        if redis:
+            prefix = stack.enter_context(scratch_cache_prefix())
+            env.update(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
         portal = Deployment(env=env, folder=folder, stack=stack)
         portal.manage("migrate", "--noinput")
         portal.manage("collectstatic", "--noinput")

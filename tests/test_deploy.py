@@ -60,6 +60,54 @@ def test_the_deploy_check_fails_on_an_unsafe_value(overrides, warning):
     assert warning in result.stderr
 
 
+def test_the_deploy_check_passes_without_redis():
+    """One cache per process is correct by default: nothing that must hold across processes
+    (sessions, lockouts, the public data generation) is kept in the cache."""
+    result = deploy_check(REDIS_URL="")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+CACHE_SESSIONS = 'SESSION_ENGINE = "django.contrib.sessions.backends.cache"'
+CACHED_DB_SESSIONS = 'SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"'
+CACHE_LOCKOUT = 'AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"'
+RATE_LIMITS = "RATELIMIT_ENABLE = True"  # django-ratelimit counts in the cache
+PAGE_CACHE = 'MIDDLEWARE = ["django.middleware.cache.CacheMiddleware", *MIDDLEWARE]'
+
+
+def deploy_check_with(tmp_path, setting: str, **overrides):
+    """The deploy check of the production settings with one more line of settings."""
+    module = tmp_path / "changed_settings.py"
+    module.write_text(f"from spi_portal.settings import *  # noqa\n{setting}\n", encoding="utf-8")
+    pythonpath = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    return deploy_check(
+        DJANGO_SETTINGS_MODULE="changed_settings", PYTHONPATH=pythonpath, **overrides
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "warning"),
+    [
+        (CACHE_SESSIONS, "spi_portal.W001"),
+        (CACHED_DB_SESSIONS, "spi_portal.W001"),
+        (CACHE_LOCKOUT, "spi_portal.W002"),
+        (RATE_LIMITS, "spi_portal.W003"),
+        (PAGE_CACHE, "spi_portal.W004"),
+    ],
+)
+def test_the_deploy_check_warns_when_a_per_process_cache_must_be_shared(tmp_path, setting, warning):
+    result = deploy_check_with(tmp_path, setting, REDIS_URL="")
+    assert result.returncode == 1
+    assert warning in result.stderr
+    assert "which each app process keeps for itself" in result.stderr
+
+
+@pytest.mark.parametrize("setting", [CACHE_SESSIONS, CACHE_LOCKOUT])
+def test_a_shared_cache_makes_those_settings_correct(tmp_path, setting):
+    result = deploy_check_with(tmp_path, setting)  # REDIS_URL is set
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = deploy_check(SECRET_KEY="")
     assert result.returncode == 1
