@@ -1,0 +1,204 @@
+"""The smaller holes of issue 10: download names, NUL bytes, private caching, the lockout per
+address, the language cookie, implausible dates and error mails."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+import spi_portal.settings as configured
+from surveys import exporting
+from tests.test_url_matrix import CASES, client_for, in_rollback, send
+from tests.test_url_matrix import world as world  # noqa: PLC0414 (the matrix's world fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+# The comparison's scope never reaches the download's name
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+@pytest.mark.parametrize("scope", ["province", "type", "codes"])
+def test_the_comparison_download_is_named_by_its_scope(
+    inspector_client, bartim_2024, scope, export
+):
+    response = inspector_client.get(reverse("surveys:compare"), {"scope": scope, "format": export})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="spi-comparison-{scope}.{export}"'
+    )
+
+
+HOSTILE_SCOPES = [
+    'x.html";filename="evil.html',  # the browser would save evil.html
+    "x.html",
+    "province\r\nSet-Cookie: sessionid=stolen",  # CR/LF: a server error before
+    "province\n",
+    'province"',
+    "",
+]
+
+
+@pytest.mark.parametrize("export", ["csv", "xlsx", ""])
+@pytest.mark.parametrize("scope", HOSTILE_SCOPES)
+def test_a_comparison_scope_outside_the_choices_is_a_bad_request(
+    inspector_client, bartim_2024, scope, export
+):
+    response = inspector_client.get(reverse("surveys:compare"), {"scope": scope, "format": export})
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response
+    assert "Set-Cookie" not in str(response.headers)
+
+
+@pytest.mark.parametrize("name", ['a";x="', "a.html", "a\r\nb", "", "a b", "x" * 101])
+def test_a_download_refuses_a_file_name_that_is_not_plain(name):
+    with pytest.raises(ValueError, match="Unsafe download file name"):
+        exporting.table_response(["a"], [[1]], file_name=name, file_format="csv")
+
+
+# NUL bytes are a bad request, not a database error
+
+
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="a-long-admin-pass-1")
+    client.force_login(admin)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/surveys/institution/?q=%00",
+        "/admin/actionplans/actionplan/?q=a%00b",
+        "/admin/actionplans/actionplan/?status__exact=%00",
+        "/admin/auth/user/?q=%00",
+        "/admin/surveys/institution/%00/change/",
+    ],
+)
+def test_a_nul_in_an_admin_search_or_filter_is_a_bad_request(superuser_client, url):
+    assert superuser_client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "\x00"},
+        {"indicator": "\x00"},
+        {"opd": "\x00"},
+        {"round": "20\x0024"},
+        {"page": "\x00"},
+        {"\x00": "1"},
+    ],
+)
+def test_a_nul_in_a_query_is_a_bad_request(inspector_client, bartim_2024, query):
+    assert inspector_client.get(reverse("actionplans:plan_list"), query).status_code == 400
+    assert inspector_client.get(reverse("surveys:compare"), query).status_code == 400
+
+
+def test_a_nul_in_a_form_value_is_a_bad_request_and_writes_nothing(inspector_client, methodology):
+    before = methodology[2024].recommendations.count()
+    response = inspector_client.post(
+        reverse("actionplans:recommendations", args=[2024]),
+        {"code": "R1", "text": "Perbaiki\x00layanan"},
+    )
+    assert response.status_code == 400
+    assert methodology[2024].recommendations.count() == before
+
+
+def test_a_nul_in_the_login_form_is_a_bad_request(client):
+    response = client.post(reverse("login"), {"username": "root\x00", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_text_without_nul_still_passes(inspector_client, bartim_2024):
+    response = inspector_client.get(reverse("actionplans:plan_list"), {"indicator": "TRN\t%0"})
+    assert response.status_code == 200
+
+
+# Private responses are never stored by a browser or proxy
+
+
+def cache_directives(response) -> set[str]:
+    header = response.get("Cache-Control", "")
+    return {part.split("=")[0].strip().lower() for part in header.split(",") if part.strip()}
+
+
+def _cache_problems(world, role, name, case) -> list[str]:
+    response = send(client_for(world, role), world, name, case)
+    directives = cache_directives(response)
+    if "public" in directives or {"private", "no-store"} <= directives:
+        return []
+    return [f"{case.method.upper()} {name} [{case.label}]: {response.get('Cache-Control')}"]
+
+
+@pytest.mark.parametrize("role", ["inspector", "head_a"])
+def test_every_response_to_a_signed_in_user_is_private_and_not_stored(world, role):
+    found = []
+    for name, case in CASES:
+        found += in_rollback(lambda: _cache_problems(world, role, name, case))  # noqa: B023
+    assert found == []
+
+
+def test_an_evidence_download_is_private_and_not_stored(world):
+    client = client_for(world, "head_a")
+    response = client.get(reverse("actionplans:evidence_download", args=[world.evidence_a.pk]))
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= cache_directives(response)
+    assert "public" not in cache_directives(response)
+
+
+def test_staff_pages_for_a_signed_in_user_are_private_and_not_stored(inspector_client, bartim_2024):
+    for url in (reverse("dashboard"), reverse("surveys:round_detail", args=[2024])):
+        response = inspector_client.get(url)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+
+
+def test_the_public_page_keeps_its_caching_for_anonymous_visitors(client, bartim_2024):
+    response = client.get(reverse("public_page"))
+    assert response.status_code == 200
+    assert "no-store" not in cache_directives(response)
+    assert "private" not in cache_directives(response)
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_a_public_stylesheet_stays_public_for_a_signed_in_user(inspector_client, bartim_2024):
+    response = inspector_client.get(reverse("surveys:bands_css"))
+    assert response.status_code == 200
+    assert cache_directives(response) == {"public", "max-age"}
+
+
+def test_static_files_stay_public_for_a_signed_in_user(inspector_client, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "portal.css").write_text("body { margin: 0 }", encoding="utf-8")
+    response = inspector_client.get("/static/portal.css")
+    assert response.status_code == 200
+    assert "public" in cache_directives(response)
+    assert "no-store" not in cache_directives(response)
+
+
+# The language cookie
+
+
+@pytest.fixture
+def production_cookies(settings):
+    for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "LANGUAGE_COOKIE_SECURE"):
+        setattr(settings, name, getattr(configured, name))
+
+
+def test_the_language_cookie_follows_the_secure_cookie_setting():
+    assert configured.LANGUAGE_COOKIE_SECURE is configured.SESSION_COOKIE_SECURE
+    assert configured.LANGUAGE_COOKIE_HTTPONLY is True
+    assert configured.LANGUAGE_COOKIE_SAMESITE == "Lax"
+
+
+def test_the_language_cookie_of_a_public_link_is_secure_and_httponly(
+    client, bartim_2024, production_cookies
+):
+    assert settings.LANGUAGE_COOKIE_SECURE is True
+    response = client.get(reverse("public_page"), {"lang": "en"}, secure=True)
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
