@@ -200,10 +200,15 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Login lockout (django-axes): 5 failures for one username from one address lock that pair out
-# for 15 minutes; a successful login clears the count. Attempts are kept in the database.
+# for 15 minutes; a successful login clears that pair's count. 20 failures from one address over
+# any usernames lock the address (password spraying). Higher, because one address is often a
+# whole office behind NAT: its typos add up, and five would lock colleagues out. Attempts are
+# kept in the database; spi_portal.lockout applies the second limit, which axes lacks.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = envint("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "spi_portal.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 # Behind a reverse proxy every request comes from the proxy: name the header in which the proxy

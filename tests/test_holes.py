@@ -7,6 +7,7 @@ from django.urls import reverse
 
 import spi_portal.settings as configured
 from surveys import exporting
+from tests.conftest import PASSWORD
 from tests.test_url_matrix import CASES, client_for, in_rollback, send
 from tests.test_url_matrix import world as world  # noqa: PLC0414 (the matrix's world fixture)
 
@@ -202,3 +203,58 @@ def test_the_language_cookie_of_a_public_link_is_secure_and_httponly(
     assert cookie["secure"] is True
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+# The login lockout also counts per address over all usernames
+
+WRONG = "wrong-password-123"
+
+
+def log_in(client, username, password, address="127.0.0.1"):
+    data = {"username": username, "password": password}
+    return client.post(reverse("login"), data, REMOTE_ADDR=address)
+
+
+@pytest.fixture
+def auditor(django_user_model):
+    return django_user_model.objects.create_user("auditor", password=PASSWORD)
+
+
+def test_the_address_limit_is_higher_than_the_username_limit():
+    assert configured.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"], "ip_address"]
+    assert configured.AXES_ADDRESS_FAILURE_LIMIT == 20 > configured.AXES_FAILURE_LIMIT == 5
+
+
+def test_failures_over_many_usernames_lock_the_address(client, inspector):
+    answers = [log_in(client, f"guess{number}", WRONG).status_code for number in range(20)]
+    assert answers == [200] * 19 + [429]
+    assert log_in(client, "inspector", PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert log_in(client, "inspector", PASSWORD, address="10.1.2.3").status_code == 302
+
+
+def test_failures_over_usernames_below_the_address_limit_do_not_lock(client, inspector):
+    for number in range(19):
+        log_in(client, f"guess{number}", WRONG)
+    assert log_in(client, "inspector", PASSWORD).status_code == 302
+
+
+def test_a_success_from_an_address_keeps_the_failures_of_other_usernames(
+    client, inspector, auditor
+):
+    for _ in range(4):
+        log_in(client, "inspector", WRONG)
+    assert log_in(client, "auditor", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    log_in(client, "inspector", WRONG)
+    assert log_in(client, "inspector", PASSWORD).status_code == 429
+
+
+def test_a_success_clears_the_own_failures_from_the_address_count(client, inspector, auditor):
+    for _ in range(4):
+        log_in(client, "auditor", WRONG)
+    assert log_in(client, "auditor", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    for number in range(19):
+        log_in(client, f"guess{number}", WRONG)
+    assert log_in(client, "inspector", PASSWORD).status_code == 302
