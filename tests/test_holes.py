@@ -1,9 +1,12 @@
 """The smaller holes of issue 10: download names, NUL bytes, private caching, the lockout per
 address, the language cookie, implausible dates and error mails."""
 
+import importlib
+
 import pytest
 from django.conf import settings
-from django.urls import reverse
+from django.test import Client
+from django.urls import path, reverse
 
 import spi_portal.settings as configured
 from surveys import exporting
@@ -258,3 +261,66 @@ def test_a_success_clears_the_own_failures_from_the_address_count(client, inspec
     for number in range(19):
         log_in(client, f"guess{number}", WRONG)
     assert log_in(client, "inspector", PASSWORD).status_code == 302
+
+
+# Error mails to ADMINS
+
+DB_SECRET = "db-pass-7f3a"
+REDIS_SECRET = "redis-pass-91c2"
+FORM_SECRET = "form-pass-55d0"
+
+
+def _failing_view(request):
+    local_secret = FORM_SECRET  # noqa: F841 (a local variable of the failing frame)
+    raise RuntimeError("the view broke")
+
+
+urlpatterns = [path("boom/", _failing_view)]
+
+
+def test_the_admins_setting_reads_names_and_plain_addresses(monkeypatch):
+    monkeypatch.setenv("ADMINS", "Tim TI <ti@baritimurkab.go.id>, inspektorat@baritimurkab.go.id")
+    monkeypatch.setenv("SERVER_EMAIL", "spi-errors@baritimurkab.go.id")
+    reloaded = importlib.reload(configured)
+    try:
+        assert reloaded.ADMINS == [
+            ("Tim TI", "ti@baritimurkab.go.id"),
+            ("inspektorat@baritimurkab.go.id", "inspektorat@baritimurkab.go.id"),
+        ]
+        assert reloaded.SERVER_EMAIL == "spi-errors@baritimurkab.go.id"
+    finally:
+        monkeypatch.delenv("ADMINS")
+        monkeypatch.delenv("SERVER_EMAIL")
+        importlib.reload(configured)
+
+
+def test_an_unhandled_error_mails_the_admins_once_without_secrets(inspector, settings, mailoutbox):
+    settings.DEBUG = False
+    settings.ADMINS = [("Tim TI", "ti@baritimurkab.go.id")]
+    settings.ROOT_URLCONF = __name__
+    settings.REDIS_URL = f"redis://:{REDIS_SECRET}@127.0.0.1:6379/0"
+    settings.SECRET_KEY = "secret-key-3b9e0c7d2a1f4e6b8c5d"
+    client = Client(raise_request_exception=False)
+    client.force_login(inspector)
+    database_url = f"postgres://spi:{DB_SECRET}@127.0.0.1/spi"
+    data = {"password": FORM_SECRET, "api_token": FORM_SECRET, "note": "visible"}
+    response = client.post("/boom/", data, DATABASE_URL=database_url)
+    assert response.status_code == 500
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["ti@baritimurkab.go.id"]
+    assert mail.from_email == settings.SERVER_EMAIL
+    assert mail.subject.startswith("[SPI Portal] ERROR")
+    text = mail.body + "".join(str(content) for content, _type in mail.alternatives)
+    assert "RuntimeError" in text and "the view broke" in text
+    assert "visible" in text
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    for secret in (settings.SECRET_KEY, session_key, DB_SECRET, REDIS_SECRET, FORM_SECRET):
+        assert secret not in text
+
+
+def test_a_handled_bad_request_mails_nobody(inspector_client, bartim_2024, settings, mailoutbox):
+    settings.ADMINS = [("Tim TI", "ti@baritimurkab.go.id")]
+    assert inspector_client.get(reverse("surveys:compare"), {"scope": "x"}).status_code == 400
+    assert inspector_client.get(reverse("actionplans:plan_list"), {"q": "\x00"}).status_code == 400
+    assert mailoutbox == []
