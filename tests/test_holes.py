@@ -2,6 +2,9 @@
 address, the language cookie, implausible dates and error mails."""
 
 import importlib
+import json
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -9,7 +12,8 @@ from django.test import Client
 from django.urls import path, reverse
 
 import spi_portal.settings as configured
-from surveys import exporting
+from surveys import charts, exporting
+from surveys.models import Institution
 from tests.conftest import PASSWORD
 from tests.test_url_matrix import CASES, client_for, in_rollback, send
 from tests.test_url_matrix import world as world  # noqa: PLC0414 (the matrix's world fixture)
@@ -324,3 +328,41 @@ def test_a_handled_bad_request_mails_nobody(inspector_client, bartim_2024, setti
     assert inspector_client.get(reverse("surveys:compare"), {"scope": "x"}).status_code == 400
     assert inspector_client.get(reverse("actionplans:plan_list"), {"q": "\x00"}).status_code == 400
     assert mailoutbox == []
+
+
+# Text in plotly figures is shown literally, never as plotly's pseudo-HTML
+
+LINK_NAME = '<a href="https://evil.example">Kota & <b>Co</b></a>'
+LITERAL = '&lt;a href="https://evil.example"&gt;Kota &amp; &lt;b&gt;Co&lt;/b&gt;&lt;/a&gt;'
+
+
+def figure_texts(figure) -> str:
+    return json.dumps(figure)
+
+
+def test_an_imported_institution_name_is_literal_in_the_comparison_chart(
+    inspector_client, bartim_2024
+):
+    Institution.objects.create(
+        kpk_code="KOTA-X", name=LINK_NAME, type="kota", province="Kalimantan Tengah"
+    )
+    response = inspector_client.get(reverse("surveys:compare"), {"scope": "province"})
+    figure = response.context["figure"]
+    assert [trace["name"] for trace in figure["data"]][1] == LITERAL
+    assert "<a" not in figure_texts(figure) and "<b>" not in figure_texts(figure)
+
+
+def test_every_chart_escapes_the_text_it_is_given():
+    band = SimpleNamespace(lower_bound=Decimal("0"), colour="#c62828")
+    figures = [
+        charts.progress_figure([LINK_NAME], [Decimal("50")]),
+        charts.heatmap_figure([LINK_NAME], [LINK_NAME], [[Decimal("70")]]),
+        charts.banded_index_figure(Decimal("70"), [band], lambda b: LINK_NAME),
+        charts.comparison_figure(
+            [2024], [{"institution": SimpleNamespace(name=LINK_NAME), "values": [1]}]
+        ),
+    ]
+    for figure in figures:
+        text = figure_texts(figure)
+        assert "<a" not in text and "<b>" not in text
+        assert json.dumps(LITERAL)[1:-1] in text
