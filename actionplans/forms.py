@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from actionplans import dates
 from actionplans.models import (
     OPD,
+    PAST_DATE_VALIDATORS,
     ActionPlan,
     Milestone,
     PlanStatus,
@@ -130,7 +132,9 @@ class MultipleFileField(forms.FileField):
 
 
 class ReportForm(forms.Form):
-    report_date = forms.DateField(label=_("report date"), widget=DATE_WIDGET)
+    report_date = forms.DateField(
+        label=_("report date"), widget=DATE_WIDGET, validators=PAST_DATE_VALIDATORS
+    )
     percent = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
     narrative = forms.CharField(label=_("what was done"), widget=forms.Textarea(attrs={"rows": 4}))
     milestone = forms.ModelChoiceField(
@@ -144,12 +148,20 @@ class ReportForm(forms.Form):
         label=_("date of the evidence"),
         required=False,
         widget=DATE_WIDGET,
+        validators=PAST_DATE_VALIDATORS,
         help_text=_("For example the date the decree was signed; not the upload date."),
     )
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         self.fields["milestone"].queryset = plan.milestones.filter(is_verified_done=False)
+
+    def clean_report_date(self):
+        report_date = self.cleaned_data["report_date"]
+        if errors := dates.report_date_errors(self.plan.round.year, report_date):
+            raise errors["report_date"]
+        return report_date
 
 
 class DecisionForm(forms.Form):

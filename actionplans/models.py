@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -10,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from actionplans import dates
 from surveys.models import Dimension, RespondentGroup, SurveyRound
 
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+PAST_DATE_VALIDATORS = [dates.validate_not_before_2000, dates.validate_not_in_future]
 
 
 class OPDRole(models.TextChoices):
@@ -236,8 +239,8 @@ class ActionPlan(models.Model):
     baseline = models.CharField(_("baseline"), max_length=60, blank=True)
     target = models.CharField(_("target"), max_length=60, blank=True)
     unit = models.CharField(_("unit"), max_length=60, blank=True)
-    start_date = models.DateField(_("start date"))
-    due_date = models.DateField(_("due date"))
+    start_date = models.DateField(_("start date"), validators=[dates.validate_not_before_2000])
+    due_date = models.DateField(_("due date"), validators=[dates.validate_not_before_2000])
     owner_opd = models.ForeignKey(
         OPD, on_delete=models.PROTECT, related_name="owned_plans", verbose_name=_("responsible OPD")
     )
@@ -310,6 +313,13 @@ class ActionPlan(models.Model):
     def get_absolute_url(self):
         return reverse("actionplans:plan_detail", args=[self.pk])
 
+    def clean(self):
+        if self.round_id is None:
+            return
+        window = {"start_date": self.start_date, "due_date": self.due_date}
+        if errors := dates.outside_round_errors(self.round.year, **window):
+            raise ValidationError(errors)
+
     def is_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.due_date < today and self.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
@@ -320,7 +330,7 @@ class Milestone(models.Model):
         ActionPlan, on_delete=models.PROTECT, related_name="milestones", verbose_name=_("plan")
     )
     title = models.CharField(_("title"), max_length=200)
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=[dates.validate_not_before_2000])
     weight = models.PositiveSmallIntegerField(
         _("weight"), default=1, validators=[MinValueValidator(1)]
     )
@@ -339,6 +349,12 @@ class Milestone(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.plan_id is None:
+            return
+        if errors := dates.outside_round_errors(self.plan.round.year, due_date=self.due_date):
+            raise ValidationError(errors)
 
 
 class ReportStatus(models.TextChoices):
@@ -359,7 +375,9 @@ class ProgressReport(models.Model):
         related_name="progress_reports",
         verbose_name=_("reported by"),
     )
-    report_date = models.DateField(_("report date"), default=timezone.localdate)
+    report_date = models.DateField(
+        _("report date"), default=timezone.localdate, validators=PAST_DATE_VALIDATORS
+    )
     percent = models.PositiveSmallIntegerField(_("progress (%)"), validators=PERCENT_VALIDATORS)
     narrative = models.TextField(_("narrative"))
     milestone = models.ForeignKey(
@@ -394,6 +412,12 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.plan} · {self.percent}% ({self.get_status_display()})"
+
+    def clean(self):
+        if self.plan_id is None:
+            return
+        if errors := dates.report_date_errors(self.plan.round.year, self.report_date):
+            raise ValidationError(errors)
 
 
 class DecisionOutcome(models.TextChoices):
@@ -447,7 +471,9 @@ class Evidence(models.Model):
     content_type = models.CharField(_("content type"), max_length=120)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    effective_date = models.DateField(_("effective date"), null=True, blank=True)
+    effective_date = models.DateField(
+        _("effective date"), null=True, blank=True, validators=PAST_DATE_VALIDATORS
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

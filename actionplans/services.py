@@ -217,6 +217,7 @@ def _evidence_store(*, report, checked, actor, effective_date):
         effective_date=effective_date,
         uploaded_by=actor,
     )
+    evidence.full_clean(exclude=["file"])
     checked.upload.seek(0)
     evidence.file.save(f"upload.{checked.extension}", checked.upload, save=False)
     evidence.save()

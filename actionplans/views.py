@@ -23,7 +23,7 @@ from actionplans.forms import (
     RecommendationWithdrawForm,
     ReportForm,
 )
-from actionplans.models import ActionPlan, Evidence, ProgressReport, Recommendation
+from actionplans.models import ActionPlan, Evidence, Milestone, ProgressReport, Recommendation
 from surveys import selectors as survey_selectors
 from surveys import uploads
 from surveys.importing import ImportRejected
@@ -143,7 +143,7 @@ def plan_cancel(request, pk):
 @permission_required("actionplans.add_milestone", raise_exception=True)
 def milestone_create(request, pk):
     plan = _editable_plan(request, pk)
-    form = MilestoneForm(request.POST or None)
+    form = MilestoneForm(request.POST or None, instance=Milestone(plan=plan))
     if form.is_valid():
         services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
         messages.success(request, _("The milestone was added."))

@@ -32,6 +32,12 @@ def figure_json(figure: go.Figure) -> dict:
     return json.loads(figure.to_json())
 
 
+def plotly_text(text) -> str:
+    """Text shown literally: plotly.js reads <a href>, <b>, <br> and entities in names, labels
+    and category values, so an imported name could otherwise draw a live link."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _f(value):
     return None if value is None else float(value)
 
@@ -60,7 +66,7 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
             "x": float(band.lower_bound + upper) / 2,
             "y": 1.0,
             "yref": "paper",
-            "text": label_for(band),
+            "text": plotly_text(label_for(band)),
             "showarrow": False,
             "yanchor": "bottom",
         }
@@ -141,8 +147,8 @@ def heatmap_figure(indicators: list[str], groups: list[str], scores: list[list])
     figure = go.Figure(
         go.Heatmap(
             z=[[_f(v) for v in row] for row in scores],
-            x=groups,
-            y=indicators,
+            x=[plotly_text(g) for g in groups],
+            y=[plotly_text(code) for code in indicators],
             zmin=0,
             zmax=100,
             colorscale=[[0, "#c62828"], [0.73, "#f9a825"], [1, "#2e7d32"]],
@@ -156,7 +162,12 @@ def heatmap_figure(indicators: list[str], groups: list[str], scores: list[list])
 def progress_figure(labels: list[str], values: list) -> dict:
     """Verified progress per OPD, as horizontal bars."""
     figure = go.Figure(
-        go.Bar(x=[_f(v) for v in values], y=labels, orientation="h", marker={"color": "#1f4e79"}),
+        go.Bar(
+            x=[_f(v) for v in values],
+            y=[plotly_text(label) for label in labels],
+            orientation="h",
+            marker={"color": "#1f4e79"},
+        ),
         layout=_layout(
             height=60 + 28 * max(len(labels), 1),
             xaxis={"range": [0, 100]},
@@ -175,7 +186,7 @@ def comparison_figure(years: list[int], rows: list[dict]) -> dict:
             go.Scatter(
                 x=years,
                 y=[_f(v) for v in row["values"]],
-                name=row["institution"].name,
+                name=plotly_text(row["institution"].name),
                 mode="lines+markers",
                 line={"width": 4 if position == 0 else 1.5},
             )

@@ -2,7 +2,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +15,8 @@ from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+# The comparison's peer choices; only these reach the page, the query and the file name.
+COMPARISON_SCOPES = ("province", "type", "codes")
 
 
 @login_required
@@ -202,6 +204,8 @@ def compare(request):
     if home is None:
         raise Http404(_("No home institution is set."))
     scope = request.GET.get("scope", "province")
+    if scope not in COMPARISON_SCOPES:
+        raise BadRequest("Unknown comparison scope.")
     codes = [c.strip() for c in request.GET.get("codes", "").split(",") if c.strip()]
     rounds = selectors.rounds_with_bands()
     institutions = selectors.comparison_institutions(home, scope, codes)

@@ -1,0 +1,60 @@
+"""Plausible dates for plans, milestones, progress reports and evidence.
+
+A report of 1900 or a due date of 9999 is a typing slip, yet it would sort, count and show as
+true (a plan never overdue, a capaian older than its round). The models refuse them in
+`full_clean`, so forms, imports and services all do.
+"""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+EARLIEST = date(2000, 1, 1)
+FUTURE_DAYS = 7  # a report or evidence dated a few days ahead: time zones, the week's end
+YEARS_BEFORE_ROUND = 1  # plans and reports start at the earliest the year before the survey
+YEARS_AFTER_ROUND = 10  # and are due at the latest ten years after it
+
+
+def validate_not_before_2000(value):
+    if value < EARLIEST:
+        raise ValidationError(_("Give a date from 1 January 2000 on."), code="date_too_early")
+
+
+def validate_not_in_future(value):
+    if value > timezone.localdate() + timedelta(days=FUTURE_DAYS):
+        raise ValidationError(
+            _("This date is more than %(days)s days ahead: give the day it happened."),
+            code="date_in_future",
+            params={"days": FUTURE_DAYS},
+        )
+
+
+def round_window(year: int) -> tuple[date, date]:
+    """The first and last plausible date of a plan of the SPI round of `year`."""
+    return date(year - YEARS_BEFORE_ROUND, 1, 1), date(year + YEARS_AFTER_ROUND, 12, 31)
+
+
+def outside_round_errors(year: int, **dates) -> dict:
+    """{field: error} for each given date outside the round's window (None, and a date before
+    2000 that its field's validator refuses, are left alone: one message per slip)."""
+    earliest, latest = round_window(year)
+    message = _("For SPI %(year)s give a date from %(earliest)s to %(latest)s.")
+    params = {"year": year, "earliest": date_format(earliest), "latest": date_format(latest)}
+    return {
+        name: ValidationError(message, code="date_outside_round", params=params)
+        for name, value in dates.items()
+        if value is not None and value >= EARLIEST and not earliest <= value <= latest
+    }
+
+
+def report_date_errors(year: int, report_date) -> dict:
+    """A report is not dated before its round's window opens (its end is 'not in the future')."""
+    earliest, _latest = round_window(year)
+    if report_date is None or report_date < EARLIEST or report_date >= earliest:
+        return {}
+    message = _("A report on a plan of SPI %(year)s is dated from %(earliest)s on.")
+    params = {"year": year, "earliest": date_format(earliest)}
+    return {"report_date": ValidationError(message, code="date_outside_round", params=params)}
