@@ -75,6 +75,7 @@ def live_server_plain_http():
         "SECURE_HSTS_SECONDS": 0,
         "SESSION_COOKIE_SECURE": False,
         "CSRF_COOKIE_SECURE": False,
+        "LANGUAGE_COOKIE_SECURE": False,
     }
     saved = {name: getattr(settings, name) for name in plain}
     for name, value in plain.items():
