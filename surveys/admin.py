@@ -5,7 +5,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from surveys import public_cache, scoring
+from surveys import public_cache, scoring, selectors
 from surveys.models import (
     CategoryBand,
     Dimension,
@@ -13,8 +13,11 @@ from surveys.models import (
     IndicatorScore,
     Institution,
     InstitutionResult,
+    MethodologyRevision,
     SurveyRound,
 )
+
+ROUND_METHODOLOGY_FIELDS = ["weight_internal", "weight_external", "weight_expert", "tolerance"]
 
 
 class PublicDataAdmin(SimpleHistoryAdmin):
@@ -46,16 +49,43 @@ class BandFormSet(BaseInlineFormSet):
             )
 
 
-class CategoryBandInline(admin.TabularInline):
+def _frozen(survey_round) -> bool:
+    return survey_round is not None and selectors.methodology_is_frozen(survey_round)
+
+
+class MethodologyInline(admin.TabularInline):
+    """Bands and dimensions of a round: read-only once the round has been published."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+
+class MethodologyPartAdmin(PublicDataAdmin):
+    """A band or dimension on its own: read-only in a published round, none added to one."""
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and _frozen(obj.round)) and super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "round":
+            kwargs["queryset"] = selectors.methodology_editable_rounds()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CategoryBandInline(MethodologyInline):
     model = CategoryBand
     formset = BandFormSet
-    extra = 0
 
 
-class DimensionInline(admin.TabularInline):
+class DimensionInline(MethodologyInline):
     model = Dimension
     fk_name = "round"
-    extra = 0
     fields = [
         "code",
         "name_id",
@@ -71,6 +101,10 @@ class DimensionInline(admin.TabularInline):
 class SurveyRoundAdmin(PublicDataAdmin):
     list_display = ["year", "status", "weight_internal", "weight_external", "weight_expert"]
     inlines = [CategoryBandInline, DimensionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + ROUND_METHODOLOGY_FIELDS if _frozen(obj) else readonly
 
 
 @admin.register(Institution)
@@ -96,13 +130,13 @@ class IndicatorScoreAdmin(PublicDataAdmin):
 
 
 @admin.register(Dimension)
-class DimensionAdmin(PublicDataAdmin):
+class DimensionAdmin(MethodologyPartAdmin):
     list_display = ["code", "name_id", "round"]
     list_filter = ["round"]
 
 
 @admin.register(CategoryBand)
-class CategoryBandAdmin(PublicDataAdmin):
+class CategoryBandAdmin(MethodologyPartAdmin):
     list_display = ["round", "lower_bound", "label_id", "colour"]
     list_filter = ["round"]
 
@@ -111,6 +145,23 @@ class CategoryBandAdmin(PublicDataAdmin):
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = ["file_name", "kind", "created_at", "created_by", "outcome", "rows_total"]
     list_filter = ["kind", "outcome"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MethodologyRevision)
+class MethodologyRevisionAdmin(admin.ModelAdmin):
+    """Written by methodology_revise only (the round's methodology page)."""
+
+    list_display = ["round", "version", "created_at", "actor", "reason"]
+    list_filter = ["round"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
