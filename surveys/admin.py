@@ -65,6 +65,9 @@ class MethodologyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return not _frozen(obj) and super().has_change_permission(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class MethodologyPartAdmin(PublicDataAdmin):
     """A band or dimension on its own: read-only in a published round, none added to one."""
