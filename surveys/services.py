@@ -244,6 +244,8 @@ def _check_revision(before: dict, weights, bands):
 
 
 def _revise_round(survey_round, actor, weights, tolerance):
+    if weights is None and tolerance is None:
+        return
     for group, weight in (weights or {}).items():
         setattr(survey_round, f"weight_{group}", _decimal(weight, group))
     if tolerance is not None:
