@@ -8,6 +8,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -92,9 +93,18 @@ METHODOLOGY_FIELDS = (
     Field("rounding", _("How the index is rounded and the category decided.")),
     Field("bands", _("The round's categories (fields as in the band table below).")),
     Field("dimensions", _("The round's dimensions and indicators.")),
+    Field("methodology_version", _("1, plus one for each change made after publication.")),
+    Field("revisions", _("Each change of the methodology, newest first (fields below).")),
     Field("national_index", _("National average index of the round.")),
     Field("national_target", _("National target of the round.")),
     Field("note", _("Which figure is authoritative and where the weights come from.")),
+)
+REVISION_FIELDS = (
+    Field("version", _("The methodology version this change made.")),
+    Field("date", _("When it was changed (YYYY-MM-DD).")),
+    Field("reason", _("Why the Inspectorate changed it.")),
+    Field("before", _("Weights, tolerance, bands and dimensions before the change.")),
+    Field("after", _("The same after the change.")),
 )
 FOLLOW_UP_FIELDS = (
     Field("followed", _("KPK recommendations followed up by a plan that is done and verified.")),
@@ -128,6 +138,7 @@ FIELD_SECTIONS = (
     ("methodology", "methodology.json", METHODOLOGY_FIELDS),
     ("bands", "methodology.json · bands", BAND_FIELDS),
     ("dimensions", "methodology.json · dimensions", DIMENSION_FIELDS),
+    ("revisions", "methodology.json · revisions", REVISION_FIELDS),
     ("follow-up", "/api/v1/rounds/<year>/ · follow_up", FOLLOW_UP_FIELDS),
     ("round-list", "/api/v1/rounds/", ROUND_LIST_FIELDS),
     ("round-detail", "/api/v1/rounds/<year>/", ROUND_DETAIL_FIELDS),
@@ -215,7 +226,19 @@ def dimension_row(dimension) -> dict:
     }
 
 
-def methodology_document(survey_round, methodology: scoring.Methodology, dimensions) -> dict:
+def revision_row(revision) -> dict:
+    return {
+        "version": revision.version,
+        "date": timezone.localdate(revision.created_at),
+        "reason": revision.reason,
+        "before": revision.before,
+        "after": revision.after,
+    }
+
+
+def methodology_document(
+    survey_round, methodology: scoring.Methodology, dimensions, revisions=()
+) -> dict:
     return {
         "year": survey_round.year,
         "formula": FORMULA,
@@ -224,6 +247,8 @@ def methodology_document(survey_round, methodology: scoring.Methodology, dimensi
         "rounding": "ROUND_HALF_UP to 0.01 (half away from zero); category from the rounded index",
         "bands": [band_row(row) for row in band_rows(methodology)],
         "dimensions": [dimension_row(dimension) for dimension in dimensions],
+        "methodology_version": revisions[0].version if revisions else 1,
+        "revisions": [revision_row(revision) for revision in revisions],
         "national_index": survey_round.national_index,
         "national_target": survey_round.national_target,
         "note": (

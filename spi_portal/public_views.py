@@ -130,6 +130,7 @@ def _methodology(survey_round) -> dict:
         survey_round,
         survey_selectors.methodology_for(survey_round),
         selectors.round_dimensions(survey_round),
+        selectors.methodology_revisions(survey_round),
     )
 
 

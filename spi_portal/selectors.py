@@ -53,6 +53,7 @@ def public_page(year: int | None = None) -> dict:
         "plan_count": len(plans),
         "follow_up": plan_selectors.follow_up_rate(survey_round),
         "chart": trend_svg.trend_chart(trend),
+        "methodology_revisions": methodology_revisions(survey_round),
     }
     if current is not None:
         context["result"] = current["result"]
@@ -102,3 +103,8 @@ def public_indicator_scores(survey_round: SurveyRound):
 
 def round_dimensions(survey_round: SurveyRound):
     return survey_round.dimensions.select_related("parent").order_by("code")
+
+
+def methodology_revisions(survey_round: SurveyRound) -> list:
+    """The round's methodology versions after the first, newest first (no names: public)."""
+    return list(survey_round.methodology_revisions.defer("actor").order_by("-version"))

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from surveys import scoring
+from surveys import scoring, selectors
 from surveys.admin_policy import HistoryAdmin, PolicyAdmin, PolicyInline, PublicDataSaves
 from surveys.models import (
     CategoryBand,
@@ -12,8 +12,11 @@ from surveys.models import (
     IndicatorScore,
     Institution,
     InstitutionResult,
+    MethodologyRevision,
     SurveyRound,
 )
+
+ROUND_METHODOLOGY_FIELDS = ["weight_internal", "weight_external", "weight_expert", "tolerance"]
 
 
 class PublicDataAdmin(PublicDataSaves, HistoryAdmin):
@@ -38,16 +41,43 @@ class BandFormSet(BaseInlineFormSet):
             )
 
 
-class CategoryBandInline(PolicyInline, admin.TabularInline):
+def _frozen(survey_round) -> bool:
+    return survey_round is not None and selectors.methodology_is_frozen(survey_round)
+
+
+class MethodologyInline(PolicyInline, admin.TabularInline):
+    """Bands and dimensions of a round: read-only once the round has been published."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+
+class MethodologyPartAdmin(PublicDataAdmin):
+    """A band or dimension on its own: read-only in a published round, none added to one."""
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and _frozen(obj.round)) and super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "round":
+            kwargs["queryset"] = selectors.methodology_editable_rounds()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CategoryBandInline(MethodologyInline):
     model = CategoryBand
     formset = BandFormSet
-    extra = 0
 
 
-class DimensionInline(PolicyInline, admin.TabularInline):
+class DimensionInline(MethodologyInline):
     model = Dimension
     fk_name = "round"
-    extra = 0
     fields = [
         "code",
         "name_id",
@@ -63,6 +93,10 @@ class DimensionInline(PolicyInline, admin.TabularInline):
 class SurveyRoundAdmin(PublicDataAdmin):
     list_display = ["year", "status", "weight_internal", "weight_external", "weight_expert"]
     inlines = [CategoryBandInline, DimensionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + ROUND_METHODOLOGY_FIELDS if _frozen(obj) else readonly
 
 
 @admin.register(Institution)
@@ -88,13 +122,13 @@ class IndicatorScoreAdmin(PublicDataAdmin):
 
 
 @admin.register(Dimension)
-class DimensionAdmin(PublicDataAdmin):
+class DimensionAdmin(MethodologyPartAdmin):
     list_display = ["code", "name_id", "round"]
     list_filter = ["round"]
 
 
 @admin.register(CategoryBand)
-class CategoryBandAdmin(PublicDataAdmin):
+class CategoryBandAdmin(MethodologyPartAdmin):
     list_display = ["round", "lower_bound", "label_id", "colour"]
     list_filter = ["round"]
 
@@ -105,3 +139,11 @@ class ImportBatchAdmin(PolicyAdmin, admin.ModelAdmin):
 
     list_display = ["file_name", "kind", "created_at", "created_by", "outcome", "rows_total"]
     list_filter = ["kind", "outcome"]
+
+
+@admin.register(MethodologyRevision)
+class MethodologyRevisionAdmin(PolicyAdmin, admin.ModelAdmin):
+    """Written by methodology_revise only (the round's methodology page)."""
+
+    list_display = ["round", "version", "created_at", "actor", "reason"]
+    list_filter = ["round"]

@@ -46,3 +46,80 @@ class WhatIfForm(forms.Form):
 
 class RoundCreateForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+
+def _weight(label):
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=1, max_digits=6, decimal_places=4, localize=True
+    )
+
+
+class MethodologyRevisionForm(forms.Form):
+    """A round's weights, tolerance and bands, changed as a new version with a reason."""
+
+    WEIGHTS = ("weight_internal", "weight_external", "weight_expert")
+    BAND_LABELS = {
+        "lower_bound": _("From (inclusive)"),
+        "label_id": _("Label (Indonesian)"),
+        "label_en": _("Label (English)"),
+        "colour": _("Colour"),
+    }
+
+    weight_internal = _weight(_("Internal weight"))
+    weight_external = _weight(_("External weight"))
+    weight_expert = _weight(_("Expert weight"))
+    tolerance = forms.DecimalField(
+        label=_("Recomputation tolerance"),
+        min_value=0,
+        max_digits=4,
+        decimal_places=2,
+        localize=True,
+    )
+    reason = forms.CharField(
+        label=_("Why the methodology changes (shown on the public page)"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, survey_round, version, **kwargs):
+        bands = list(survey_round.bands.order_by("lower_bound"))
+        initial = {"version": version, "tolerance": survey_round.tolerance}
+        initial |= {name: getattr(survey_round, name) for name in self.WEIGHTS}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.band_count = len(bands)
+        for position, band in enumerate(bands):
+            self._add_band_fields(position, band)
+
+    def _add_band_fields(self, position, band):
+        self.fields[f"band_{position}_lower_bound"] = _score(self.BAND_LABELS["lower_bound"])
+        for name in ("label_id", "label_en"):
+            self.fields[f"band_{position}_{name}"] = forms.CharField(
+                label=self.BAND_LABELS[name], max_length=60
+            )
+        self.fields[f"band_{position}_colour"] = forms.RegexField(
+            label=self.BAND_LABELS["colour"], regex=r"^#[0-9a-fA-F]{6}$", max_length=7
+        )
+        for name in self.BAND_LABELS:
+            self.initial[f"band_{position}_{name}"] = getattr(band, name)
+
+    def band_rows(self):
+        """The band fields, one list per band, for a table row each."""
+        return [
+            [self[f"band_{position}_{name}"] for name in self.BAND_LABELS]
+            for position in range(self.band_count)
+        ]
+
+    def revision(self) -> dict:
+        """The cleaned values as methodology_revise's arguments."""
+        data = self.cleaned_data
+        return {
+            "reason": data["reason"],
+            "expected_version": data["version"],
+            "weights": {name.removeprefix("weight_"): data[name] for name in self.WEIGHTS},
+            "tolerance": data["tolerance"],
+            "bands": [
+                {name: data[f"band_{position}_{name}"] for name in self.BAND_LABELS}
+                for position in range(self.band_count)
+            ],
+        }

@@ -185,6 +185,45 @@ class Dimension(models.Model):
         return f"{self.code} {self.name_id}"
 
 
+class MethodologyRevision(models.Model):
+    """A new methodology version of a round: why, by whom, and the methodology before and after.
+
+    Version 1 is the methodology the round was published with; each revision makes the next.
+    Written by `surveys.services.methodology_revise` only, never changed afterwards.
+    """
+
+    round = models.ForeignKey(
+        SurveyRound,
+        on_delete=models.PROTECT,
+        related_name="methodology_revisions",
+        verbose_name=_("round"),
+    )
+    version = models.PositiveSmallIntegerField(_("methodology version"))
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    before = models.JSONField(_("methodology before"))
+    after = models.JSONField(_("methodology after"))
+
+    class Meta:
+        verbose_name = _("methodology revision")
+        verbose_name_plural = _("methodology revisions")
+        ordering = ["round", "-version"]
+        permissions = [
+            ("revise_methodology", _("Can change a round's methodology as a new version"))
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "version"], name="revision_unique_version"),
+            models.CheckConstraint(condition=Q(version__gte=2), name="revision_version_after_1"),
+            models.CheckConstraint(condition=~Q(reason=""), name="revision_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.round} · v{self.version}"
+
+
 class ImportKind(models.TextChoices):
     RESULTS = "results", _("Institution results")
     INDICATOR_SCORES = "indicator_scores", _("Indicator scores")

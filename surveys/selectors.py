@@ -7,7 +7,15 @@ from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
 
 from surveys import scoring
-from surveys.models import CategoryBand, IndicatorScore, Institution, InstitutionResult, SurveyRound
+from surveys.models import (
+    CategoryBand,
+    Dimension,
+    IndicatorScore,
+    Institution,
+    InstitutionResult,
+    RoundStatus,
+    SurveyRound,
+)
 
 MAX_PEERS = 30
 
@@ -27,6 +35,111 @@ def methodology_for(survey_round: SurveyRound) -> scoring.Methodology:
         bands=bands,
         tolerance=survey_round.tolerance,
     )
+
+
+def methodology_is_frozen(survey_round: SurveyRound) -> bool:
+    """A round that is or ever was published keeps its methodology: its numbers were public."""
+    return (
+        survey_round.is_published
+        or survey_round.history.filter(status=RoundStatus.PUBLISHED).exists()
+    )
+
+
+def methodology_editable_rounds():
+    """Rounds whose methodology may still be edited in place (never published)."""
+    once_published = SurveyRound.history.filter(status=RoundStatus.PUBLISHED).values("id")
+    return SurveyRound.objects.exclude(status=RoundStatus.PUBLISHED).exclude(pk__in=once_published)
+
+
+def methodology_version(survey_round: SurveyRound) -> int:
+    """1 for the methodology a round was published with, +1 for each revision."""
+    latest = survey_round.methodology_revisions.order_by("-version").first()
+    return latest.version if latest else 1
+
+
+def parents_first(dimensions) -> list[Dimension]:
+    """Dimensions ordered so every parent comes before its children, on every database
+    (ordering by parent_id puts NULL first on SQLite but last on PostgreSQL)."""
+    dimensions = list(dimensions)
+    children: dict[int | None, list[Dimension]] = {}
+    known = {dimension.pk for dimension in dimensions}
+    for dimension in dimensions:
+        parent_id = dimension.parent_id if dimension.parent_id in known else None
+        children.setdefault(parent_id, []).append(dimension)
+    ordered, level = [], children.get(None, [])
+    while level:
+        ordered.extend(level)
+        level = [child for dimension in level for child in children.get(dimension.pk, [])]
+    return ordered
+
+
+def _dimension_snapshot(dimension: Dimension, codes: dict[int, str]) -> dict:
+    return {
+        "code": dimension.code,
+        "name_id": dimension.name_id,
+        "name_en": dimension.name_en,
+        "description": dimension.description,
+        "parent": codes.get(dimension.parent_id),
+        "answered_by": {
+            group: getattr(dimension, f"answered_by_{group}") for group in scoring.GROUPS
+        },
+    }
+
+
+def methodology_snapshot(survey_round: SurveyRound) -> dict:
+    """The round's methodology as stored, in the shape of a methodology pack (numbers as text)."""
+    survey_round = SurveyRound.objects.get(pk=survey_round.pk)
+    dimensions = parents_first(survey_round.dimensions.order_by("code"))
+    codes = {dimension.pk: dimension.code for dimension in dimensions}
+    return {
+        "weights": {g: str(getattr(survey_round, f"weight_{g}")) for g in scoring.GROUPS},
+        "tolerance": str(survey_round.tolerance),
+        "bands": [
+            {
+                "lower_bound": str(band.lower_bound),
+                "label_id": band.label_id,
+                "label_en": band.label_en,
+                "colour": band.colour,
+            }
+            for band in survey_round.bands.order_by("lower_bound")
+        ],
+        "dimensions": [_dimension_snapshot(d, codes) for d in dimensions],
+    }
+
+
+def _flattened(snapshot: dict) -> dict[str, str]:
+    flat = {f"weights.{group}": value for group, value in snapshot["weights"].items()}
+    flat["tolerance"] = snapshot["tolerance"]
+    for position, band in enumerate(snapshot["bands"], start=1):
+        flat.update({f"bands.{position}.{key}": value for key, value in band.items()})
+    for dimension in snapshot["dimensions"]:
+        for key, value in dimension.items():
+            flat[f"dimensions.{dimension['code']}.{key}"] = value
+    return flat
+
+
+def methodology_changes(before: dict, after: dict) -> list[dict]:
+    """What a revision changed, one entry per changed value (`bands.2.lower_bound`, ...)."""
+    old, new = _flattened(before), _flattened(after)
+    return [
+        {"field": key, "before": old.get(key), "after": new.get(key)}
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    ]
+
+
+def methodology_page(survey_round: SurveyRound) -> dict:
+    """The round's current methodology and every version before it, newest first."""
+    revisions = list(survey_round.methodology_revisions.select_related("actor"))
+    for revision in revisions:
+        revision.changes = methodology_changes(revision.before, revision.after)
+    return {
+        "round": survey_round,
+        "band_rows": band_rows(methodology_for(survey_round)),
+        "revisions": revisions,
+        "version": revisions[0].version if revisions else 1,
+        "frozen": methodology_is_frozen(survey_round),
+    }
 
 
 def home_institution() -> Institution | None:

@@ -1,15 +1,16 @@
 """Writes for survey data: methodology packs and home-institution setup."""
 
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from surveys import public_cache, scoring
-from surveys.models import CategoryBand, Dimension, RoundStatus, SurveyRound
+from surveys import public_cache, scoring, selectors
+from surveys.audit import audited
+from surveys.models import CategoryBand, Dimension, MethodologyRevision, RoundStatus, SurveyRound
 
 METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodology"
 
@@ -31,16 +32,22 @@ def _check_pack(pack: dict, source: str):
 
 
 @transaction.atomic
-def methodology_load(*, pack: dict, source: str = "pack", overwrite: bool = False) -> str:
+def methodology_load(
+    *, pack: dict, source: str = "pack", overwrite: bool = False, actor=None, reason: str = ""
+) -> str:
     """Create a round from a methodology pack; an existing round is kept unless `overwrite`.
 
-    Returns "created", "updated" or "unchanged". Bands and dimensions are matched by lower
-    bound and by code, so loading the same pack twice never duplicates anything.
+    Returns "created", "updated", "revised" or "unchanged". Bands and dimensions are matched
+    by lower bound and by code, so loading the same pack twice never duplicates anything.
+    A published round's methodology is frozen: it is only changed with a `reason` (and an
+    `actor`), as a new methodology version.
     """
     _check_pack(pack, source)
     survey_round = SurveyRound.objects.filter(year=pack["year"]).first()
     if survey_round is not None and not overwrite:
         return "unchanged"
+    if survey_round is not None and selectors.methodology_is_frozen(survey_round):
+        return _load_as_revision(survey_round, pack, actor=actor, reason=reason)
     outcome = "created" if survey_round is None else "updated"
     survey_round = survey_round or SurveyRound(year=pack["year"])
     survey_round.weight_internal = Decimal(pack["weights"]["internal"])
@@ -53,9 +60,36 @@ def methodology_load(*, pack: dict, source: str = "pack", overwrite: bool = Fals
     survey_round.full_clean()
     survey_round.save()
     _load_bands(survey_round, pack["bands"])
-    _load_dimensions(survey_round, pack["dimensions"])
+    _write_dimensions(survey_round, pack["dimensions"])
     public_cache.bump()
     return outcome
+
+
+def _load_as_revision(survey_round, pack, *, actor, reason) -> str:
+    if not reason.strip():
+        raise ValidationError(
+            _(
+                "SPI %(year)s has been published: its methodology is frozen and is not "
+                "overwritten. Give a reason (load_methodology --overwrite --reason ...) to "
+                "record the shipped methodology as a new methodology version."
+            )
+            % {"year": survey_round.year}
+        )
+    try:
+        methodology_revise(
+            actor=actor,
+            survey_round=survey_round,
+            reason=reason,
+            weights=pack["weights"],
+            tolerance=pack.get("tolerance", "0.02"),
+            bands=pack["bands"],
+            dimensions=pack["dimensions"],
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) == "unchanged":
+            return "unchanged"
+        raise
+    return "revised"
 
 
 def _load_bands(survey_round, bands):
@@ -70,34 +104,174 @@ def _load_bands(survey_round, bands):
         )
 
 
-def _load_dimensions(survey_round, dimensions):
+def _write_dimensions(survey_round, dimensions, actor=None):
+    """Create or update dimensions by code (parents listed before children); others stay."""
+    existing = {d.code: d for d in survey_round.dimensions.all()}
     for item in dimensions:
-        answered_by = item.get("answered_by", {})
-        parent = None
-        if item.get("parent"):
-            parent = Dimension.objects.get(round=survey_round, code=item["parent"])
-        Dimension.objects.update_or_create(
-            round=survey_round,
-            code=item["code"],
-            defaults={
-                "name_id": item["name_id"],
-                "name_en": item["name_en"],
-                "description": item.get("description", ""),
-                "parent": parent,
-                "answered_by_internal": answered_by.get("internal"),
-                "answered_by_external": answered_by.get("external"),
-                "answered_by_expert": answered_by.get("expert"),
-            },
-        )
+        dimension = existing.get(item["code"]) or Dimension(round=survey_round, code=item["code"])
+        values = _dimension_values(item, existing)
+        if dimension.pk is None or any(getattr(dimension, k) != v for k, v in values.items()):
+            for name, value in values.items():
+                setattr(dimension, name, value)
+            if actor is not None:
+                dimension._history_user = actor
+            dimension.full_clean()
+            dimension.save()
+        existing[dimension.code] = dimension
 
 
-def methodology_load_all(*, overwrite: bool = False) -> dict[int, str]:
-    """Load every shipped pack; returns the outcome per year."""
+def _dimension_values(item, existing) -> dict:
+    parent = None
+    if item.get("parent"):
+        parent = existing.get(item["parent"])
+        if parent is None:
+            raise ValidationError(
+                _("Dimension %(code)s names a parent %(parent)s that is not listed before it.")
+                % {"code": item["code"], "parent": item["parent"]}
+            )
+    answered_by = item.get("answered_by", {})
+    return {
+        "name_id": item["name_id"],
+        "name_en": item["name_en"],
+        "description": item.get("description", ""),
+        "parent": parent,
+        **{f"answered_by_{g}": answered_by.get(g) for g in scoring.GROUPS},
+    }
+
+
+@transaction.atomic
+def methodology_load_all(
+    *, overwrite: bool = False, actor=None, reason: str = ""
+) -> dict[int, str]:
+    """Load every shipped pack, all or nothing; returns the outcome per year."""
     outcomes = {}
     for path in methodology_pack_paths():
         pack = json.loads(path.read_text(encoding="utf-8"))
-        outcomes[pack["year"]] = methodology_load(pack=pack, source=path.name, overwrite=overwrite)
+        outcomes[pack["year"]] = methodology_load(
+            pack=pack, source=path.name, overwrite=overwrite, actor=actor, reason=reason
+        )
     return outcomes
+
+
+@audited
+@transaction.atomic
+def methodology_revise(
+    *,
+    actor,
+    survey_round: SurveyRound,
+    reason: str,
+    weights: dict | None = None,
+    tolerance=None,
+    bands: list[dict] | None = None,
+    dimensions: list[dict] | None = None,
+    expected_version: int | None = None,
+) -> MethodologyRevision:
+    """Change a round's methodology as its next version, with the reason shown publicly.
+
+    `weights` maps each group to its weight; `bands` lists every band (lower_bound, label_id,
+    label_en, colour), as many as the round has; `dimensions` are created or updated by code.
+    What is not given stays. Weights must add up to 1 and bands cover 0-100. The revision keeps
+    the methodology before and after; anything invalid, stale or unchanged writes nothing.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the methodology changes: the reason is shown publicly."))
+    survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
+    version = selectors.methodology_version(survey_round)
+    if expected_version is not None and expected_version != version:
+        raise ValidationError(
+            _("The methodology was changed meanwhile (it is now version %(version)s): reload.")
+            % {"version": version},
+            code="stale",
+        )
+    before = selectors.methodology_snapshot(survey_round)
+    _check_revision(before, weights, bands)
+    _revise_round(survey_round, actor, weights, tolerance)
+    if bands is not None:
+        _revise_bands(survey_round, actor, bands)
+    if dimensions is not None:
+        _write_dimensions(survey_round, dimensions, actor)
+    after = selectors.methodology_snapshot(survey_round)
+    if after == before:
+        raise ValidationError(
+            _("These values are the methodology as it is: there is nothing to revise."),
+            code="unchanged",
+        )
+    revision = MethodologyRevision.objects.create(
+        round=survey_round,
+        version=version + 1,
+        reason=reason,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    transaction.on_commit(public_cache.bump)
+    return revision
+
+
+def _decimal(value, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        raise ValidationError(
+            _("%(what)s must be a number, not %(value)s.") % {"what": what, "value": value}
+        )
+    return number
+
+
+def _check_revision(before: dict, weights, bands):
+    """Weights add up to 1 and bands cover 0-100, checked by the scoring engine's own rules."""
+    weights = {**before["weights"], **(weights or {})}
+    bands = before["bands"] if bands is None else bands
+    if len(bands) != len(before["bands"]):
+        raise ValidationError(
+            _(
+                "A new version keeps the round's %(count)s categories: change their bounds, "
+                "labels and colours, not their number."
+            )
+            % {"count": len(before["bands"])}
+        )
+    group_weights = {group: _decimal(w, group) for group, w in weights.items()}
+    lower_bounds = [
+        scoring.Band(_decimal(b["lower_bound"], "lower_bound"), "", "", "") for b in bands
+    ]
+    problems = scoring.methodology_problems(group_weights, lower_bounds)
+    if problems:
+        raise ValidationError(
+            _("The methodology is not valid: %(problems)s.") % {"problems": "; ".join(problems)}
+        )
+
+
+def _revise_round(survey_round, actor, weights, tolerance):
+    if weights is None and tolerance is None:
+        return
+    for group, weight in (weights or {}).items():
+        setattr(survey_round, f"weight_{group}", _decimal(weight, group))
+    if tolerance is not None:
+        survey_round.tolerance = _decimal(tolerance, "tolerance")
+    survey_round._history_user = actor
+    survey_round.full_clean()
+    survey_round.save()
+
+
+BAND_FIELDS = ("lower_bound", "label_id", "label_en", "colour")
+
+
+def _revise_bands(survey_round, actor, bands):
+    """Update the bands position by position, in an order where no two share a lower bound."""
+    current = list(survey_round.bands.order_by("lower_bound"))
+    wanted = [{**b, "lower_bound": _decimal(b["lower_bound"], "lower_bound")} for b in bands]
+    pairs = list(zip(current, sorted(wanted, key=lambda b: b["lower_bound"]), strict=True))
+    lowered = [(band, new) for band, new in pairs if new["lower_bound"] < band.lower_bound]
+    raised = [(band, new) for band, new in pairs if new["lower_bound"] >= band.lower_bound]
+    for band, values in lowered + raised[::-1]:
+        for name in BAND_FIELDS:
+            setattr(band, name, values.get(name, getattr(band, name)))
+        band._history_user = actor
+        band.full_clean()
+        band.save()
 
 
 @transaction.atomic
@@ -160,7 +334,7 @@ def round_create_from_previous(*, year: int, actor) -> SurveyRound:
 
 def _copy_dimensions(previous, survey_round):
     copies = {}
-    for dimension in previous.dimensions.order_by("parent_id", "code"):
+    for dimension in selectors.parents_first(previous.dimensions.order_by("code")):
         copies[dimension.pk] = Dimension.objects.create(
             round=survey_round,
             code=dimension.code,

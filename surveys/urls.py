@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.round_create, name="round_create"),
     path("<int:year>/", views.round_detail, name="round_detail"),
     path("<int:year>/what-if/", views.what_if, name="what_if"),
+    path("<int:year>/methodology/", views.round_methodology, name="round_methodology"),
     path("<int:year>/publish/", views.round_publish, name="round_publish"),
     path("<int:year>/unpublish/", views.round_unpublish, name="round_unpublish"),
     path("import/", views.import_upload, name="import"),

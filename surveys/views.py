@@ -10,7 +10,13 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
 from surveys import charts, exporting, importing, scoring, selectors, services, uploads
-from surveys.forms import ImportConfirmForm, ImportUploadForm, RoundCreateForm, WhatIfForm
+from surveys.forms import (
+    ImportConfirmForm,
+    ImportUploadForm,
+    MethodologyRevisionForm,
+    RoundCreateForm,
+    WhatIfForm,
+)
 from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
 
@@ -70,6 +76,32 @@ def round_unpublish(request, year):
     else:
         messages.success(request, _("SPI %(year)s is no longer public.") % {"year": year})
     return redirect(survey_round.get_absolute_url())
+
+
+@login_required
+@permission_required("surveys.revise_methodology", raise_exception=True)
+def round_methodology(request, year):
+    """The round's methodology and its versions; a change is a new version with a reason."""
+    survey_round = selectors.round_with_methodology(year)
+    context = selectors.methodology_page(survey_round)
+    form = MethodologyRevisionForm(
+        request.POST or None, survey_round=survey_round, version=context["version"]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = services.methodology_revise(
+                actor=request.user, survey_round=survey_round, **form.revision()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("SPI %(year)s now uses methodology version %(version)s.")
+                % {"year": year, "version": revision.version},
+            )
+            return redirect("surveys:round_methodology", year=year)
+    return render(request, "surveys/methodology.html", context | {"form": form})
 
 
 @login_required

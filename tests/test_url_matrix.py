@@ -23,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
 from surveys import uploads
-from surveys.models import RoundStatus
+from surveys.models import RoundStatus, SurveyRound
 from tests.actionplans.conftest import make_plan, pdf_upload
 from tests.actionplans.test_access_matrix import _plan_data as plan_form_data
 
@@ -154,6 +154,23 @@ def _import_confirm(w):
     }
 
 
+def _methodology_revision(w):
+    """The round's methodology with one weight moved, as the methodology page posts it."""
+    survey_round = SurveyRound.objects.get(year=2024)
+    data = {
+        "version": 1,
+        "weight_internal": "0,3000",
+        "weight_external": "0,3325",
+        "weight_expert": "0,3675",
+        "tolerance": "0,02",
+        "reason": "Koreksi bobot dari KPK",
+    }
+    for position, band in enumerate(survey_round.bands.order_by("lower_bound")):
+        for name in ("lower_bound", "label_id", "label_en", "colour"):
+            data[f"band_{position}_{name}"] = str(getattr(band, name))
+    return data
+
+
 def _plan_import(w):
     return {"file": SimpleUploadedFile("rencana.xlsx", b"not a workbook"), "dry_run": "on"}
 
@@ -245,6 +262,10 @@ MATRIX: dict[str, list[Case]] = {
         get((LOGIN, 404, 404, 404), "unknown year", kwargs=year(1999)),
     ],
     "surveys:what_if": [get(STAFF, kwargs=year(2024))],
+    "surveys:round_methodology": [
+        get(INSPECTOR_ONLY, kwargs=year(2024)),
+        post(INSPECTOR_WRITES, kwargs=year(2024), data=_methodology_revision, writes=True),
+    ],
     "surveys:round_publish": [
         get(INSPECTOR_POST_ONLY, kwargs=year(2025)),
         post(INSPECTOR_WRITES, kwargs=year(2025), data=lambda w: {}, writes=True),
