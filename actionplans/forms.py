@@ -87,8 +87,10 @@ class PlanForm(forms.ModelForm):
         widgets = {"start_date": DATE_WIDGET, "due_date": DATE_WIDGET}
         field_classes = {"supporting_opds": ChoicesByIdField}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            self._narrow_to_visible_rounds(user)
         active = OPD.objects.filter(is_active=True)
         self.fields["owner_opd"].queryset = active
         self.fields["supporting_opds"].queryset = active
@@ -97,6 +99,14 @@ class PlanForm(forms.ModelForm):
         ]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+
+    def _narrow_to_visible_rounds(self, user):
+        """Only rounds the user may see (a draft is the Inspectorate's) and their items."""
+        rounds = SurveyRound.objects.visible_to(user)
+        self.fields["round"].queryset = rounds
+        for name in ("indicators", "recommendations"):
+            field = self.fields[name]
+            field.queryset = field.queryset.filter(round__in=rounds)
 
     def clean(self):
         cleaned = super().clean()
@@ -223,6 +233,7 @@ class PlanFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = SurveyRound.objects.visible_to(user).order_by("-year")
         if not sees_all_plans(user):
             self.fields["opd"].queryset = OPD.objects.filter(pk=opd_id_of(user))
 

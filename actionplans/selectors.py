@@ -88,15 +88,22 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
 
 
-def recommendations_with_follow_up(survey_round):
-    """The round's KPK recommendations in force with how many plans answer them and how many
-    of those are done and verified."""
-    done = Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
+def _counted_plans(plans) -> Q:
+    """Q on Recommendation selecting its plans among `plans` (None: every plan)."""
+    return Q() if plans is None else Q(plans__in=plans.values("pk"))
+
+
+def recommendations_with_follow_up(survey_round, plans):
+    """The round's KPK recommendations in force with how many of `plans` (the plans the reader may
+    see) answer them and how many of those are done and verified."""
+    counted = _counted_plans(plans)
+    done = counted & Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
+    not_cancelled = counted & ~Q(plans__status=PlanStatus.CANCELLED)
     return (
         Recommendation.objects.in_force()
         .filter(round=survey_round)
         .annotate(
-            n_plans=Count("plans", filter=~Q(plans__status=PlanStatus.CANCELLED), distinct=True),
+            n_plans=Count("plans", filter=not_cancelled, distinct=True),
             n_done=Count("plans", filter=done, distinct=True),
         )
         .order_by("code")
@@ -109,10 +116,13 @@ def recommendations_withdrawn(survey_round):
     return withdrawn.select_related("withdrawn_by").order_by("code")
 
 
-def follow_up_rate(survey_round) -> dict:
-    """Recommendations with at least one plan done and verified, over all of the round's
-    (withdrawn ones are in neither number)."""
-    done_and_verified = Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
+def follow_up_rate(survey_round, plans=None) -> dict:
+    """Recommendations in force with at least one plan done and verified, over all of the
+    round's in force (withdrawn ones are in neither number). Only `plans` count (the plans the
+    reader may see); None counts every plan, as the public page does."""
+    done_and_verified = _counted_plans(plans) & Q(
+        plans__status=PlanStatus.DONE, plans__verified_progress=100
+    )
     counts = (
         Recommendation.objects.in_force()
         .filter(round=survey_round)

@@ -77,7 +77,8 @@ def _initial_from_query(request) -> dict:
     """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
     initial = {"status": "draft"}
     year = request.GET.get("round", "")
-    survey_round = SurveyRound.objects.filter(year=year).first() if year.isdecimal() else None
+    rounds = SurveyRound.objects.visible_to(request.user)
+    survey_round = rounds.filter(year=year).first() if year.isdecimal() else None
     if survey_round is not None:
         initial["round"] = survey_round
         code = request.GET.get("indicator", "")
@@ -89,7 +90,7 @@ def _initial_from_query(request) -> dict:
 @login_required
 @permission_required("actionplans.add_actionplan", raise_exception=True)
 def plan_create(request):
-    form = PlanForm(request.POST or None, initial=_initial_from_query(request))
+    form = PlanForm(request.POST or None, initial=_initial_from_query(request), user=request.user)
     if form.is_valid():
         plan = services.plan_create(actor=request.user, fields=form.plan_fields())
         messages.success(request, _("The action plan was created."))
@@ -101,7 +102,7 @@ def plan_create(request):
 @permission_required("actionplans.change_actionplan", raise_exception=True)
 def plan_edit(request, pk):
     plan = _editable_plan(request, pk)
-    form = PlanForm(request.POST or None, instance=plan)
+    form = PlanForm(request.POST or None, instance=plan, user=request.user)
     if form.is_valid():
         try:
             services.plan_update(
@@ -122,7 +123,7 @@ def _conflict(request, form, pk, conflict):
     current = ActionPlan.objects.get(pk=pk)
     data = request.POST.copy()
     data["version"] = current.version
-    form = PlanForm(data, instance=current)
+    form = PlanForm(data, instance=current, user=request.user)
     form.is_valid()
     form.add_error(None, str(conflict))
     context = {"form": form, "plan": current, "conflict": True}
@@ -260,7 +261,8 @@ def plan_export(request, file_format):
 @login_required
 def recommendations(request, year):
     """KPK's recommendations of a round and their follow-up; the Inspectorate records them."""
-    survey_round = get_object_or_404(SurveyRound, year=year)
+    survey_round = get_object_or_404(SurveyRound.objects.visible_to(request.user), year=year)
+    visible_plans = ActionPlan.objects.visible_to(request.user)
     can_add = request.user.has_perm("actionplans.add_recommendation")
     form = RecommendationForm(request.POST or None, instance=Recommendation(round=survey_round))
     if request.method == "POST":
@@ -274,9 +276,9 @@ def recommendations(request, year):
             return redirect("actionplans:recommendations", year=year)
     context = {
         "round": survey_round,
-        "recommendations": selectors.recommendations_with_follow_up(survey_round),
+        "recommendations": selectors.recommendations_with_follow_up(survey_round, visible_plans),
         "withdrawn": selectors.recommendations_withdrawn(survey_round),
-        "follow_up": selectors.follow_up_rate(survey_round),
+        "follow_up": selectors.follow_up_rate(survey_round, visible_plans),
         "form": form if can_add else None,
         "can_withdraw": request.user.has_perm("actionplans.change_recommendation"),
     }
@@ -373,9 +375,10 @@ def plan_import_confirm(request):
 @login_required
 def round_followup(request, year):
     """The round page with each weak point and the plans answering it."""
-    context = survey_selectors.round_page(year)
+    context = survey_selectors.round_page(year, request.user)
     survey_round = context["round"]
-    plans = ActionPlan.objects.visible_to(request.user).filter(round=survey_round)
+    visible_plans = ActionPlan.objects.visible_to(request.user)
+    plans = visible_plans.filter(round=survey_round)
     context.update(
         weak_points=selectors.weak_points(
             request.user,
@@ -383,7 +386,7 @@ def round_followup(request, year):
             context.get("weak_indicators"),
             context["index"].weakest_group if context["index"] else None,
         ),
-        follow_up=selectors.follow_up_rate(survey_round),
+        follow_up=selectors.follow_up_rate(survey_round, visible_plans),
         rollup_round=selectors.progress_rollup(plans)[0],
         rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
         rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),

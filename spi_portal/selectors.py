@@ -10,16 +10,12 @@ from actionplans import selectors as plan_selectors
 from spi_portal import trend_svg
 from surveys import scoring
 from surveys import selectors as survey_selectors
-from surveys.models import RoundStatus, SurveyRound
+from surveys.models import SurveyRound
 
 
 def published_rounds() -> list[SurveyRound]:
     """Every published round with its bands, oldest first."""
-    return list(
-        SurveyRound.objects.filter(status=RoundStatus.PUBLISHED)
-        .prefetch_related("bands")
-        .order_by("year")
-    )
+    return list(SurveyRound.objects.published().prefetch_related("bands").order_by("year"))
 
 
 def published_round(rounds: list[SurveyRound], year: int | None) -> SurveyRound | None:
@@ -83,9 +79,7 @@ def plans_by_opd(plans, today) -> list[dict]:
 
 
 def published_round_or_404(year: int) -> SurveyRound:
-    return get_object_or_404(
-        SurveyRound.objects.prefetch_related("bands"), year=year, status=RoundStatus.PUBLISHED
-    )
+    return get_object_or_404(SurveyRound.objects.published().prefetch_related("bands"), year=year)
 
 
 def public_results(survey_round: SurveyRound):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
 from surveys import charts, exporting, public_cache, scoring, selectors
+from surveys.models import sees_draft_rounds
 from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
@@ -25,7 +26,7 @@ def home(request):
 @login_required
 def dashboard(request):
     """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up."""
-    context = _survey_overview(request.GET.get("year", ""))
+    context = _survey_overview(request.user, request.GET.get("year", ""))
     if context["round"] is not None:
         scores = context.pop("indicator_scores")
         context.update(
@@ -34,23 +35,41 @@ def dashboard(request):
     return render(request, "spi_portal/dashboard.html", context)
 
 
-def _survey_overview(requested_year: str) -> dict:
-    """The survey side of the dashboard, the same for every user: computed once per change of
-    the survey data (the data generation is part of the key) and then read from the cache."""
-    key = f"dashboard:{public_cache.generation()}:{get_language()}:{requested_year[:8]}"
+def _survey_overview(user, requested_year: str) -> dict:
+    """The survey side of the dashboard, the same for every user who sees the same rounds:
+    computed once per change of the survey data and then read from the cache. Whether the
+    user sees drafts, and which rounds, are read from the database first and are part of the
+    key, so an overview with a draft never reaches a user who may not see drafts."""
+    visible = selectors.visible_round_years(user)
+    year = _requested_year(requested_year, visible)
+    scope = "drafts" if sees_draft_rounds(user) else "published"
+    rounds_key = f"{scope}:{','.join(map(str, visible))}"
+    key = f"dashboard:{public_cache.generation()}:{get_language()}:{rounds_key}:{year}"
     overview = cache.get(key)
     if overview is None:
-        overview = _compute_survey_overview(requested_year)
+        overview = _compute_survey_overview(user, year)
         cache.set(key, overview, timeout=OVERVIEW_CACHE_SECONDS)
     return overview
 
 
-def _compute_survey_overview(requested_year):
-    rounds = selectors.rounds_with_bands()
+def _requested_year(requested_year: str, visible: list[int]) -> int | None:
+    """The year asked for (None: the latest); 404 for a year the user may not see, so a
+    draft answers exactly like a year that does not exist."""
+    try:
+        year = int(requested_year[:8])
+    except ValueError:
+        return None
+    if year not in visible:
+        raise Http404
+    return year
+
+
+def _compute_survey_overview(user, year):
+    rounds = selectors.rounds_with_bands(user)
     context = {"rounds": rounds, "round": None, "current": None}
     if not rounds:
         return context
-    survey_round = _selected_round(requested_year, rounds)
+    survey_round = _selected_round(year, rounds)
     trend = selectors.home_trend(rounds)
     current = next((p for p in trend if p["round"] == survey_round), None)
     context.update(round=survey_round, trend=trend, current=current)
@@ -72,12 +91,9 @@ def _compute_survey_overview(requested_year):
     return context
 
 
-def _selected_round(requested_year, rounds):
-    years = {r.year: r for r in rounds}
-    try:
-        return years.get(int(requested_year), rounds[-1])
-    except ValueError:
-        return rounds[-1]
+def _selected_round(year, rounds):
+    by_year = {r.year: r for r in rounds}
+    return by_year.get(year, rounds[-1])
 
 
 def _label_for(band):
@@ -107,13 +123,14 @@ def _index_context(survey_round, current, trend):
 
 def _followup_context(user, survey_round, index, scores):
     """Plan follow-up of the round: verified progress by OPD, overdue, backlog, follow-up rate."""
-    plans = ActionPlan.objects.visible_to(user).filter(round=survey_round)
+    visible_plans = ActionPlan.objects.visible_to(user)
+    plans = visible_plans.filter(round=survey_round)
     by_opd = plan_selectors.progress_rollup(plans, key="owner_opd__name")
     context = {
         "progress_by_opd": by_opd,
         "left_out": sum(row.left_out for row in by_opd),
         **_plan_counts(plans),
-        "follow_up": plan_selectors.follow_up_rate(survey_round),
+        "follow_up": plan_selectors.follow_up_rate(survey_round, visible_plans),
     }
     counted = [row for row in by_opd if row.progress is not None]
     if counted:
@@ -144,7 +161,7 @@ def followup_report(request, year):
     """The round's follow-up report for the Regent and KPK: print page, or XLSX of the same."""
     if not request.user.has_perm("actionplans.view_all_plans"):
         raise Http404
-    survey_round = selectors.round_with_methodology(year)
+    survey_round = selectors.round_with_methodology(year, request.user)
     plans = _report_plans(survey_round)
     if request.GET.get("format") == "xlsx":
         return exporting.table_response(

@@ -69,6 +69,24 @@ class RoundStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+VIEW_DRAFT_ROUND = "surveys.view_draft_round"
+
+
+def sees_draft_rounds(user) -> bool:
+    """Unpublished rounds are the Inspectorate's: only holders of view_draft_round see them."""
+    return user.is_authenticated and user.has_perm(VIEW_DRAFT_ROUND)
+
+
+class SurveyRoundQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=RoundStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """The rounds a user may see: published ones, and drafts with view_draft_round.
+        This is the one place round visibility is decided."""
+        return self if sees_draft_rounds(user) else self.published()
+
+
 class SurveyRound(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     status = models.CharField(
@@ -90,11 +108,16 @@ class SurveyRound(models.Model):
     unpublish_reason = models.TextField(_("reason for unpublishing"), blank=True)
     history = HistoricalRecords()
 
+    objects = SurveyRoundQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("survey round")
         verbose_name_plural = _("survey rounds")
         ordering = ["-year"]
-        permissions = [("publish_surveyround", _("Can publish or unpublish a survey round"))]
+        permissions = [
+            ("publish_surveyround", _("Can publish or unpublish a survey round")),
+            ("view_draft_round", _("Can see survey rounds that are not published")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(

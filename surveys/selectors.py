@@ -146,9 +146,11 @@ def home_institution() -> Institution | None:
     return Institution.objects.filter(is_home=True).first()
 
 
-def round_with_methodology(year: int) -> SurveyRound:
-    """One round with its bands prefetched, or 404."""
-    return get_object_or_404(SurveyRound.objects.prefetch_related("bands"), year=year)
+def round_with_methodology(year: int, user) -> SurveyRound:
+    """One round the user may see, with its bands prefetched, or 404 (a draft the user may
+    not see answers like a year that does not exist)."""
+    rounds = SurveyRound.objects.visible_to(user).prefetch_related("bands")
+    return get_object_or_404(rounds, year=year)
 
 
 def home_result(survey_round: SurveyRound) -> InstitutionResult | None:
@@ -186,8 +188,15 @@ def band_colours():
     return sorted(set(CategoryBand.objects.values_list("colour", flat=True)))
 
 
-def rounds_with_bands():
-    return list(SurveyRound.objects.prefetch_related("bands").order_by("year"))
+def visible_round_years(user) -> list[int]:
+    """The years of the rounds the user may see, oldest first (one small query)."""
+    rounds = SurveyRound.objects.visible_to(user).order_by("year")
+    return list(rounds.values_list("year", flat=True))
+
+
+def rounds_with_bands(user):
+    """The rounds the user may see, oldest first, with their bands."""
+    return list(SurveyRound.objects.visible_to(user).prefetch_related("bands").order_by("year"))
 
 
 def home_trend(rounds) -> list[dict]:
@@ -291,9 +300,9 @@ def weak_indicators(index: scoring.IndexResult, scores) -> list[scoring.WeakIndi
     )
 
 
-def round_page(year: int) -> dict:
+def round_page(year: int, user) -> dict:
     """Everything the round page shows for the home institution: index, bands, indicators."""
-    survey_round = round_with_methodology(year)
+    survey_round = round_with_methodology(year, user)
     result = home_result(survey_round)
     context = {"round": survey_round, "result": result, "index": None}
     if result is None:

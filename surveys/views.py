@@ -27,14 +27,14 @@ COMPARISON_SCOPES = ("province", "type", "codes")
 
 @login_required
 def round_list(request):
-    rounds = SurveyRound.objects.order_by("-year")
+    rounds = SurveyRound.objects.visible_to(request.user).order_by("-year")
     context = {"rounds": rounds, "create_form": RoundCreateForm()}
     return render(request, "surveys/round_list.html", context)
 
 
 @login_required
 def round_detail(request, year):
-    return render(request, "surveys/round_detail.html", selectors.round_page(year))
+    return render(request, "surveys/round_detail.html", selectors.round_page(year, request.user))
 
 
 @cache_control(public=True, max_age=3600)
@@ -56,7 +56,7 @@ def band_stylesheet() -> str:
 @permission_required("surveys.publish_surveyround", raise_exception=True)
 @require_POST
 def round_publish(request, year):
-    survey_round = selectors.round_with_methodology(year)
+    survey_round = selectors.round_with_methodology(year, request.user)
     services.round_publish(survey_round=survey_round, actor=request.user)
     messages.success(request, _("SPI %(year)s is published.") % {"year": year})
     return redirect(survey_round.get_absolute_url())
@@ -66,7 +66,7 @@ def round_publish(request, year):
 @permission_required("surveys.publish_surveyround", raise_exception=True)
 @require_POST
 def round_unpublish(request, year):
-    survey_round = selectors.round_with_methodology(year)
+    survey_round = selectors.round_with_methodology(year, request.user)
     try:
         services.round_unpublish(
             survey_round=survey_round, actor=request.user, reason=request.POST.get("reason", "")
@@ -184,7 +184,7 @@ def import_confirm(request):
 @login_required
 def what_if(request, year):
     """Try other group scores and corrections; the same engine recomputes the index."""
-    survey_round = selectors.round_with_methodology(year)
+    survey_round = selectors.round_with_methodology(year, request.user)
     result = selectors.home_result(survey_round)
     form = WhatIfForm(request.GET or None, initial=_what_if_initial(result))
     scores = _what_if_scores(form, result)
@@ -239,7 +239,7 @@ def compare(request):
     if scope not in COMPARISON_SCOPES:
         raise BadRequest("Unknown comparison scope.")
     codes = [c.strip() for c in request.GET.get("codes", "").split(",") if c.strip()]
-    rounds = selectors.rounds_with_bands()
+    rounds = selectors.rounds_with_bands(request.user)
     institutions = selectors.comparison_institutions(home, scope, codes)
     rows = selectors.comparison_table(institutions, rounds)
     years = [r.year for r in rounds]

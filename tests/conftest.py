@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import translation
 
 from actionplans.models import OPD, OPDMembership, OPDRole
-from surveys.models import Institution, InstitutionResult, SurveyRound
+from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all
 
 PASSWORD = "a-long-test-password-123"
@@ -81,6 +81,15 @@ def bartim_2024(methodology, home):
         correction_prevalence=Decimal("0"),
         published_index=Decimal("67.78"),
     )
+
+
+@pytest.fixture
+def published_2024(bartim_2024):
+    """SPI 2024 with the home institution's result, published: what an OPD head may see."""
+    survey_round = bartim_2024.round
+    survey_round.status = RoundStatus.PUBLISHED
+    survey_round.save(update_fields=["status"])
+    return survey_round
 
 
 @pytest.fixture

@@ -230,14 +230,22 @@ INSPECTOR_POST_ONLY = (LOGIN, 405, 403, 403)
 INSPECTOR_WRITES = (LOGIN, 302, 403, 403)
 EVERYONE = (200, 200, 200, 200)
 NOBODY = (404, 404, 404, 404)
+# a round that is not published is the Inspectorate's: anyone else gets 404, as for no round
+INSPECTOR_SEES_DRAFTS = (LOGIN, 200, 404, 404)
 
 MATRIX: dict[str, list[Case]] = {
     # staff pages of spi_portal
     "home": [get((LOGIN, 302, 302, 302))],
-    "dashboard": [get(STAFF), get(STAFF, "2025", query="year=2025")],
+    "dashboard": [
+        get(STAFF),
+        get(STAFF, "published", query="year=2024"),
+        get(INSPECTOR_SEES_DRAFTS, "draft", query="year=2025"),
+        get((LOGIN, 404, 404, 404), "unknown year", query="year=1999"),
+    ],
     "followup_report": [
         get((LOGIN, 200, 404, 404), kwargs=year(2024)),
         get((LOGIN, 200, 404, 404), "xlsx", kwargs=year(2024), query="format=xlsx"),
+        get((LOGIN, 200, 404, 404), "draft", kwargs=year(2025)),
         get((LOGIN, 404, 404, 404), "unknown year", kwargs=year(1999)),
     ],
     "login": [get(EVERYONE), post(EVERYONE, "wrong password", data=_wrong_login)],
@@ -251,17 +259,24 @@ MATRIX: dict[str, list[Case]] = {
     ],
     # surveys
     "surveys:round_list": [get(STAFF)],
-    "surveys:compare": [get(STAFF), get(STAFF, "csv", query="format=csv")],
+    "surveys:compare": [
+        get(STAFF),
+        get(STAFF, "csv", query="format=csv"),
+        get(STAFF, "xlsx", query="format=xlsx"),
+    ],
     "surveys:round_create": [
         get(INSPECTOR_POST_ONLY),
         post(INSPECTOR_WRITES, data=lambda w: {"year": 2026}, writes=True),
     ],
     "surveys:round_detail": [
         get(STAFF, kwargs=year(2024)),
-        get(STAFF, "draft", kwargs=year(2025)),
+        get(INSPECTOR_SEES_DRAFTS, "draft", kwargs=year(2025)),
         get((LOGIN, 404, 404, 404), "unknown year", kwargs=year(1999)),
     ],
-    "surveys:what_if": [get(STAFF, kwargs=year(2024))],
+    "surveys:what_if": [
+        get(STAFF, kwargs=year(2024)),
+        get(INSPECTOR_SEES_DRAFTS, "draft", kwargs=year(2025)),
+    ],
     "surveys:round_methodology": [
         get(INSPECTOR_ONLY, kwargs=year(2024)),
         post(INSPECTOR_WRITES, kwargs=year(2024), data=_methodology_revision, writes=True),
@@ -307,10 +322,12 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "actionplans:round_followup": [
         get(STAFF, kwargs=year(2024)),
+        get(INSPECTOR_SEES_DRAFTS, "draft", kwargs=year(2025)),
         get((LOGIN, 404, 404, 404), "unknown year", kwargs=year(1999)),
     ],
     "actionplans:recommendations": [
         get(STAFF, kwargs=year(2024)),
+        get(INSPECTOR_SEES_DRAFTS, "draft", kwargs=year(2025)),
         get((LOGIN, 404, 404, 404), "unknown year", kwargs=year(1999)),
         post(
             INSPECTOR_WRITES,

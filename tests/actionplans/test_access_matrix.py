@@ -193,7 +193,7 @@ def _snapshot():
 
 
 @pytest.fixture
-def world(plan_a, report_a, evidence_a, head_b, bartim_2024):
+def world(plan_a, report_a, evidence_a, head_b, published_2024):
     return {"plan": plan_a, "report": report_a, "evidence": evidence_a}
 
 

@@ -54,7 +54,7 @@ def test_without_indicator_scores_the_weakest_group_is_the_weak_point(
     assert (point.code, point.group, point.plans) == ("", "expert", [plan])
 
 
-def test_opd_heads_see_no_create_link(head_a_client, bartim_2024):
+def test_opd_heads_see_no_create_link(head_a_client, published_2024):
     assert "?round=2024" not in _followup(head_a_client).content.decode()
 
 
