@@ -1,14 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     OPD,
     ActionPlan,
     Milestone,
     PlanStatus,
     Recommendation,
-    opd_id_of,
-    sees_all_plans,
 )
 from surveys.models import Dimension, SurveyRound
 
