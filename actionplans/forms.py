@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from actionplans import dates
+from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     OPD,
     PAST_DATE_VALIDATORS,
@@ -9,8 +10,6 @@ from actionplans.models import (
     Milestone,
     PlanStatus,
     Recommendation,
-    opd_id_of,
-    sees_all_plans,
 )
 from surveys.models import Dimension, SurveyRound
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,65 +61,26 @@ class OPDMembership(models.Model):
         return f"{self.user} · {self.opd} ({self.get_role_display()})"
 
 
-def opd_id_of(user) -> int | None:
-    """The OPD a user belongs to, cached on the user object for the request."""
-    if not user.is_authenticated:
-        return None
-    if not hasattr(user, "_opd_id_cache"):
-        membership = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
-        user._opd_id_cache = membership.first()
-    return user._opd_id_cache
-
-
-def sees_all_plans(user) -> bool:
-    return user.is_authenticated and user.has_perm("actionplans.view_all_plans")
-
-
-def opd_scope(user, path: str) -> Q | None:
-    """Q selecting rows whose plan (reached by `path`) is visible to the user: plans owned or
-    supported by the user's OPD, drafts excepted. None when the user sees everything.
-    This is the one place OPD scope is decided."""
-    if sees_all_plans(user):
-        return None
-    opd_id = opd_id_of(user)
-    if opd_id is None:
-        return Q(pk__in=[])
-    prefix = f"{path}__" if path else ""
-    support = ActionPlan.supporting_opds.through.objects.filter(
-        opd_id=opd_id, actionplan_id=OuterRef(f"{prefix}pk")
-    )
-    mine_or_supported = Q(**{f"{prefix}owner_opd_id": opd_id}) | Q(Exists(support))
-    return mine_or_supported & ~Q(**{f"{prefix}status": PlanStatus.DRAFT})
-
-
 class ScopedQuerySet(models.QuerySet):
-    plan_path = ""
+    """Thin delegates to actionplans.access, which decides (it imports this module, hence the
+    imports inside the methods)."""
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        scope = opd_scope(user, self.plan_path)
-        return self if scope is None else self.filter(scope)
+        from actionplans import access
 
-    def reportable_by(self, user):
-        """Rows of plans the user may report progress on: own OPD, active plans."""
-        opd_id = opd_id_of(user)
-        if opd_id is None or not user.has_perm("actionplans.report_progress"):
-            return self.none()
-        return self.filter(
-            **{self._plan_field("owner_opd_id"): opd_id, self._plan_field("status"): "active"}
-        )
-
-    def _plan_field(self, name):
-        return f"{self.plan_path}__{name}" if self.plan_path else name
+        return access.restrict(self, user, "view")
 
 
 class ActionPlanQuerySet(ScopedQuerySet):
+    def reportable_by(self, user):
+        from actionplans import access
+
+        return access.restrict(self, user, "report")
+
     def editable_by(self, user):
-        """Plans the user may edit, add milestones to or cancel; a cancelled plan is final."""
-        if not user.is_authenticated or not user.has_perm("actionplans.change_actionplan"):
-            return self.none()
-        return self.visible_to(user).exclude(status=PlanStatus.CANCELLED)
+        from actionplans import access
+
+        return access.restrict(self, user, "change")
 
     def overdue(self, today=None):
         today = today or timezone.localdate()
@@ -129,16 +90,14 @@ class ActionPlanQuerySet(ScopedQuerySet):
 
 
 class ProgressReportQuerySet(ScopedQuerySet):
-    plan_path = "plan"
-
     def verifiable_by(self, user):
-        if not user.is_authenticated or not user.has_perm("actionplans.verify_progressreport"):
-            return self.none()
-        return self.visible_to(user)
+        from actionplans import access
+
+        return access.restrict(self, user, "verify")
 
 
 class EvidenceQuerySet(ScopedQuerySet):
-    plan_path = "report__plan"
+    pass
 
 
 class RecommendationQuerySet(models.QuerySet):
@@ -438,6 +397,20 @@ class VerificationDecision(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=DecisionOutcome.choices)
     note = models.TextField(_("note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    # what the verifier decided on, as it was then: empty on decisions made before it was kept
+    percent = models.PositiveSmallIntegerField(
+        _("progress decided on (%)"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=PERCENT_VALIDATORS,
+    )
+    evidence_sha256 = models.JSONField(
+        _("evidence decided on (file names and SHA-256)"),
+        default=list,
+        blank=True,
+        editable=False,
+    )
     history = HistoricalRecords()
 
     class Meta:

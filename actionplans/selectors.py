@@ -7,13 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
+from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     ActionPlan,
     PlanStatus,
     ProgressReport,
     Recommendation,
     ReportStatus,
-    opd_id_of,
 )
 
 DUE_SOON_DAYS = 14
@@ -324,6 +324,6 @@ def public_plans(survey_round):
 
 def landing_page(user) -> str | None:
     """The URL name an OPD user starts from (Rencana aksi saya); None for everyone else."""
-    if opd_id_of(user) is not None and not user.has_perm("actionplans.view_all_plans"):
+    if opd_id_of(user) is not None and not sees_all_plans(user):
         return "actionplans:my_plans"
     return None

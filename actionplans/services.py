@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actionplans import access
 from actionplans import evidence as evidence_files
 from actionplans.models import (
     ActionPlan,
@@ -34,6 +35,19 @@ class ReportAlreadyDecided(Exception):
     """The report was accepted or returned already."""
 
 
+def _require(actor, action: str, obj, message: str):
+    """The guard every write passes inside its transaction: access.py decides, or nothing is
+    written."""
+    if obj is None or not access.allows(actor, action, obj):
+        raise PermissionDenied(message)
+
+
+def _locked(plan: ActionPlan) -> ActionPlan:
+    """The plan as stored, locked until the transaction ends: the check and the write see the
+    same row (a concurrent cancel cannot slip between them)."""
+    return ActionPlan.objects.select_for_update().get(pk=plan.pk)
+
+
 def _split_relations(fields: dict) -> tuple[dict, dict]:
     plain = {k: v for k, v in fields.items() if k not in PLAN_RELATIONS}
     related = {k: v for k, v in fields.items() if k in PLAN_RELATIONS}
@@ -49,9 +63,12 @@ def _set_relations(plan: ActionPlan, related: dict):
         raise ValidationError({"indicators": _("The indicators must belong to the plan's round.")})
 
 
+@audited
 @transaction.atomic
 def plan_create(*, actor, fields: dict) -> ActionPlan:
     """Create a plan from form fields (many-to-many ones included); one history row."""
+    owner = fields.get("owner_opd")
+    _require(actor, "add_plan", owner, _("You may not create plans for this OPD."))
     plain, related = _split_relations(fields)
     plan = ActionPlan(**plain, created_by=actor)
     plan.full_clean()
@@ -62,6 +79,7 @@ def plan_create(*, actor, fields: dict) -> ActionPlan:
     return plan
 
 
+@audited
 @transaction.atomic
 def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> ActionPlan:
     """Save an edit made on `version` of the plan, or raise PlanConflict if it is stale.
@@ -69,6 +87,7 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
     The conditional UPDATE on the version is the gate: of two saves from the same version,
     exactly one moves the version on; the other matches no row and is refused.
     """
+    _require(actor, "change", _locked(plan), _("You may not edit this plan."))
     claimed = ActionPlan.objects.filter(pk=plan.pk, version=version).update(version=version + 1)
     if not claimed:
         raise PlanConflict(
@@ -93,12 +112,12 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
     return plan
 
 
+@audited
 @transaction.atomic
 def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
-    """Cancel instead of deleting: the plan and its history stay."""
-    plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
-    if plan.status == PlanStatus.CANCELLED:
-        return plan
+    """Cancel instead of deleting: the plan and its history stay. A cancelled plan is final."""
+    plan = _locked(plan)
+    _require(actor, "cancel", plan, _("You may not cancel this plan."))
     plan.status = PlanStatus.CANCELLED
     plan.version += 1
     plan.save()
@@ -107,8 +126,12 @@ def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
     return plan
 
 
+@audited
+@transaction.atomic
 def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recommendation:
     """Record one of KPK's recommendations for a round."""
+    message = _("You may not record KPK recommendations.")
+    _require(actor, "add_recommendation", survey_round, message)
     recommendation = Recommendation(round=survey_round, code=code, text=text)
     recommendation.full_clean()
     recommendation.save()
@@ -144,9 +167,12 @@ def recommendation_withdraw(
     return recommendation
 
 
+@audited
 @transaction.atomic
 def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: int = 1):
     """Add a milestone; a plan already verified is re-weighted at once."""
+    message = _("You may not add milestones to this plan.")
+    _require(actor, "add_milestone", _locked(plan), message)
     milestone = Milestone(plan=plan, title=title, due_date=due_date, weight=weight)
     milestone.full_clean()
     milestone.save()
@@ -155,6 +181,7 @@ def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: i
     return milestone
 
 
+@audited
 @transaction.atomic
 def report_submit(
     *,
@@ -172,8 +199,8 @@ def report_submit(
     Only the responsible OPD reports, and only on an active plan; every file is checked
     by content before anything is stored.
     """
-    if not ActionPlan.objects.reportable_by(actor).filter(pk=plan.pk).exists():
-        raise PermissionDenied(_("You may report progress only on active plans of your OPD."))
+    message = _("You may report progress only on active plans of your OPD.")
+    _require(actor, "report", _locked(plan), message)
     if not files:
         raise ValidationError({"files": _("Attach at least one evidence file (bukti dukung).")})
     if milestone is not None and milestone.plan_id != plan.pk:
@@ -226,9 +253,18 @@ def _evidence_store(*, report, checked, actor, effective_date):
 
 def _decide(*, actor, report, outcome, note) -> ProgressReport:
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    message = _("You may not verify this report; nobody verifies their own or their OPD's work.")
+    _require(actor, "verify", report, message)
     if report.status != ReportStatus.PENDING:
         raise ReportAlreadyDecided(_("This report has been verified already."))
-    decision = VerificationDecision(report=report, verifier=actor, outcome=outcome, note=note)
+    decision = VerificationDecision(
+        report=report,
+        verifier=actor,
+        outcome=outcome,
+        note=note,
+        percent=report.percent,
+        evidence_sha256=_evidence_fingerprint(report),
+    )
     decision.full_clean()
     decision.save()
     report.status = outcome
@@ -236,6 +272,13 @@ def _decide(*, actor, report, outcome, note) -> ProgressReport:
     return report
 
 
+def _evidence_fingerprint(report) -> list[dict]:
+    """The files the verifier saw, as they were: name and SHA-256 of each."""
+    files = report.evidence.order_by("pk").values("original_name", "sha256")
+    return [{"name": item["original_name"], "sha256": item["sha256"]} for item in files]
+
+
+@audited
 @transaction.atomic
 def report_accept(*, actor, report: ProgressReport, note: str = "") -> ProgressReport:
     """Accept a pending report: it now counts, its milestone is done, the plan's official
@@ -249,6 +292,7 @@ def report_accept(*, actor, report: ProgressReport, note: str = "") -> ProgressR
     return report
 
 
+@audited
 @transaction.atomic
 def report_return(*, actor, report: ProgressReport, note: str) -> ProgressReport:
     """Return a pending report for revision; the note tells the OPD what to fix."""

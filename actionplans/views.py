@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from actionplans import access, exporting, importing, selectors, services
 from actionplans import evidence as evidence_files
-from actionplans import exporting, importing, selectors, services
 from actionplans.forms import (
     DecisionForm,
     MilestoneForm,
@@ -23,7 +23,14 @@ from actionplans.forms import (
     RecommendationWithdrawForm,
     ReportForm,
 )
-from actionplans.models import ActionPlan, Evidence, Milestone, ProgressReport, Recommendation
+from actionplans.models import (
+    OPD,
+    ActionPlan,
+    Evidence,
+    Milestone,
+    ProgressReport,
+    Recommendation,
+)
 from surveys import selectors as survey_selectors
 from surveys import uploads
 from surveys.importing import ImportRejected
@@ -36,8 +43,9 @@ def _visible_plan(request, pk):
     return get_object_or_404(selectors.plans_for_detail(request.user), pk=pk)
 
 
-def _editable_plan(request, pk):
-    return get_object_or_404(ActionPlan.objects.editable_by(request.user), pk=pk)
+def _plan_for(request, pk, action):
+    """The plan if the user may `action` it, else 404 (whether it exists stays unsaid)."""
+    return get_object_or_404(access.restrict(ActionPlan.objects.all(), request.user, action), pk=pk)
 
 
 @login_required
@@ -66,8 +74,10 @@ def plan_detail(request, pk):
         "plan": plan,
         "timeline": selectors.plan_timeline(request.user, plan),
         "milestones": plan.milestones.all(),
-        "can_edit": ActionPlan.objects.editable_by(request.user).filter(pk=pk).exists(),
-        "can_report": ActionPlan.objects.reportable_by(request.user).filter(pk=pk).exists(),
+        "can_edit": access.allows(request.user, "change", plan),
+        "can_cancel": access.allows(request.user, "cancel", plan),
+        "can_add_milestone": access.allows(request.user, "add_milestone", plan),
+        "can_report": access.allows(request.user, "report", plan),
         "today": timezone.localdate(),
     }
     return render(request, "actionplans/plan_detail.html", context)
@@ -101,7 +111,7 @@ def plan_create(request):
 @login_required
 @permission_required("actionplans.change_actionplan", raise_exception=True)
 def plan_edit(request, pk):
-    plan = _editable_plan(request, pk)
+    plan = _plan_for(request, pk, "change")
     form = PlanForm(request.POST or None, instance=plan, user=request.user)
     if form.is_valid():
         try:
@@ -134,7 +144,7 @@ def _conflict(request, form, pk, conflict):
 @permission_required("actionplans.change_actionplan", raise_exception=True)
 @require_POST
 def plan_cancel(request, pk):
-    plan = _editable_plan(request, pk)
+    plan = _plan_for(request, pk, "cancel")
     services.plan_cancel(actor=request.user, plan=plan)
     messages.success(request, _("The action plan was cancelled; it stays in the records."))
     return redirect(plan)
@@ -143,7 +153,7 @@ def plan_cancel(request, pk):
 @login_required
 @permission_required("actionplans.add_milestone", raise_exception=True)
 def milestone_create(request, pk):
-    plan = _editable_plan(request, pk)
+    plan = _plan_for(request, pk, "add_milestone")
     form = MilestoneForm(request.POST or None, instance=Milestone(plan=plan))
     if form.is_valid():
         services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
@@ -165,7 +175,7 @@ def _report_initial(request, plan) -> dict:
 @login_required
 @permission_required("actionplans.report_progress", raise_exception=True)
 def report_create(request, pk):
-    plan = get_object_or_404(ActionPlan.objects.reportable_by(request.user), pk=pk)
+    plan = _plan_for(request, pk, "report")
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
@@ -193,10 +203,8 @@ def verification_queue(request):
 @login_required
 @permission_required("actionplans.verify_progressreport", raise_exception=True)
 def report_verify(request, pk):
-    report = get_object_or_404(
-        ProgressReport.objects.verifiable_by(request.user).select_related("plan", "reporter"),
-        pk=pk,
-    )
+    reports = ProgressReport.objects.select_related("plan", "reporter")
+    report = get_object_or_404(access.restrict(reports, request.user, "verify"), pk=pk)
     form = DecisionForm(request.POST or None)
     if form.is_valid():
         try:
@@ -225,7 +233,8 @@ def _decide(request, report, note):
 @login_required
 def evidence_download(request, pk):
     """Serve a bukti dukung file only within the user's scope, never inline."""
-    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    files = access.restrict(Evidence.objects.all(), request.user, "download")
+    evidence = get_object_or_404(files, pk=pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:
@@ -263,7 +272,7 @@ def recommendations(request, year):
     """KPK's recommendations of a round and their follow-up; the Inspectorate records them."""
     survey_round = get_object_or_404(SurveyRound.objects.visible_to(request.user), year=year)
     visible_plans = ActionPlan.objects.visible_to(request.user)
-    can_add = request.user.has_perm("actionplans.add_recommendation")
+    can_add = access.allows(request.user, "add_recommendation", survey_round)
     form = RecommendationForm(request.POST or None, instance=Recommendation(round=survey_round))
     if request.method == "POST":
         if not can_add:
@@ -390,6 +399,6 @@ def round_followup(request, year):
         rollup_round=selectors.progress_rollup(plans)[0],
         rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
         rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),
-        can_create=request.user.has_perm("actionplans.add_actionplan"),
+        can_create=access.allows_some(request.user, "add_plan", OPD),
     )
     return render(request, "actionplans/round_followup.html", context)

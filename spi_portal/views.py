@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from actionplans import access
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
 from surveys import charts, exporting, public_cache, scoring, selectors
@@ -159,7 +160,7 @@ def _weak_points(user, survey_round, index, scores):
 @login_required
 def followup_report(request, year):
     """The round's follow-up report for the Regent and KPK: print page, or XLSX of the same."""
-    if not request.user.has_perm("actionplans.view_all_plans"):
+    if not access.sees_all_plans(request.user):
         raise Http404
     survey_round = selectors.round_with_methodology(year, request.user)
     plans = _report_plans(survey_round)

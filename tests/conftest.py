@@ -105,6 +105,20 @@ def inspector_client(client, inspector):
     return client
 
 
+@pytest.fixture
+def dual_role(opd_a):
+    """An inspector who is also head of OPD A (the Inspectorate is itself an OPD, and people
+    move): may verify other OPDs' work, never their own OPD's."""
+    user = _opd_user("dual_role", opd_a)
+    user.groups.add(Group.objects.get(name="Inspektorat"))
+    return user
+
+
+@pytest.fixture
+def dual_role_client(dual_role):
+    return _client_for(dual_role)
+
+
 def _opd_user(username, opd, role=OPDRole.HEAD):
     user = get_user_model().objects.create_user(username, password=PASSWORD)
     user.groups.add(Group.objects.get(name="Kepala OPD"))

@@ -1,0 +1,169 @@
+"""Who may do what to which action-plan row: the one place it is decided.
+
+One verb, `restrict(queryset, user, action)`, keeps the rows of a queryset the user may act on;
+`allows(user, action, obj)` asks it about one row. Views fetch through it (a row outside the
+result is a 404), templates get its answers from the views, and every write service asks it
+again inside its transaction. Separation of duties (who may verify whom) is a rule here too.
+
+Actions by model:
+  ActionPlan      view, change, cancel, add_milestone, report
+  Milestone       view
+  ProgressReport  view, verify
+  Evidence        view, download
+  OPD             add_plan (the OPDs the user may create plans for)
+  SurveyRound     add_recommendation
+"""
+
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from actionplans.models import (
+    OPD,
+    ActionPlan,
+    Evidence,
+    Milestone,
+    OPDMembership,
+    PlanStatus,
+    ProgressReport,
+)
+from surveys.models import SurveyRound
+
+# how each model reaches its plan, for the OPD scope
+PLAN_PATH = {ActionPlan: "", Milestone: "plan", ProgressReport: "plan", Evidence: "report__plan"}
+
+Rule = Callable[[QuerySet, object], QuerySet]
+RULES: dict[tuple[type, str], Rule] = {}
+
+
+def restrict(queryset: QuerySet, user, action: str) -> QuerySet:
+    """The rows of `queryset` that `user` may `action`; none for anyone not logged in or inactive.
+    An action no rule names is a programming error, never a silent yes."""
+    rule = RULES.get((queryset.model, action))
+    if rule is None:
+        raise ValueError(f"No access rule for {action!r} on {queryset.model.__name__}.")
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        return queryset.none()
+    return rule(queryset, user)
+
+
+def allows(user, action: str, obj) -> bool:
+    """Whether `user` may `action` this one row."""
+    rows = type(obj)._default_manager.filter(pk=obj.pk)
+    return restrict(rows, user, action).exists()
+
+
+def allows_some(user, action: str, model) -> bool:
+    """Whether `user` may `action` any row of `model` (e.g. offer a "new plan" button)."""
+    return restrict(model._default_manager.all(), user, action).exists()
+
+
+def _rule(*keys: tuple[type, str]):
+    def register(rule: Rule) -> Rule:
+        for key in keys:
+            RULES[key] = rule
+        return rule
+
+    return register
+
+
+# --- who the user is ---------------------------------------------------------------------------
+
+
+def opd_id_of(user) -> int | None:
+    """The OPD a user belongs to, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_opd_id_cache"):
+        membership = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
+        user._opd_id_cache = membership.first()
+    return user._opd_id_cache
+
+
+def sees_all_plans(user) -> bool:
+    return user.is_authenticated and user.has_perm("actionplans.view_all_plans")
+
+
+def opd_scope(user, path: str) -> Q | None:
+    """Q selecting rows whose plan (reached by `path`) is visible to the user: plans owned or
+    supported by the user's OPD, drafts excepted. None when the user sees everything."""
+    if sees_all_plans(user):
+        return None
+    opd_id = opd_id_of(user)
+    if opd_id is None:
+        return Q(pk__in=[])
+    prefix = f"{path}__" if path else ""
+    support = ActionPlan.supporting_opds.through.objects.filter(
+        opd_id=opd_id, actionplan_id=OuterRef(f"{prefix}pk")
+    )
+    mine_or_supported = Q(**{f"{prefix}owner_opd_id": opd_id}) | Q(Exists(support))
+    return mine_or_supported & ~Q(**{f"{prefix}status": PlanStatus.DRAFT})
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+@_rule(
+    (ActionPlan, "view"),
+    (Milestone, "view"),
+    (ProgressReport, "view"),
+    (Evidence, "view"),
+    (Evidence, "download"),
+)
+def _in_scope(queryset, user):
+    scope = opd_scope(user, PLAN_PATH[queryset.model])
+    return queryset if scope is None else queryset.filter(scope)
+
+
+@_rule((ActionPlan, "change"), (ActionPlan, "cancel"))
+def _editable(plans, user):
+    """A cancelled plan is final: nobody edits, cancels or extends it."""
+    if not user.has_perm("actionplans.change_actionplan"):
+        return plans.none()
+    return _in_scope(plans, user).exclude(status=PlanStatus.CANCELLED)
+
+
+@_rule((ActionPlan, "add_milestone"))
+def _milestone_addable(plans, user):
+    if not user.has_perm("actionplans.add_milestone"):
+        return plans.none()
+    return _editable(plans, user)
+
+
+@_rule((ActionPlan, "report"))
+def _reportable(plans, user):
+    """Only the responsible OPD reports, and only on an active plan."""
+    opd_id = opd_id_of(user)
+    if opd_id is None or not user.has_perm("actionplans.report_progress"):
+        return plans.none()
+    return plans.filter(owner_opd_id=opd_id, status=PlanStatus.ACTIVE)
+
+
+@_rule((ProgressReport, "verify"))
+def _verifiable(reports, user):
+    if not user.has_perm("actionplans.verify_progressreport"):
+        return reports.none()
+    return _not_own_work(_in_scope(reports, user), user)
+
+
+def _not_own_work(reports, user):
+    """Separation of duties: nobody verifies their own report, nor any report of their own OPD
+    (the Inspectorate is an OPD too, so an inspector may also be a member of one)."""
+    reports = reports.exclude(reporter=user)
+    opd_id = opd_id_of(user)
+    return reports if opd_id is None else reports.exclude(plan__owner_opd_id=opd_id)
+
+
+@_rule((OPD, "add_plan"))
+def _plan_owners(opds, user):
+    """The OPDs a user may create plans for: any with the Inspectorate's view, else their own."""
+    if not user.has_perm("actionplans.add_actionplan"):
+        return opds.none()
+    return opds if sees_all_plans(user) else opds.filter(pk=opd_id_of(user))
+
+
+@_rule((SurveyRound, "add_recommendation"))
+def _recommendation_rounds(rounds, user):
+    if not user.has_perm("actionplans.add_recommendation"):
+        return rounds.none()
+    return rounds
