@@ -1,7 +1,10 @@
 import uuid
 from decimal import Decimal
 
+import simple_history
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -10,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from surveys.audit import history_user
 from surveys.models import Dimension, RespondentGroup, SurveyRound
 
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
@@ -26,6 +30,7 @@ class OPD(models.Model):
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     email = models.EmailField(_("e-mail for reminders"), blank=True)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("OPD")
@@ -49,6 +54,7 @@ class OPDMembership(models.Model):
         OPD, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("OPD")
     )
     role = models.CharField(_("role"), max_length=16, choices=OPDRole.choices)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("OPD membership")
@@ -149,7 +155,7 @@ class Recommendation(models.Model):
     )
     code = models.CharField(_("code"), max_length=20)
     text = models.TextField(_("text"))
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("KPK recommendation")
@@ -179,6 +185,15 @@ class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
+# kept by name so that a service can write one history row for a plan and its relations
+PLAN_HISTORY = HistoricalRecords(
+    excluded_fields=["verified_progress", "verified_at"],
+    m2m_fields=PLAN_RELATIONS,
+    get_user=history_user,
+)
 
 
 class ActionPlan(models.Model):
@@ -253,7 +268,7 @@ class ActionPlan(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["verified_progress", "verified_at"])
+    history = PLAN_HISTORY
 
     objects = ActionPlanQuerySet.as_manager()
 
@@ -302,7 +317,7 @@ class Milestone(models.Model):
         editable=False,
         help_text=_("Set only when the Inspectorate accepts a report that completes it."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("milestone")
@@ -346,7 +361,7 @@ class ProgressReport(models.Model):
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     objects = ProgressReportQuerySet.as_manager()
 
@@ -386,7 +401,7 @@ class VerificationDecision(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=DecisionOutcome.choices)
     note = models.TextField(_("note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("verification decision")
@@ -470,3 +485,31 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.opd or ''} · {self.sent_on}"
+
+
+class AccountHistory(HistoricalRecords):
+    """History of accounts and groups, without rows for what changes nothing: a login only
+    stamps `last_login`, and adding a group a user already has adds nothing."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("update_fields") == frozenset({"last_login"}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if action in ("post_add", "post_remove") and not pk_set:
+            return
+        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+
+# Accounts and groups are who may do what: every change to them, their groups and their
+# permissions is kept here. Former password hashes are not kept.
+simple_history.register(
+    get_user_model(),
+    app="actionplans",
+    records_class=AccountHistory,
+    excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+    get_user=history_user,
+)
+simple_history.register(Group, app="actionplans", m2m_fields=["permissions"], get_user=history_user)

@@ -1,5 +1,6 @@
 """Writes for the action-plan loop: plans, milestones, progress reports, verification."""
 
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from actionplans import evidence as evidence_files
 from actionplans.models import (
+    PLAN_HISTORY,
+    PLAN_RELATIONS,
     ActionPlan,
     DecisionOutcome,
     Evidence,
@@ -20,8 +23,8 @@ from actionplans.models import (
     VerificationDecision,
 )
 from surveys import public_cache
+from surveys.audit import audited
 
-PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
 HUNDRED = Decimal("100")
 
 
@@ -48,19 +51,33 @@ def _set_relations(plan: ActionPlan, related: dict):
         raise ValidationError({"indicators": _("The indicators must belong to the plan's round.")})
 
 
+@contextmanager
+def _one_history_row(plan: ActionPlan, history_type: str):
+    """Save a plan and set its relations, then record one history row holding both."""
+    plan.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del plan.skip_history_when_saving
+    PLAN_HISTORY.create_historical_record(plan, history_type)
+
+
+@audited
 @transaction.atomic
 def plan_create(*, actor, fields: dict) -> ActionPlan:
     """Create a plan from form fields (many-to-many ones included); one history row."""
     plain, related = _split_relations(fields)
     plan = ActionPlan(**plain, created_by=actor)
     plan.full_clean()
-    plan.save()
-    _set_relations(plan, related)
+    with _one_history_row(plan, "+"):
+        plan.save()
+        _set_relations(plan, related)
     if plan.show_on_public_page:
         _drop_public_page()
     return plan
 
 
+@audited
 @transaction.atomic
 def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> ActionPlan:
     """Save an edit made on `version` of the plan, or raise PlanConflict if it is stale.
@@ -85,13 +102,15 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
         setattr(plan, name, value)
     plan.version = version + 1
     plan.full_clean()
-    plan.save()
-    _set_relations(plan, related)
+    with _one_history_row(plan, "~"):
+        plan.save()
+        _set_relations(plan, related)
     if was_public or plan.show_on_public_page:
         _drop_public_page()
     return plan
 
 
+@audited
 @transaction.atomic
 def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
     """Cancel instead of deleting: the plan and its history stay."""
@@ -106,6 +125,7 @@ def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
     return plan
 
 
+@audited
 def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recommendation:
     """Record one of KPK's recommendations for a round."""
     recommendation = Recommendation(round=survey_round, code=code, text=text)
@@ -114,6 +134,7 @@ def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recom
     return recommendation
 
 
+@audited
 @transaction.atomic
 def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: int = 1):
     """Add a milestone; a plan already verified is re-weighted at once."""
@@ -125,6 +146,7 @@ def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: i
     return milestone
 
 
+@audited
 @transaction.atomic
 def report_submit(
     *,
@@ -205,6 +227,7 @@ def _decide(*, actor, report, outcome, note) -> ProgressReport:
     return report
 
 
+@audited
 @transaction.atomic
 def report_accept(*, actor, report: ProgressReport, note: str = "") -> ProgressReport:
     """Accept a pending report: it now counts, its milestone is done, the plan's official
@@ -218,6 +241,7 @@ def report_accept(*, actor, report: ProgressReport, note: str = "") -> ProgressR
     return report
 
 
+@audited
 @transaction.atomic
 def report_return(*, actor, report: ProgressReport, note: str) -> ProgressReport:
     """Return a pending report for revision; the note tells the OPD what to fix."""

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from surveys import public_cache, scoring
+from surveys.audit import audited
 from surveys.models import CategoryBand, Dimension, RoundStatus, SurveyRound
 
 METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodology"
@@ -30,8 +31,9 @@ def _check_pack(pack: dict, source: str):
         raise ValueError(f"{source}: {'; '.join(problems)}")
 
 
+@audited
 @transaction.atomic
-def methodology_load(*, pack: dict, source: str = "pack", overwrite: bool = False) -> str:
+def methodology_load(*, actor, pack: dict, source: str = "pack", overwrite: bool = False) -> str:
     """Create a round from a methodology pack; an existing round is kept unless `overwrite`.
 
     Returns "created", "updated" or "unchanged". Bands and dimensions are matched by lower
@@ -90,27 +92,31 @@ def _load_dimensions(survey_round, dimensions):
         )
 
 
-def methodology_load_all(*, overwrite: bool = False) -> dict[int, str]:
+@audited
+def methodology_load_all(*, actor, overwrite: bool = False) -> dict[int, str]:
     """Load every shipped pack; returns the outcome per year."""
     outcomes = {}
     for path in methodology_pack_paths():
         pack = json.loads(path.read_text(encoding="utf-8"))
-        outcomes[pack["year"]] = methodology_load(pack=pack, source=path.name, overwrite=overwrite)
+        outcomes[pack["year"]] = methodology_load(
+            actor=actor, pack=pack, source=path.name, overwrite=overwrite
+        )
     return outcomes
 
 
+@audited
 @transaction.atomic
 def round_publish(*, survey_round: SurveyRound, actor) -> SurveyRound:
     """Publish a round: its figures reach the public page and open data."""
     survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
     survey_round.status = RoundStatus.PUBLISHED
     survey_round.unpublish_reason = ""
-    survey_round._history_user = actor
     survey_round.save()
     transaction.on_commit(public_cache.bump)
     return survey_round
 
 
+@audited
 @transaction.atomic
 def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyRound:
     """Withdraw a round from the public page; the reason is kept in its history."""
@@ -119,12 +125,12 @@ def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyR
     survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
     survey_round.status = RoundStatus.DRAFT
     survey_round.unpublish_reason = reason.strip()
-    survey_round._history_user = actor
     survey_round.save()
     transaction.on_commit(public_cache.bump)
     return survey_round
 
 
+@audited
 @transaction.atomic
 def round_create_from_previous(*, year: int, actor) -> SurveyRound:
     """Create a draft round copying weights, tolerance, bands and dimensions of the latest one."""
@@ -141,7 +147,6 @@ def round_create_from_previous(*, year: int, actor) -> SurveyRound:
         tolerance=previous.tolerance,
         source_note=_("Methodology copied from SPI %(year)s.") % {"year": previous.year},
     )
-    survey_round._history_user = actor
     survey_round.full_clean()
     survey_round.save()
     for band in previous.bands.all():

@@ -5,6 +5,7 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
@@ -26,7 +27,9 @@ def ooxml_bytes(main_part="word/document.xml", payload=b"<w:document/>"):
     return buffer.getvalue()
 
 
-def make_plan(survey_round, opd, *, status=PlanStatus.ACTIVE, title="SOP layanan", **extra):
+def make_plan(
+    survey_round, opd, *, status=PlanStatus.ACTIVE, title="SOP layanan", actor=None, **extra
+):
     indicator = survey_round.dimensions.order_by("code").first()
     fields = {
         "round": survey_round,
@@ -40,7 +43,13 @@ def make_plan(survey_round, opd, *, status=PlanStatus.ACTIVE, title="SOP layanan
         "indicators": [indicator],
         **extra,
     }
-    return services.plan_create(actor=None, fields=fields)
+    return services.plan_create(actor=actor or _plan_author(), fields=fields)
+
+
+def _plan_author():
+    """Who writes the plans a test needs but does not care about (every write has an actor)."""
+    author, _created = get_user_model().objects.get_or_create(username="plan-author")
+    return author
 
 
 def submit(plan, user, percent=50, **extra):
