@@ -28,14 +28,14 @@ class ReadOnly:
 
 
 @admin.register(OPD)
-class OPDAdmin(admin.ModelAdmin):
+class OPDAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "short_name", "email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "short_name"]
 
 
 @admin.register(OPDMembership)
-class OPDMembershipAdmin(admin.ModelAdmin):
+class OPDMembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "opd", "role"]
     list_filter = ["role", "opd"]
     autocomplete_fields = ["opd"]
