@@ -188,8 +188,29 @@ class PlanStatus(models.TextChoices):
 
 
 PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
+
+
+class ChangeHistory(HistoricalRecords):
+    """History that also follows many-to-many relations, with a row only for a real change:
+    not for a login (it only stamps `last_login`), not for adding a relation already there,
+    and not while a backup is loaded (the dump holds the history rows already)."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("raw"):
+            instance.skip_history_when_saving = True  # loaddata sets the relations next
+            return
+        if kwargs.get("update_fields") == frozenset({"last_login"}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if action in ("post_add", "post_remove") and not pk_set:
+            return
+        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+
 # kept by name so that a service can write one history row for a plan and its relations
-PLAN_HISTORY = HistoricalRecords(
+PLAN_HISTORY = ChangeHistory(
     excluded_fields=["verified_progress", "verified_at"],
     m2m_fields=PLAN_RELATIONS,
     get_user=history_user,
@@ -487,27 +508,12 @@ class ReminderLog(models.Model):
         return f"{self.get_kind_display()} · {self.opd or ''} · {self.sent_on}"
 
 
-class AccountHistory(HistoricalRecords):
-    """History of accounts and groups, without rows for what changes nothing: a login only
-    stamps `last_login`, and adding a group a user already has adds nothing."""
-
-    def post_save(self, instance, created, using=None, **kwargs):
-        if kwargs.get("update_fields") == frozenset({"last_login"}):
-            return
-        super().post_save(instance, created, using=using, **kwargs)
-
-    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        if action in ("post_add", "post_remove") and not pk_set:
-            return
-        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-
-
 # Accounts and groups are who may do what: every change to them, their groups and their
 # permissions is kept here. Former password hashes are not kept.
 simple_history.register(
     get_user_model(),
     app="actionplans",
-    records_class=AccountHistory,
+    records_class=ChangeHistory,
     excluded_fields=["password", "last_login"],
     m2m_fields=["groups", "user_permissions"],
     get_user=history_user,

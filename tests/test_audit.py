@@ -283,7 +283,7 @@ def _history_declarations(path):
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name in ("HistoricalRecords", "register"):
+            if name in ("HistoricalRecords", "ChangeHistory", "register"):
                 yield node
 
 
