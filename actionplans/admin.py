@@ -18,7 +18,7 @@ from surveys.admin_policy import HistoryAdmin, PolicyAdmin, PublicDataSaves
 
 
 @admin.register(OPD)
-class OPDAdmin(PublicDataSaves, PolicyAdmin, admin.ModelAdmin):
+class OPDAdmin(PublicDataSaves, HistoryAdmin):
     """An OPD is deactivated (untick "active"), never deleted."""
 
     list_display = ["code", "name", "short_name", "email", "is_active"]
@@ -27,7 +27,7 @@ class OPDAdmin(PublicDataSaves, PolicyAdmin, admin.ModelAdmin):
 
 
 @admin.register(OPDMembership)
-class OPDMembershipAdmin(PolicyAdmin, admin.ModelAdmin):
+class OPDMembershipAdmin(HistoryAdmin):
     list_display = ["user", "opd", "role"]
     list_filter = ["role", "opd"]
     autocomplete_fields = ["opd"]

@@ -1,7 +1,10 @@
 import uuid
 from decimal import Decimal
 
+import simple_history
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actionplans import dates
+from surveys.audit import history_user
 from surveys.models import Dimension, RespondentGroup, SurveyRound
 
 PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
@@ -29,6 +33,7 @@ class OPD(models.Model):
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     email = models.EmailField(_("e-mail for reminders"), blank=True)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("OPD")
@@ -52,6 +57,7 @@ class OPDMembership(models.Model):
         OPD, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("OPD")
     )
     role = models.CharField(_("role"), max_length=16, choices=OPDRole.choices)
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("OPD membership")
@@ -128,7 +134,7 @@ class Recommendation(models.Model):
         verbose_name=_("withdrawn by"),
     )
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     objects = RecommendationQuerySet.as_manager()
 
@@ -169,6 +175,36 @@ class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
+
+
+class ChangeHistory(HistoricalRecords):
+    """History that also follows many-to-many relations, with a row only for a real change:
+    not for a login (it only stamps `last_login`), not for adding a relation already there,
+    and not while a backup is loaded (the dump holds the history rows already)."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("raw"):
+            instance.skip_history_when_saving = True  # loaddata sets the relations next
+            return
+        if kwargs.get("update_fields") == frozenset({"last_login"}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if action in ("post_add", "post_remove") and not pk_set:
+            return
+        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+
+# kept by name so that a service can write one history row for a plan and its relations
+PLAN_HISTORY = ChangeHistory(
+    excluded_fields=["verified_progress", "verified_at"],
+    m2m_fields=PLAN_RELATIONS,
+    get_user=history_user,
+)
 
 
 class ActionPlan(models.Model):
@@ -243,7 +279,7 @@ class ActionPlan(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["verified_progress", "verified_at"])
+    history = PLAN_HISTORY
 
     objects = ActionPlanQuerySet.as_manager()
 
@@ -299,7 +335,7 @@ class Milestone(models.Model):
         editable=False,
         help_text=_("Set only when the Inspectorate accepts a report that completes it."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("milestone")
@@ -351,7 +387,7 @@ class ProgressReport(models.Model):
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     objects = ProgressReportQuerySet.as_manager()
 
@@ -411,7 +447,7 @@ class VerificationDecision(models.Model):
         blank=True,
         editable=False,
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("verification decision")
@@ -497,3 +533,16 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.opd or ''} · {self.sent_on}"
+
+
+# Accounts and groups are who may do what: every change to them, their groups and their
+# permissions is kept here. Former password hashes are not kept.
+simple_history.register(
+    get_user_model(),
+    app="actionplans",
+    records_class=ChangeHistory,
+    excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+    get_user=history_user,
+)
+simple_history.register(Group, app="actionplans", m2m_fields=["permissions"], get_user=history_user)

@@ -1,5 +1,6 @@
 """Reads for the action-plan pages, every one of them scoped to the user."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
+    PLAN_RELATIONS,
     ActionPlan,
     PlanStatus,
     ProgressReport,
@@ -280,18 +282,46 @@ def plan_timeline(user, plan) -> list[dict]:
 
 def _plan_changes(plan) -> list[dict]:
     records = list(plan.history.select_related("history_user").order_by("history_date"))
+    relations = _relation_snapshots(records)
     events = []
     for previous, record in zip([None, *records], records, strict=False):
         changed = []
         if previous is not None:
             changed = [
                 ActionPlan._meta.get_field(change.field).verbose_name
-                for change in record.diff_against(previous).changes
+                for change in record.diff_against(previous, excluded_fields=PLAN_RELATIONS).changes
             ]
+            changed += _relations_changed(relations, previous, record)
         events.append(
             {"when": record.history_date, "kind": "change", "record": record, "fields": changed}
         )
     return events
+
+
+def _relation_snapshots(records) -> dict[str, dict[int, set]]:
+    """Per relation, the ids each history row recorded; one query a relation."""
+    history_ids = [record.history_id for record in records]
+    snapshots = {}
+    for name in PLAN_RELATIONS:
+        recorded = getattr(ActionPlan.history.model, name).model.objects
+        related = ActionPlan._meta.get_field(name).m2m_reverse_field_name()
+        rows = recorded.filter(history_id__in=history_ids).values_list("history_id", related)
+        snapshots[name] = defaultdict(set)
+        for history_id, related_id in rows:
+            snapshots[name][history_id].add(related_id)
+    return snapshots
+
+
+def _relations_changed(snapshots, previous, record) -> list:
+    """The relations that differ between two rows. A plan always has an indicator, so a row
+    without one predates the recording of relations: it is not compared."""
+    if not snapshots["indicators"].get(previous.history_id):
+        return []
+    return [
+        ActionPlan._meta.get_field(name).verbose_name
+        for name in PLAN_RELATIONS
+        if snapshots[name].get(previous.history_id) != snapshots[name].get(record.history_id)
+    ]
 
 
 PUBLIC_PLAN_FIELDS = (

@@ -1,5 +1,6 @@
 """Writes for the action-plan loop: plans, milestones, progress reports, verification."""
 
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 from actionplans import access
 from actionplans import evidence as evidence_files
 from actionplans.models import (
+    PLAN_HISTORY,
+    PLAN_RELATIONS,
     ActionPlan,
     DecisionOutcome,
     Evidence,
@@ -23,7 +26,6 @@ from actionplans.models import (
 from surveys import public_cache
 from surveys.audit import audited
 
-PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
 HUNDRED = Decimal("100")
 
 
@@ -63,6 +65,17 @@ def _set_relations(plan: ActionPlan, related: dict):
         raise ValidationError({"indicators": _("The indicators must belong to the plan's round.")})
 
 
+@contextmanager
+def _one_history_row(plan: ActionPlan, history_type: str):
+    """Save a plan and set its relations, then record one history row holding both."""
+    plan.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del plan.skip_history_when_saving
+    PLAN_HISTORY.create_historical_record(plan, history_type)
+
+
 @audited
 @transaction.atomic
 def plan_create(*, actor, fields: dict) -> ActionPlan:
@@ -72,8 +85,9 @@ def plan_create(*, actor, fields: dict) -> ActionPlan:
     plain, related = _split_relations(fields)
     plan = ActionPlan(**plain, created_by=actor)
     plan.full_clean()
-    plan.save()
-    _set_relations(plan, related)
+    with _one_history_row(plan, "+"):
+        plan.save()
+        _set_relations(plan, related)
     if plan.show_on_public_page:
         _drop_public_page()
     return plan
@@ -105,8 +119,9 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
         setattr(plan, name, value)
     plan.version = version + 1
     plan.full_clean()
-    plan.save()
-    _set_relations(plan, related)
+    with _one_history_row(plan, "~"):
+        plan.save()
+        _set_relations(plan, related)
     if was_public or plan.show_on_public_page:
         _drop_public_page()
     return plan

@@ -78,6 +78,7 @@ def run(folder: Path):
     path = write_national_file(folder)
     fresh_server_db = setup_django(folder)
     import pandas as pd
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
     from surveys.importing import import_file
@@ -85,11 +86,12 @@ def run(folder: Path):
     from surveys.selectors import index_rows
     from surveys.services import methodology_load_all
 
-    methodology_load_all()
+    loader, _created = get_user_model().objects.get_or_create(username="bench-loader")
+    methodology_load_all(actor=loader)
 
     def import_once():
         with path.open("rb") as handle:
-            return import_file(ImportKind.RESULTS, handle, file_name=path.name)
+            return import_file(ImportKind.RESULTS, handle, file_name=path.name, actor=loader)
 
     def compute_all():
         rounds = SurveyRound.objects.prefetch_related("bands").order_by("year")

@@ -49,8 +49,8 @@ def head_username(number: int) -> str:
 def dataset_build(*, plans_per_round: int) -> None:
     """Everything but the plans once, then the plans (see the module docstring)."""
     rng = random.Random(2024)
-    methodology_load_all()
     inspector = _user(INSPECTOR, "Inspektorat", is_staff=True)
+    methodology_load_all(actor=inspector)
     for year in ROUNDS:
         if not SurveyRound.objects.filter(year=year).exists():
             round_create_from_previous(year=year, actor=inspector)

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from actionplans.demo import demo_action_plans
 from surveys import importing, public_cache
+from surveys.audit import acting_as
 from surveys.models import ImportKind, IndicatorScore, Institution, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all, round_publish
 
@@ -18,26 +19,47 @@ INSPECTOR_USERNAME = "inspektur"
 
 
 @transaction.atomic
-def demo_load() -> list[tuple[str, str]]:
-    """Load the demo idempotently; returns the demo users' (username, password)."""
-    methodology_load_all()
-    _import(ImportKind.RESULTS, "results.csv")
-    Institution.objects.filter(is_home=True).exclude(kpk_code=HOME_CODE).update(is_home=False)
-    home = Institution.objects.get(kpk_code=HOME_CODE)
-    if not home.is_home:
-        home.is_home = True
-        home.save()
-    _import(ImportKind.INDICATOR_SCORES, "indicator_scores_2024.csv")
-    for score in IndicatorScore.objects.filter(institution=home, is_illustrative=False):
-        score.is_illustrative = True
-        score.save()
-    users = [_demo_user(INSPECTOR_USERNAME, is_staff=True)]
-    inspector = get_user_model().objects.get(username=INSPECTOR_USERNAME)
-    inspector.groups.add(Group.objects.get(name="Inspektorat"))
-    opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
-    _publish_rounds(inspector)
-    public_cache.bump()  # the home flag and the example labels above are public too
-    return users + [(username, DEMO_PASSWORD) for username in opd_usernames]
+def demo_load(*, actor=None) -> list[tuple[str, str]]:
+    """Load the demo idempotently; returns the demo users' (username, password).
+
+    Every write is recorded as done by `actor`, else by the demo's inspector account, which
+    is created first and recorded as creating itself: on an empty database there is no one
+    else to name, and the demo is what that inspector would have entered.
+    """
+    inspector = _demo_inspector(actor)
+    actor = actor or inspector
+    with acting_as(actor):
+        methodology_load_all(actor=actor)
+        _import(ImportKind.RESULTS, "results.csv", actor)
+        Institution.objects.filter(is_home=True).exclude(kpk_code=HOME_CODE).update(is_home=False)
+        home = Institution.objects.get(kpk_code=HOME_CODE)
+        if not home.is_home:
+            home.is_home = True
+            home.save()
+        _import(ImportKind.INDICATOR_SCORES, "indicator_scores_2024.csv", actor)
+        for score in IndicatorScore.objects.filter(institution=home, is_illustrative=False):
+            score.is_illustrative = True
+            score.save()
+        inspector.groups.add(Group.objects.get(name="Inspektorat"))
+        opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
+        _publish_rounds(inspector)
+        public_cache.bump()  # the home flag and the example labels above are public too
+    return [(INSPECTOR_USERNAME, DEMO_PASSWORD)] + [
+        (username, DEMO_PASSWORD) for username in opd_usernames
+    ]
+
+
+def _demo_inspector(actor):
+    """The demo's inspector account; a new one names `actor`, else itself, as its creator."""
+    existing = get_user_model().objects.filter(username=INSPECTOR_USERNAME).first()
+    if existing is not None:
+        return existing
+    inspector = get_user_model()(username=INSPECTOR_USERNAME, is_staff=True)
+    inspector.set_password(DEMO_PASSWORD)
+    inspector._history_user = actor or inspector
+    inspector.save()
+    del inspector._history_user
+    return inspector
 
 
 def _publish_rounds(inspector):
@@ -46,10 +68,10 @@ def _publish_rounds(inspector):
         round_publish(survey_round=survey_round, actor=inspector)
 
 
-def _import(kind, file_name):
+def _import(kind, file_name, actor):
     path = DEMO_DIR / file_name
     with path.open("rb") as handle:
-        importing.import_file(kind, handle, file_name=file_name)
+        importing.import_file(kind, handle, file_name=file_name, actor=actor)
 
 
 def _demo_user(username, *, is_staff=False):

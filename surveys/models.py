@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from surveys import scoring
+from surveys.audit import history_user
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -48,7 +49,7 @@ class Institution(models.Model):
         default=False,
         help_text=_("The institution this portal is deployed for. Only one may be marked."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("institution")
@@ -106,7 +107,7 @@ class SurveyRound(models.Model):
     national_target = score_field(_("national target"), null=True, blank=True)
     source_note = models.TextField(_("source note"), blank=True)
     unpublish_reason = models.TextField(_("reason for unpublishing"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     objects = SurveyRoundQuerySet.as_manager()
 
@@ -161,7 +162,7 @@ class CategoryBand(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex colour such as #c62828."))],
         help_text=_("Hex colour such as #c62828."),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("category band")
@@ -194,7 +195,7 @@ class Dimension(models.Model):
     answered_by_internal = models.BooleanField(_("answered by internal"), null=True, blank=True)
     answered_by_external = models.BooleanField(_("answered by external"), null=True, blank=True)
     answered_by_expert = models.BooleanField(_("answered by expert"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("dimension / indicator")
@@ -321,7 +322,7 @@ class InstitutionResult(models.Model):
         related_name="results",
         verbose_name=_("import batch"),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("institution result")
@@ -384,7 +385,7 @@ class IndicatorScore(models.Model):
         related_name="indicator_scores",
         verbose_name=_("import batch"),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("indicator score")

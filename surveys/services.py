@@ -31,9 +31,10 @@ def _check_pack(pack: dict, source: str):
         raise ValueError(f"{source}: {'; '.join(problems)}")
 
 
+@audited
 @transaction.atomic
 def methodology_load(
-    *, pack: dict, source: str = "pack", overwrite: bool = False, actor=None, reason: str = ""
+    *, actor, pack: dict, source: str = "pack", overwrite: bool = False, reason: str = ""
 ) -> str:
     """Create a round from a methodology pack; an existing round is kept unless `overwrite`.
 
@@ -139,16 +140,15 @@ def _dimension_values(item, existing) -> dict:
     }
 
 
+@audited
 @transaction.atomic
-def methodology_load_all(
-    *, overwrite: bool = False, actor=None, reason: str = ""
-) -> dict[int, str]:
+def methodology_load_all(*, actor, overwrite: bool = False, reason: str = "") -> dict[int, str]:
     """Load every shipped pack, all or nothing; returns the outcome per year."""
     outcomes = {}
     for path in methodology_pack_paths():
         pack = json.loads(path.read_text(encoding="utf-8"))
         outcomes[pack["year"]] = methodology_load(
-            pack=pack, source=path.name, overwrite=overwrite, actor=actor, reason=reason
+            actor=actor, pack=pack, source=path.name, overwrite=overwrite, reason=reason
         )
     return outcomes
 
@@ -274,18 +274,19 @@ def _revise_bands(survey_round, actor, bands):
         band.save()
 
 
+@audited
 @transaction.atomic
 def round_publish(*, survey_round: SurveyRound, actor) -> SurveyRound:
     """Publish a round: its figures reach the public page and open data."""
     survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
     survey_round.status = RoundStatus.PUBLISHED
     survey_round.unpublish_reason = ""
-    survey_round._history_user = actor
     survey_round.save()
     public_cache.bump()
     return survey_round
 
 
+@audited
 @transaction.atomic
 def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyRound:
     """Withdraw a round from the public page; the reason is kept in its history."""
@@ -294,12 +295,12 @@ def round_unpublish(*, survey_round: SurveyRound, actor, reason: str) -> SurveyR
     survey_round = SurveyRound.objects.select_for_update().get(pk=survey_round.pk)
     survey_round.status = RoundStatus.DRAFT
     survey_round.unpublish_reason = reason.strip()
-    survey_round._history_user = actor
     survey_round.save()
     public_cache.bump()
     return survey_round
 
 
+@audited
 @transaction.atomic
 def round_create_from_previous(*, year: int, actor) -> SurveyRound:
     """Create a draft round copying weights, tolerance, bands and dimensions of the latest one."""
@@ -316,7 +317,6 @@ def round_create_from_previous(*, year: int, actor) -> SurveyRound:
         tolerance=previous.tolerance,
         source_note=_("Methodology copied from SPI %(year)s.") % {"year": previous.year},
     )
-    survey_round._history_user = actor
     survey_round.full_clean()
     survey_round.save()
     for band in previous.bands.all():

@@ -76,8 +76,8 @@ def test_a_full_export_loads_into_an_empty_database_with_the_same_data(portal_da
 SEED = f"""
 from django.contrib.auth.models import Group, User
 from surveys.services import methodology_load_all
-methodology_load_all()
 user = User.objects.create_user("inspector", password="{PASSWORD}")
+methodology_load_all(actor=user)
 user.groups.add(Group.objects.get(name="Inspektorat"))
 """
 

@@ -13,8 +13,8 @@ from django.contrib.auth.models import Group, Permission, User
 from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all
 
-methodology_load_all()
 user = User.objects.create_user("inspector", password="{PASSWORD}")
+methodology_load_all(actor=user)
 user.groups.add(Group.objects.get(name="Inspektorat"))
 user.user_permissions.add(Permission.objects.get(codename="publish_surveyround"))
 home = Institution.objects.create(

@@ -36,7 +36,9 @@ def planner():
     return user
 
 
-def make_plan(survey_round, opd, *, status=PlanStatus.ACTIVE, title="SOP layanan", **extra):
+def make_plan(
+    survey_round, opd, *, status=PlanStatus.ACTIVE, title="SOP layanan", actor=None, **extra
+):
     indicator = survey_round.dimensions.order_by("code").first()
     fields = {
         "round": survey_round,
@@ -50,7 +52,7 @@ def make_plan(survey_round, opd, *, status=PlanStatus.ACTIVE, title="SOP layanan
         "indicators": [indicator],
         **extra,
     }
-    return services.plan_create(actor=planner(), fields=fields)
+    return services.plan_create(actor=actor or planner(), fields=fields)
 
 
 def submit(plan, user, percent=50, **extra):

@@ -82,8 +82,8 @@ def test_the_next_day_sends_again(scene):
 
 
 def test_the_command_reports_what_it_sent(scene, capsys):
-    call_command("send_reminders", "--date", TODAY.isoformat())
-    call_command("send_reminders", "--date", TODAY.isoformat())
+    call_command("send_reminders", "--date", TODAY.isoformat(), "--actor", "inspector")
+    call_command("send_reminders", "--date", TODAY.isoformat(), "--actor", "inspector")
     output = capsys.readouterr().out
     assert "2 sent, 0 already sent today" in output
     assert "0 sent, 2 already sent today" in output

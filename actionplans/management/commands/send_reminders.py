@@ -3,6 +3,8 @@ from datetime import date
 from django.core.management.base import BaseCommand
 
 from actionplans.reminders import reminders_send
+from surveys.audit import acting_as
+from surveys.management.actor import add_actor_argument, resolve_actor
 
 
 class Command(BaseCommand):
@@ -15,9 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", type=date.fromisoformat, help="act as if today were DATE")
         parser.add_argument("--dry-run", action="store_true", help="show, do not send")
+        add_actor_argument(parser)
 
     def handle(self, *args, **options):
-        outcome = reminders_send(today=options["date"], dry_run=options["dry_run"])
+        with acting_as(resolve_actor(options["actor"])):
+            outcome = reminders_send(today=options["date"], dry_run=options["dry_run"])
         for label, digests in outcome.items():
             for digest in digests:
                 who = digest.opd or "Inspektorat"

@@ -28,10 +28,9 @@ class Command(BaseCommand):
     def handle(self, *args, overwrite=False, reason="", actor=None, **options):
         if reason and not overwrite:
             raise CommandError(_("--reason only applies with --overwrite."))
-        recorded_actor = resolve_actor(actor) if reason else None
         try:
             outcomes = methodology_load_all(
-                overwrite=overwrite, actor=recorded_actor, reason=reason
+                overwrite=overwrite, actor=resolve_actor(actor), reason=reason
             )
         except (ValidationError, ValueError) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
