@@ -7,16 +7,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
-from surveys.admin_policy import PolicyAdmin
+from surveys.admin_policy import HistoryAdmin, PolicyAdmin
 
 
-class PortalUserAdmin(PolicyAdmin, UserAdmin):
+class PortalUserAdmin(HistoryAdmin, UserAdmin):
     """An account is deactivated (untick "active"), never deleted: its name stays on
     everything it did."""
 
 
-class PortalGroupAdmin(PolicyAdmin, GroupAdmin):
-    pass
+class PortalGroupAdmin(HistoryAdmin, GroupAdmin):
+    """Who holds which permission is history too: groups are changed, never deleted."""
 
 
 class AccessAttemptAdmin(PolicyAdmin, axes_admin.AccessAttemptAdmin):

@@ -263,6 +263,7 @@ LOGGING = {
     "loggers": {
         "django": {"level": "INFO"},  # no handlers of its own: Django's defaults would mail twice
         "django.security.DisallowedHost": {"handlers": ["console"], "propagate": False},
+        "axes": {"level": "WARNING"},  # its start-up banner on every command is noise
     },
 }
 

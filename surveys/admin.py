@@ -95,7 +95,8 @@ class SurveyRoundAdmin(PublicDataAdmin):
     inlines = [CategoryBandInline, DimensionInline]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        # publishing goes through round_publish/round_unpublish (reason, history, public cache)
+        readonly = list(super().get_readonly_fields(request, obj)) + ["status", "unpublish_reason"]
         return readonly + ROUND_METHODOLOGY_FIELDS if _frozen(obj) else readonly
 
 

@@ -156,6 +156,24 @@ def test_a_published_round_cannot_be_reverted_to_draft_on_its_history_page(
     assert survey_round.status == RoundStatus.PUBLISHED
 
 
+def test_a_round_is_published_or_withdrawn_only_through_its_page_not_the_admin_form(
+    superuser_client, admin_request, methodology
+):
+    survey_round = methodology[2024]
+    survey_round.status = RoundStatus.PUBLISHED
+    survey_round.save()
+    data = _form_data(admin.site._registry[SurveyRound].get_form(admin_request, survey_round)())
+    url = reverse("admin:surveys_surveyround_change", args=[survey_round.pk])
+
+    superuser_client.post(url, data | {"status": RoundStatus.DRAFT, "_save": "1"})
+
+    survey_round.refresh_from_db()
+    assert survey_round.status == RoundStatus.PUBLISHED
+    assert "status" not in _form_data(
+        admin.site._registry[SurveyRound].get_form(admin_request, survey_round)()
+    )
+
+
 def test_history_pages_stay_readable_for_a_staff_inspector_without_revert_or_form(
     inspector, methodology, opd_a, head_a
 ):
@@ -392,7 +410,7 @@ def test_a_withdrawn_recommendation_leaves_the_follow_up_rate_and_shows_its_reas
         "total": 1,
         "rate": Decimal("100.0"),
     }
-    assert [r.code for r in selectors.recommendations_with_follow_up(survey_round)] == ["R1"]
+    assert [r.code for r in selectors.recommendations_with_follow_up(survey_round, None)] == ["R1"]
     page = inspector_client.get(reverse("actionplans:recommendations", args=[2024]))
     assert [r.code for r in page.context["withdrawn"]] == ["R2"]
     assert "Digabung dengan R1 oleh KPK" in page.content.decode()
@@ -414,7 +432,7 @@ def test_a_withdrawal_without_a_reason_is_refused_and_changes_nothing(
     _, pending = followed_and_pending
     response = _withdraw(inspector_client, pending, "   ")
     assert response.status_code == 200
-    assert "Say why the recommendation is withdrawn." in response.content.decode()
+    assert "Sebutkan alasan rekomendasi ini ditarik." in response.content.decode()
     with pytest.raises(ValidationError, match="Say why"):
         services.recommendation_withdraw(actor=inspector, recommendation=pending, reason=" ")
     pending.refresh_from_db()

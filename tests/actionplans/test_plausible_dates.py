@@ -152,9 +152,9 @@ def test_the_plan_form_refuses_a_due_date_past_the_round(inspector_client, plan_
 
 
 @pytest.mark.parametrize("due_date", [ANCIENT, FAR_FUTURE, date(2022, 12, 31)])
-def test_a_milestone_date_outside_the_window_is_refused_by_the_service(plan_a, due_date):
+def test_a_milestone_date_outside_the_window_is_refused_by_the_service(plan_a, inspector, due_date):
     with pytest.raises(ValidationError) as refused:
-        services.milestone_create(actor=None, plan=plan_a, title="TW I", due_date=due_date)
+        services.milestone_create(actor=inspector, plan=plan_a, title="TW I", due_date=due_date)
     assert "due_date" in refused.value.message_dict
     assert not Milestone.objects.exists()
 
