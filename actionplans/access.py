@@ -12,6 +12,7 @@ Actions by model:
   Evidence        view, download
   OPD             add_plan (the OPDs the user may create plans for)
   SurveyRound     add_recommendation
+  Recommendation  withdraw
 """
 
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from actionplans.models import (
     OPDMembership,
     PlanStatus,
     ProgressReport,
+    Recommendation,
 )
 from surveys.models import SurveyRound
 
@@ -167,3 +169,10 @@ def _recommendation_rounds(rounds, user):
     if not user.has_perm("actionplans.add_recommendation"):
         return rounds.none()
     return rounds
+
+
+@_rule((Recommendation, "withdraw"))
+def _withdrawable(recommendations, user):
+    if not user.has_perm("actionplans.change_recommendation"):
+        return recommendations.none()
+    return recommendations  # a second withdrawal is refused by the service, with its reason

@@ -161,16 +161,16 @@ def recommendation_withdraw(
 ) -> Recommendation:
     """Withdraw a recommendation instead of deleting it: the row, its plans' links and its
     history stay, with who withdrew it and why; rates and counts leave it out from now on."""
-    if not actor.has_perm("actionplans.change_recommendation"):
-        raise PermissionDenied(_("Only the Inspectorate can withdraw a KPK recommendation."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why the recommendation is withdrawn.")})
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     if recommendation.is_withdrawn:
         raise ValidationError(
             _("Recommendation %(code)s was withdrawn already.") % {"code": recommendation.code}
         )
+    message = _("Only the Inspectorate can withdraw a KPK recommendation.")
+    _require(actor, "withdraw", recommendation, message)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the recommendation is withdrawn.")})
     recommendation.withdrawn_at = timezone.now()
     recommendation.withdrawn_by = actor
     recommendation.withdrawn_reason = reason

@@ -298,7 +298,10 @@ def recommendations(request, year):
 @permission_required("actionplans.change_recommendation", raise_exception=True)
 def recommendation_withdraw(request, pk):
     """Withdraw a KPK recommendation with a reason: it stays listed, out of every rate."""
-    recommendation = get_object_or_404(Recommendation.objects.select_related("round"), pk=pk)
+    recommendations = Recommendation.objects.select_related("round")
+    recommendation = get_object_or_404(
+        access.restrict(recommendations, request.user, "withdraw"), pk=pk
+    )
     form = RecommendationWithdrawForm(request.POST or None)
     if form.is_valid():
         try:

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from simple_history.admin import SimpleHistoryAdmin
 
 from actionplans import selectors, services
@@ -433,7 +433,7 @@ def test_a_withdrawal_without_a_reason_is_refused_and_changes_nothing(
     response = _withdraw(inspector_client, pending, "   ")
     assert response.status_code == 200
     assert "Sebutkan alasan rekomendasi ini ditarik." in response.content.decode()
-    with pytest.raises(ValidationError, match="Say why"):
+    with translation.override("en"), pytest.raises(ValidationError, match="Say why"):
         services.recommendation_withdraw(actor=inspector, recommendation=pending, reason=" ")
     pending.refresh_from_db()
     assert not pending.is_withdrawn
