@@ -10,7 +10,6 @@ past versions and never restore one.
 
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
-from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -97,4 +96,4 @@ class PublicDataSaves:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        transaction.on_commit(public_cache.bump)
+        public_cache.bump()  # inside the admin's transaction: it commits with the edit

@@ -2,7 +2,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -79,10 +79,11 @@ def round_unpublish(request, year):
 
 
 @login_required
-@permission_required("surveys.revise_methodology", raise_exception=True)
 def round_methodology(request, year):
     """The round's methodology and its versions; a change is a new version with a reason."""
-    survey_round = selectors.round_with_methodology(year)
+    survey_round = selectors.round_with_methodology(year, request.user)  # a hidden draft: 404
+    if not request.user.has_perm("surveys.revise_methodology"):
+        raise PermissionDenied
     context = selectors.methodology_page(survey_round)
     form = MethodologyRevisionForm(
         request.POST or None, survey_round=survey_round, version=context["version"]

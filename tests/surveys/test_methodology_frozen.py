@@ -191,19 +191,23 @@ def _changed_pack() -> dict:
     return SHIPPED_2024 | {"weights": NEW_WEIGHTS}
 
 
-def test_methodology_load_overwrite_refuses_a_published_round(published):
+def test_methodology_load_overwrite_refuses_a_published_round(published, inspector):
     before = methodology_state(published)
     with pytest.raises(ValidationError, match="SPI 2024 has been published"):
-        services.methodology_load(pack=_changed_pack(), overwrite=True)
+        services.methodology_load(actor=inspector, pack=_changed_pack(), overwrite=True)
     assert methodology_state(published) == before
     assert not MethodologyRevision.objects.exists()
 
 
-def test_load_methodology_overwrite_refuses_and_changes_no_round(published, methodology):
+def test_load_methodology_overwrite_refuses_and_changes_no_round(
+    published, methodology, inspector
+):
     draft = methodology[2025]
     SurveyRound.objects.filter(pk=draft.pk).update(tolerance=Decimal("0.05"))
     with pytest.raises(CommandError, match="SPI 2024 has been published"):
-        call_command("load_methodology", "--overwrite", stdout=io.StringIO())
+        call_command(
+            "load_methodology", "--overwrite", "--actor", "inspector", stdout=io.StringIO()
+        )
     draft.refresh_from_db()
     assert draft.tolerance == Decimal("0.05")  # all or nothing: the draft was not reset either
 
