@@ -70,7 +70,9 @@ WRITERS = {
         lambda: survey_services.round_create_from_previous(year=2026, actor=s["inspector"])
     ),
     "methodology_load(overwrite=True)": lambda s: (
-        lambda: survey_services.methodology_load(pack=_pack(2024), overwrite=True)
+        lambda: survey_services.methodology_load(
+            actor=s["inspector"], pack=_pack(2025), overwrite=True  # a draft: not frozen
+        )
     ),
     "import_file(results)": lambda s: (
         lambda: import_file(
