@@ -149,11 +149,16 @@ def _verifiable(reports, user):
 
 
 def _not_own_work(reports, user):
-    """Separation of duties: nobody verifies their own report, nor any report of their own OPD
-    (the Inspectorate is an OPD too, so an inspector may also be a member of one)."""
+    """Separation of duties: nobody verifies their own report, nor any report of a plan their
+    OPD owns or supports (the Inspectorate is an OPD too: an inspector may belong to one)."""
     reports = reports.exclude(reporter=user)
     opd_id = opd_id_of(user)
-    return reports if opd_id is None else reports.exclude(plan__owner_opd_id=opd_id)
+    if opd_id is None:
+        return reports
+    supported = ActionPlan.supporting_opds.through.objects.filter(
+        opd_id=opd_id, actionplan_id=OuterRef("plan_id")
+    )
+    return reports.exclude(plan__owner_opd_id=opd_id).exclude(Exists(supported))
 
 
 @_rule((OPD, "add_plan"))

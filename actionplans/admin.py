@@ -43,6 +43,11 @@ class RecommendationAdmin(PublicDataSaves, HistoryAdmin):
     search_fields = ["code", "text"]
     readonly_fields = ["withdrawn_at", "withdrawn_by", "withdrawn_reason"]
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # plans answer a recommendation of their own round by its code: neither moves
+        return readonly + ["round", "code"] if obj is not None else readonly
+
 
 @admin.register(ActionPlan)
 class ActionPlanAdmin(HistoryAdmin):

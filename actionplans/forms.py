@@ -93,8 +93,10 @@ class PlanForm(forms.ModelForm):
         active = OPD.objects.filter(is_active=True)
         self.fields["owner_opd"].queryset = active
         self.fields["supporting_opds"].queryset = active
+        # done comes from an accepted report, cancelled from Cancel (see plan_update)
+        current = self.instance.status if self.instance.pk else None
         self.fields["status"].choices = [
-            c for c in PlanStatus.choices if c[0] != PlanStatus.CANCELLED
+            c for c in PlanStatus.choices if c[0] in (PlanStatus.DRAFT, PlanStatus.ACTIVE, current)
         ]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version

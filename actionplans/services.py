@@ -76,6 +76,24 @@ def _one_history_row(plan: ActionPlan, history_type: str):
     PLAN_HISTORY.create_historical_record(plan, history_type)
 
 
+# a plan becomes done only when an accepted report reaches 100% (plan_progress_refresh), and is
+# cancelled only by plan_cancel: an edit or a new plan may be a draft or active, nothing else
+EDITABLE_STATUSES = (PlanStatus.DRAFT, PlanStatus.ACTIVE)
+
+
+def _check_status_move(before: str | None, after: str):
+    if after == before or (after in EDITABLE_STATUSES and before in (None, *EDITABLE_STATUSES)):
+        return
+    raise ValidationError(
+        {
+            "status": _(
+                "A plan is done only when the Inspectorate accepts a report of 100%, and "
+                "cancelled only with Cancel; here it can be a draft or active."
+            )
+        }
+    )
+
+
 @audited
 @transaction.atomic
 def plan_create(*, actor, fields: dict) -> ActionPlan:
@@ -83,6 +101,7 @@ def plan_create(*, actor, fields: dict) -> ActionPlan:
     owner = fields.get("owner_opd")
     _require(actor, "add_plan", owner, _("You may not create plans for this OPD."))
     plain, related = _split_relations(fields)
+    _check_status_move(None, plain.get("status", PlanStatus.DRAFT))
     plan = ActionPlan(**plain, created_by=actor)
     plan.full_clean()
     with _one_history_row(plan, "+"):
@@ -101,7 +120,9 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
     The conditional UPDATE on the version is the gate: of two saves from the same version,
     exactly one moves the version on; the other matches no row and is refused.
     """
-    _require(actor, "change", _locked(plan), _("You may not edit this plan."))
+    stored = _locked(plan)
+    _require(actor, "change", stored, _("You may not edit this plan."))
+    _check_status_move(stored.status, fields.get("status", stored.status))
     claimed = ActionPlan.objects.filter(pk=plan.pk, version=version).update(version=version + 1)
     if not claimed:
         raise PlanConflict(

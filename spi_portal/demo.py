@@ -29,6 +29,7 @@ def demo_load(*, actor=None) -> list[tuple[str, str]]:
     inspector = _demo_inspector(actor)
     actor = actor or inspector
     with acting_as(actor):
+        inspector.groups.add(Group.objects.get(name="Inspektorat"))  # imports need its rights
         methodology_load_all(actor=actor)
         _import(ImportKind.RESULTS, "results.csv", actor)
         Institution.objects.filter(is_home=True).exclude(kpk_code=HOME_CODE).update(is_home=False)
@@ -40,7 +41,6 @@ def demo_load(*, actor=None) -> list[tuple[str, str]]:
         for score in IndicatorScore.objects.filter(institution=home, is_illustrative=False):
             score.is_illustrative = True
             score.save()
-        inspector.groups.add(Group.objects.get(name="Inspektorat"))
         opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
         _publish_rounds(inspector)
         public_cache.bump()  # the home flag and the example labels above are public too

@@ -17,6 +17,13 @@ from surveys.models import (
 )
 
 ROUND_METHODOLOGY_FIELDS = ["weight_internal", "weight_external", "weight_expert", "tolerance"]
+# what the public read once the round was published: changed only as a new methodology version
+FROZEN_ROUND_FIELDS = [
+    *ROUND_METHODOLOGY_FIELDS,
+    "national_index",
+    "national_target",
+    "source_note",
+]
 
 
 class PublicDataAdmin(PublicDataSaves, HistoryAdmin):
@@ -58,11 +65,19 @@ class MethodologyInline(PolicyInline, admin.TabularInline):
         return not _frozen(obj) and super().has_change_permission(request, obj)
 
 
-class MethodologyPartAdmin(PublicDataAdmin):
-    """A band or dimension on its own: read-only in a published round, none added to one."""
+class RoundPartAdmin(PublicDataAdmin):
+    """A row of one round (band, dimension, result, indicator score): read-only once the round
+    has been published, none added to one, never moved to another round, and never attributed
+    to an import it did not come from."""
 
     def has_change_permission(self, request, obj=None):
         return not (obj and _frozen(obj.round)) and super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        field_names = {field.name for field in self.model._meta.fields}
+        readonly += [name for name in ("import_batch",) if name in field_names]
+        return readonly + ["round"] if obj is not None else readonly
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "round":
@@ -97,7 +112,9 @@ class SurveyRoundAdmin(PublicDataAdmin):
     def get_readonly_fields(self, request, obj=None):
         # publishing goes through round_publish/round_unpublish (reason, history, public cache)
         readonly = list(super().get_readonly_fields(request, obj)) + ["status", "unpublish_reason"]
-        return readonly + ROUND_METHODOLOGY_FIELDS if _frozen(obj) else readonly
+        if obj is not None:
+            readonly.append("year")  # a round's year is its identity in every address
+        return readonly + FROZEN_ROUND_FIELDS if _frozen(obj) else readonly
 
 
 @admin.register(Institution)
@@ -108,7 +125,7 @@ class InstitutionAdmin(PublicDataAdmin):
 
 
 @admin.register(InstitutionResult)
-class InstitutionResultAdmin(PublicDataAdmin):
+class InstitutionResultAdmin(RoundPartAdmin):
     list_display = ["institution", "round", "internal", "external", "expert", "published_index"]
     list_filter = ["round"]
     search_fields = ["institution__name", "institution__kpk_code"]
@@ -116,20 +133,20 @@ class InstitutionResultAdmin(PublicDataAdmin):
 
 
 @admin.register(IndicatorScore)
-class IndicatorScoreAdmin(PublicDataAdmin):
+class IndicatorScoreAdmin(RoundPartAdmin):
     list_display = ["institution", "round", "dimension", "group", "score", "is_illustrative"]
     list_filter = ["round", "group"]
     list_select_related = ["institution", "round", "dimension"]
 
 
 @admin.register(Dimension)
-class DimensionAdmin(MethodologyPartAdmin):
+class DimensionAdmin(RoundPartAdmin):
     list_display = ["code", "name_id", "round"]
     list_filter = ["round"]
 
 
 @admin.register(CategoryBand)
-class CategoryBandAdmin(MethodologyPartAdmin):
+class CategoryBandAdmin(RoundPartAdmin):
     list_display = ["round", "lower_bound", "label_id", "colour"]
     list_filter = ["round"]
 

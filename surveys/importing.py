@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import cache, partial
 
 import pandas as pd
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -739,6 +740,8 @@ def import_file(
     )
     _fill_preview(report, table, context)
     with transaction.atomic():
+        if not dry_run:
+            _check_importer(actor)
         plan = spec.plan([row for row in rows if row.valid], context)
         errors += plan.errors + ([] if replace else _conflicts(plan, context))
         if errors:
@@ -747,6 +750,14 @@ def import_file(
         if not dry_run and (plan.creates or plan.updates):
             report.batch = _apply(plan, spec, report, context, actor)
     return report
+
+
+def _check_importer(actor):
+    """A write names who made it and needs the import permission (a dry run needs neither)."""
+    if actor is None:
+        raise ValueError("import_file needs an actor to write: every write records who did it.")
+    if not actor.has_perm("surveys.run_import"):
+        raise PermissionDenied(_("Only the Inspectorate may import survey files."))
 
 
 def _validated_rows(table, spec, file_name) -> tuple[list[_Row], list[RowError], _Context]:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from surveys import public_cache, scoring, selectors
-from surveys.audit import audited
+from surveys.audit import audited, current_actor
 from surveys.models import CategoryBand, Dimension, MethodologyRevision, RoundStatus, SurveyRound
 
 METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodology"
@@ -94,15 +94,22 @@ def _load_as_revision(survey_round, pack, *, actor, reason) -> str:
 
 
 def _load_bands(survey_round, bands):
-    wanted = {Decimal(b["lower_bound"]) for b in bands}
-    for stale in survey_round.bands.exclude(lower_bound__in=wanted):
-        stale.delete()
-    for band in bands:
-        CategoryBand.objects.update_or_create(
-            round=survey_round,
-            lower_bound=Decimal(band["lower_bound"]),
-            defaults={k: band[k] for k in ("label_id", "label_en", "colour")},
+    """New bands for a new round; an existing round's bands are updated in place (a band has
+    history, so none is deleted: the pack must keep the round's number of categories)."""
+    current = survey_round.bands.count()
+    if current == 0:
+        for band in bands:
+            CategoryBand.objects.create(round=survey_round, **{k: band[k] for k in BAND_FIELDS})
+        return
+    if current != len(bands):
+        raise ValidationError(
+            _(
+                "SPI %(year)s has %(count)s categories and the pack %(wanted)s: bands are "
+                "updated in place, never deleted, so their number stays."
+            )
+            % {"year": survey_round.year, "count": current, "wanted": len(bands)}
         )
+    _revise_bands(survey_round, current_actor(), bands)
 
 
 def _write_dimensions(survey_round, dimensions, actor=None):

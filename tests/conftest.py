@@ -94,6 +94,15 @@ def published_2024(bartim_2024):
     return survey_round
 
 
+def importer():
+    """An Inspectorate account for imports a test needs but does not care about: every write
+    names its actor and needs the import permission."""
+    user, created = get_user_model().objects.get_or_create(username="importer")
+    if created:
+        user.groups.add(Group.objects.get(name="Inspektorat"))
+    return user
+
+
 @pytest.fixture
 def inspector(db):
     user = get_user_model().objects.create_user("inspector", password=PASSWORD)

@@ -365,6 +365,7 @@ def test_load_demo_names_someone_on_every_history_row(db):
 
 def test_load_demo_records_the_actor_it_is_given(db):
     operator = get_user_model().objects.create_user("demo-operator")
+    operator.groups.add(Group.objects.get(name="Inspektorat"))  # the demo imports as its actor
     _command("load_demo", "--actor", "demo-operator")
     inspector = get_user_model().objects.get(username=INSPECTOR_USERNAME)
     assert inspector.history.earliest().history_user == operator

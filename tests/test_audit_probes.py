@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
@@ -222,7 +223,7 @@ def test_the_import_command_refuses_an_actor_without_the_import_permission(
     path = tmp_path / "results.csv"
     path.write_text(RESULTS_CSV, encoding="utf-8")
 
-    with pytest.raises(Exception):  # noqa: B017 - CommandError or PermissionDenied
+    with pytest.raises(CommandError, match="Only the Inspectorate may import"):
         call_command("import_results", str(path), "--actor", head_a.username)
 
     assert not InstitutionResult.objects.filter(institution__kpk_code="KAB-X").exists()

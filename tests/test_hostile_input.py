@@ -30,6 +30,7 @@ from surveys.importing import (
 )
 from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult, RoundStatus
 from tests.actionplans.conftest import make_plan, pdf_upload
+from tests.conftest import importer
 from tests.test_url_matrix import CASES, World, changed_tables, in_rollback, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -645,7 +646,12 @@ def test_an_indicator_file_with_a_respondent_count_beyond_any_database_column_is
         b"2024,KAB-BARTIM,internal,TRN,70,999999999999999999999999999999\n"
     )
     with pytest.raises(ImportRejected, match="out of range"):
-        import_file(ImportKind.INDICATOR_SCORES, io.BytesIO(content), file_name="nilai.csv")
+        import_file(
+            ImportKind.INDICATOR_SCORES,
+            io.BytesIO(content),
+            file_name="nilai.csv",
+            actor=importer(),
+        )
     assert not IndicatorScore.objects.exists()
 
 

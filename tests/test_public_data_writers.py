@@ -71,7 +71,9 @@ WRITERS = {
     ),
     "methodology_load(overwrite=True)": lambda s: (
         lambda: survey_services.methodology_load(
-            actor=s["inspector"], pack=_pack(2025), overwrite=True  # a draft: not frozen
+            actor=s["inspector"],
+            pack=_pack(2025),
+            overwrite=True,  # a draft: not frozen
         )
     ),
     "import_file(results)": lambda s: (

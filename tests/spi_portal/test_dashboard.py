@@ -11,6 +11,7 @@ from django.urls import reverse
 from actionplans.models import ActionPlan, PlanStatus
 from surveys.importing import import_file
 from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult
+from tests.conftest import importer
 
 
 def chart_json(response, chart_id):
@@ -163,6 +164,7 @@ def test_the_survey_overview_is_read_from_the_cache_until_the_data_changes(
                 b"year,institution_code,internal,external,expert\n2024,KAB-BARTIM,66.93,84.27,60\n"
             ),
             file_name="koreksi.csv",
+            actor=importer(),
             replace=True,
         )
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})

@@ -199,9 +199,7 @@ def test_methodology_load_overwrite_refuses_a_published_round(published, inspect
     assert not MethodologyRevision.objects.exists()
 
 
-def test_load_methodology_overwrite_refuses_and_changes_no_round(
-    published, methodology, inspector
-):
+def test_load_methodology_overwrite_refuses_and_changes_no_round(published, methodology, inspector):
     draft = methodology[2025]
     SurveyRound.objects.filter(pk=draft.pk).update(tolerance=Decimal("0.05"))
     with pytest.raises(CommandError, match="SPI 2024 has been published"):

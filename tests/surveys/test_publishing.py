@@ -8,6 +8,7 @@ from django.urls import reverse
 from surveys import public_cache
 from surveys.importing import import_file
 from surveys.models import ImportKind, RoundStatus, SurveyRound
+from tests.conftest import importer
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_an_applied_import_drops_the_public_cache(methodology, django_capture_on
         b"year,institution_code,institution_name,internal,external,expert\n2024,K1,K,70,80,60\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        import_file(ImportKind.RESULTS, BytesIO(content), file_name="r.csv")
+        import_file(ImportKind.RESULTS, BytesIO(content), file_name="r.csv", actor=importer())
     assert public_cache.generation() == before + 1
 
 

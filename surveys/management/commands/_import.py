@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,8 @@ class ImportCommand(BaseCommand):
                 )
         except ImportRejected as rejected:
             self._write_errors(rejected)
+        except PermissionDenied as refused:
+            raise CommandError(str(refused)) from None
         self._write_report(report)
 
     def _write_errors(self, rejected):
