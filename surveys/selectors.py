@@ -1,10 +1,12 @@
 """Reads for the survey pages and commands."""
 
+import re
 from decimal import Decimal
 
 import pandas as pd
 from django.db.models import Avg, Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from surveys import scoring
 from surveys.models import (
@@ -13,6 +15,7 @@ from surveys.models import (
     IndicatorScore,
     Institution,
     InstitutionResult,
+    RespondentGroup,
     RoundStatus,
     SurveyRound,
 )
@@ -107,6 +110,9 @@ def methodology_snapshot(survey_round: SurveyRound) -> dict:
     }
 
 
+NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
+
+
 def _flattened(snapshot: dict) -> dict[str, str]:
     flat = {f"weights.{group}": value for group, value in snapshot["weights"].items()}
     flat["tolerance"] = snapshot["tolerance"]
@@ -122,10 +128,44 @@ def methodology_changes(before: dict, after: dict) -> list[dict]:
     """What a revision changed, one entry per changed value (`bands.2.lower_bound`, ...)."""
     old, new = _flattened(before), _flattened(after)
     return [
-        {"field": key, "before": old.get(key), "after": new.get(key)}
+        {
+            "field": key,
+            "label": _change_label(key),
+            "before": _shown(old.get(key)),
+            "after": _shown(new.get(key)),
+        }
         for key in sorted(old.keys() | new.keys())
         if old.get(key) != new.get(key)
     ]
+
+
+BAND_PART_LABELS = {
+    "lower_bound": _("lower bound"),
+    "label_id": _("name (Indonesian)"),
+    "label_en": _("name (English)"),
+    "colour": _("colour"),
+}
+
+
+def _change_label(key: str) -> str:
+    """A snapshot key as the reader knows it: `weights.expert` is the expert group's weight."""
+    kind, _dot, rest = key.partition(".")
+    if kind == "tolerance":
+        return str(_("Recalculation tolerance"))
+    if kind == "weights":
+        return str(_("Weight of the %(group)s group") % {"group": RespondentGroup(rest).label})
+    position, _dot, part = rest.partition(".")
+    if kind == "bands":
+        label = BAND_PART_LABELS.get(part, part)
+        return str(_("Category %(position)s: %(part)s") % {"position": position, "part": label})
+    return f"{position}: {part}"
+
+
+def _shown(value):
+    """Numbers as numbers, so that the page writes them in its language (0,02, not 0.02)."""
+    if isinstance(value, str) and NUMBER_TEXT.fullmatch(value):
+        return Decimal(value)
+    return value
 
 
 def methodology_page(survey_round: SurveyRound) -> dict:

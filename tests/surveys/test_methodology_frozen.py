@@ -395,7 +395,9 @@ def test_the_inspectorate_sees_the_methodology_and_records_a_version(
     published.refresh_from_db()
     assert published.weight_external == Decimal("0.3300")
     page = inspector_client.get(methodology_url()).content.decode()
-    assert "weights.external" in page
+    assert "Bobot kelompok Eksternal" in page  # the change by name, not `weights.external`
+    assert "weights.external" not in page
+    assert "0,3300" in page and "0.3300" not in page  # numbers in the page's language
     assert "Koreksi bobot dari KPK" in page
 
 
