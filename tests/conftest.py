@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -94,13 +95,17 @@ def published_2024(bartim_2024):
     return survey_round
 
 
-def importer():
-    """An Inspectorate account for imports a test needs but does not care about: every write
-    names its actor and needs the import permission."""
-    user, created = get_user_model().objects.get_or_create(username="importer")
+def inspectorate_account(username: str):
+    """An Inspectorate account for writes a test needs but does not care about: every write
+    names its actor and needs that actor's rights."""
+    user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.groups.add(Group.objects.get(name="Inspektorat"))
     return user
+
+
+def importer():
+    return inspectorate_account("importer")
 
 
 @pytest.fixture
@@ -171,3 +176,32 @@ def head_a_client(head_a):
 @pytest.fixture
 def head_b_client(head_b):
     return _client_for(head_b)
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
+
+
+def untouched_form_data(form) -> dict:
+    """What a browser sends back for `form` when nothing is touched."""
+    data = {}
+    for bound in form:
+        value, widget = bound.value(), bound.field.widget
+        if isinstance(widget, forms.MultiWidget):
+            parts = widget.decompress(value)
+            for suffix, part in zip(widget.widgets_names, parts, strict=True):
+                data[bound.html_name + suffix] = "" if part is None else part
+        elif isinstance(widget, forms.CheckboxInput):
+            if value:
+                data[bound.html_name] = "on"
+        elif isinstance(value, list | tuple):
+            data[bound.html_name] = [str(v) for v in value]
+        else:
+            data[bound.html_name] = "" if value is None else value
+    return data

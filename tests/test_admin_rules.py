@@ -5,7 +5,6 @@ KPK recommendations are withdrawn with a reason instead of deleted."""
 from decimal import Decimal
 
 import pytest
-from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +27,7 @@ from surveys import public_cache
 from surveys.admin_policy import ADMIN_WRITES, HistoryAdmin
 from surveys.models import CategoryBand, ImportBatch, RoundStatus, SurveyRound
 from tests.actionplans.conftest import make_plan, submit
-from tests.conftest import PASSWORD
+from tests.conftest import untouched_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,39 +38,10 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def superuser(db):
-    return get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
-
-
-@pytest.fixture
-def superuser_client(superuser):
-    client = Client()
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def admin_request(superuser):
     request = RequestFactory().get("/admin/")
     request.user = superuser
     return request
-
-
-def _form_data(form) -> dict:
-    """What a browser sends back for `form` when nothing is touched."""
-    data = {}
-    for bound in form:
-        value, widget = bound.value(), bound.field.widget
-        if isinstance(widget, forms.MultiWidget):
-            parts = widget.decompress(value)
-            for suffix, part in zip(widget.widgets_names, parts, strict=True):
-                data[bound.html_name + suffix] = "" if part is None else part
-        elif isinstance(widget, forms.CheckboxInput):
-            if value:
-                data[bound.html_name] = "on"
-        else:
-            data[bound.html_name] = "" if value is None else value
-    return data
 
 
 def _history_url(obj, record):
@@ -83,7 +53,7 @@ def _history_url(obj, record):
 def _revert_data(admin_request, obj) -> dict:
     """A complete, valid form of `obj` as the history page would post it back."""
     model_admin = admin.site._registry[type(obj)]
-    return _form_data(model_admin.get_form(admin_request, obj)(instance=obj))
+    return untouched_form_data(model_admin.get_form(admin_request, obj)(instance=obj))
 
 
 # --- history pages -----------------------------------------------------------------------------
@@ -162,14 +132,16 @@ def test_a_round_is_published_or_withdrawn_only_through_its_page_not_the_admin_f
     survey_round = methodology[2024]
     survey_round.status = RoundStatus.PUBLISHED
     survey_round.save()
-    data = _form_data(admin.site._registry[SurveyRound].get_form(admin_request, survey_round)())
+    data = untouched_form_data(
+        admin.site._registry[SurveyRound].get_form(admin_request, survey_round)()
+    )
     url = reverse("admin:surveys_surveyround_change", args=[survey_round.pk])
 
     superuser_client.post(url, data | {"status": RoundStatus.DRAFT, "_save": "1"})
 
     survey_round.refresh_from_db()
     assert survey_round.status == RoundStatus.PUBLISHED
-    assert "status" not in _form_data(
+    assert "status" not in untouched_form_data(
         admin.site._registry[SurveyRound].get_form(admin_request, survey_round)()
     )
 
@@ -261,11 +233,11 @@ def test_a_band_cannot_be_deleted_through_the_round_page(superuser_client, metho
     survey_round = methodology[2025]
     url = reverse("admin:surveys_surveyround_change", args=[survey_round.pk])
     page = superuser_client.get(url)
-    data = _form_data(page.context["adminform"].form)
+    data = untouched_form_data(page.context["adminform"].form)
     for inline in page.context["inline_admin_formsets"]:
-        data |= _form_data(inline.formset.management_form)
+        data |= untouched_form_data(inline.formset.management_form)
         for form in inline.formset.forms:
-            data |= _form_data(form)
+            data |= untouched_form_data(form)
     bands = [f for i in page.context["inline_admin_formsets"] for f in i.formset.forms]
     highest = max(
         (form for form in bands if form._meta.model is CategoryBand),

@@ -5,7 +5,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -27,7 +26,7 @@ from surveys.models import (
 )
 from surveys.services import methodology_load, round_create_from_previous, round_publish
 from tests.actionplans.conftest import make_plan, submit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, untouched_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -37,38 +36,15 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def superuser_client(db):
-    user = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _form_data(form) -> dict:
-    """What a browser sends back for `form` when nothing is touched."""
-    data = {}
-    for bound in form:
-        value, widget = bound.value(), bound.field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            if value:
-                data[bound.html_name] = "on"
-        elif isinstance(value, list | tuple):
-            data[bound.html_name] = [str(v) for v in value]
-        else:
-            data[bound.html_name] = "" if value is None else value
-    return data
-
-
 def _page_data(client, url) -> dict:
     """The admin change page's form, inlines included, as the browser would post it."""
     page = client.get(url)
     assert page.status_code == 200
-    data = _form_data(page.context["adminform"].form)
+    data = untouched_form_data(page.context["adminform"].form)
     for inline in page.context.get("inline_admin_formsets", []):
-        data |= _form_data(inline.formset.management_form)
+        data |= untouched_form_data(inline.formset.management_form)
         for form in inline.formset.forms:
-            data |= _form_data(form)
+            data |= untouched_form_data(form)
     return data | {"_save": "1"}
 
 
@@ -163,7 +139,7 @@ def test_a_plan_becomes_done_only_through_an_accepted_report_not_by_editing_its_
     plan = make_plan(methodology[2024], opd_a)
     url = reverse("actionplans:plan_edit", args=[plan.pk])
     page = dual_role_client.get(url)
-    data = _form_data(page.context["form"]) | {"status": PlanStatus.DONE}
+    data = untouched_form_data(page.context["form"]) | {"status": PlanStatus.DONE}
 
     dual_role_client.post(url, data)
 

@@ -5,13 +5,12 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from actionplans import services
 from actionplans.models import ActionPlan, PlanStatus
+from tests.conftest import inspectorate_account
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -33,10 +32,7 @@ FINAL_STATUSES = (PlanStatus.DONE, PlanStatus.CANCELLED)
 
 def planner():
     """The Inspectorate account test plans are made by: every write needs an actor with access."""
-    user, created = get_user_model().objects.get_or_create(username="planner")
-    if created:
-        user.groups.add(Group.objects.get(name="Inspektorat"))
-    return user
+    return inspectorate_account("planner")
 
 
 def make_plan(
