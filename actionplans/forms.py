@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from actionplans import dates
@@ -216,8 +217,26 @@ class RecommendationWithdrawForm(forms.Form):
     )
 
 
+class RoundOrAllField(forms.ModelChoiceField):
+    """A round by its year; `all` (what the home pages link with) means every round."""
+
+    EVERY_ROUND = "all"
+
+    def to_python(self, value):
+        if value == self.EVERY_ROUND:
+            return None
+        return super().to_python(value)
+
+
+class PlanState(models.TextChoices):
+    OVERDUE = "overdue", _("overdue")
+    MILESTONE_OVERDUE = "milestone_overdue", _("with an overdue milestone")
+    WAITING = "waiting", _("with a report waiting for verification")
+    RETURNED = "returned", _("with a returned report not yet answered")
+
+
 class PlanFilterForm(forms.Form):
-    round = forms.ModelChoiceField(
+    round = RoundOrAllField(
         queryset=SurveyRound.objects.order_by("-year"),
         to_field_name="year",
         required=False,
@@ -231,6 +250,9 @@ class PlanFilterForm(forms.Form):
     )
     indicator = forms.CharField(required=False, max_length=20, label=_("indicator code"))
     overdue = forms.BooleanField(required=False, label=_("overdue only"))
+    state = forms.ChoiceField(
+        choices=[("", "---------"), *PlanState.choices], required=False, label=_("work state")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

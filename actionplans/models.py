@@ -106,6 +106,15 @@ class EvidenceQuerySet(ScopedQuerySet):
     pass
 
 
+class MilestoneQuerySet(ScopedQuerySet):
+    def overdue(self, today=None):
+        """Milestones past their due date, not verified done, of a plan still open."""
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today, is_verified_done=False).exclude(
+            plan__status__in=[PlanStatus.DONE, PlanStatus.CANCELLED]
+        )
+
+
 class RecommendationQuerySet(models.QuerySet):
     def in_force(self):
         """Recommendations that count: a withdrawn one stays listed but is in no rate or count."""
@@ -336,6 +345,8 @@ class Milestone(models.Model):
         help_text=_("Set only when the Inspectorate accepts a report that completes it."),
     )
     history = HistoricalRecords(get_user=history_user)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("milestone")

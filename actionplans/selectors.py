@@ -5,21 +5,41 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Sum,
+)
 from django.utils import timezone
 
 from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
+    OPD,
     PLAN_RELATIONS,
     ActionPlan,
+    Milestone,
     PlanStatus,
     ProgressReport,
     Recommendation,
     ReportStatus,
+    VerificationDecision,
 )
+from surveys import scoring
+from surveys import selectors as survey_selectors
+from surveys.models import SurveyRound
 
 DUE_SOON_DAYS = 14
 PENDING_TOO_LONG_DAYS = 7
+# a plan covers a weak point or a recommendation only once it is under way (or done): a draft
+# is an intention, listed as a draft, and a cancelled plan covers nothing
+COVERING_STATUSES = (PlanStatus.ACTIVE, PlanStatus.DONE)
 
 
 def plans_for_list(user, *, filters: dict | None = None, today=None):
@@ -36,6 +56,8 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
         plans = plans.filter(indicators__code=filters["indicator"]).distinct()
     if filters.get("overdue"):
         plans = plans.overdue(today)
+    if filters.get("state"):
+        plans = plans.filter(pk__in=_plans_in_state(filters["state"], today))
     pending = ProgressReport.objects.filter(plan=OuterRef("pk"), status=ReportStatus.PENDING)
     return (
         plans.select_related("round", "owner_opd")
@@ -43,6 +65,19 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
         .annotate(has_pending=Exists(pending))
         .order_by("due_date", "pk")
     )
+
+
+def _plans_in_state(state: str, today):
+    """Ids of the plans in a work state the home pages link to (?state=...)."""
+    if state == "overdue":
+        return ActionPlan.objects.overdue(today).values("pk")
+    if state == "milestone_overdue":
+        return Milestone.objects.overdue(today).values("plan_id")
+    if state == "returned":
+        return _waiting_returned(ProgressReport.objects.all()).values("plan_id")
+    if state == "waiting":
+        return ProgressReport.objects.filter(status=ReportStatus.PENDING).values("plan_id")
+    raise ValueError(f"Unknown plan state {state!r}.")
 
 
 def plans_for_detail(user):
@@ -100,12 +135,14 @@ def recommendations_with_follow_up(survey_round, plans):
     see) answer them and how many of those are done and verified."""
     counted = _counted_plans(plans)
     done = counted & Q(plans__status=PlanStatus.DONE, plans__verified_progress=100)
-    not_cancelled = counted & ~Q(plans__status=PlanStatus.CANCELLED)
+    covering = counted & Q(plans__status__in=COVERING_STATUSES)
+    drafts = counted & Q(plans__status=PlanStatus.DRAFT)
     return (
         Recommendation.objects.in_force()
         .filter(round=survey_round)
         .annotate(
-            n_plans=Count("plans", filter=not_cancelled, distinct=True),
+            n_plans=Count("plans", filter=covering, distinct=True),
+            n_drafts=Count("plans", filter=drafts, distinct=True),
             n_done=Count("plans", filter=done, distinct=True),
         )
         .order_by("code")
@@ -149,10 +186,18 @@ class WeakPoint:
     scores: list
     plans: list
     plan_count: int | None = None
+    draft_count: int = 0
 
     @property
     def has_plan(self) -> bool:
-        return bool(self.plans or self.plan_count)
+        """Whether an active or done plan answers it (drafts do not count)."""
+        if self.plan_count is not None:
+            return bool(self.plan_count)
+        return any(plan.status in COVERING_STATUSES for plan in self.plans)
+
+    @property
+    def drafts(self) -> list:
+        return [plan for plan in self.plans if plan.status == PlanStatus.DRAFT]
 
 
 def _round_plans(user, survey_round):
@@ -173,7 +218,11 @@ def weak_points(user, survey_round, weak_indicators, weakest_group) -> list[Weak
         if weakest_group is None:
             return []
         targeting = [p for p in plans if p.respondent_group == weakest_group]
-        return [WeakPoint(code="", group=weakest_group, scores=[], plans=targeting)]
+        point = WeakPoint(code="", group=weakest_group, scores=[], plans=targeting)
+        counts = ActionPlan.objects.filter(round=survey_round, respondent_group=weakest_group)
+        row = counts.order_by().aggregate(**_coverage_counts())
+        point.plan_count, point.draft_count = row["n"], row["drafts"]
+        return [point]
     points: dict[str, WeakPoint] = {}
     for weak in weak_indicators:
         point = points.setdefault(weak.code, WeakPoint(weak.code, "", [], []))
@@ -181,19 +230,48 @@ def weak_points(user, survey_round, weak_indicators, weakest_group) -> list[Weak
     for plan in plans:
         for code in {indicator.code for indicator in plan.indicators.all()} & points.keys():
             points[code].plans.append(plan)
+    _count_coverage(survey_round, points)
     return list(points.values())
 
 
+def _count_coverage(survey_round, points: dict[str, WeakPoint]) -> None:
+    """Whether a point is covered counts every plan of the round, not only those the reader
+    sees (see weak_point_coverage)."""
+    counts = (
+        ActionPlan.objects.filter(round=survey_round, indicators__code__in=points.keys())
+        .order_by()
+        .values("indicators__code")
+        .annotate(**_coverage_counts())
+    )
+    for point in points.values():
+        point.plan_count = 0
+    for row in counts:
+        points[row["indicators__code"]].plan_count = row["n"]
+        points[row["indicators__code"]].draft_count = row["drafts"]
+
+
+def _coverage_counts():
+    covering = Q(status__in=COVERING_STATUSES)
+    return {
+        "n": Count("pk", filter=covering, distinct=True),
+        "drafts": Count("pk", filter=Q(status=PlanStatus.DRAFT), distinct=True),
+    }
+
+
 def weak_point_coverage(user, survey_round, weak_indicators, weakest_group) -> list[WeakPoint]:
-    """The weak points with how many plans answer each, in one aggregate query (for pages
-    that show coverage, not the plans themselves)."""
-    plans = ActionPlan.objects.visible_to(user).filter(round=survey_round)
-    plans = plans.exclude(status=PlanStatus.CANCELLED).order_by()
+    """The weak points with how many active or done plans answer each (and how many drafts),
+    in one aggregate query (for pages that show coverage, not the plans themselves).
+
+    Coverage is a fact about the institution, not about the reader: every plan of the round
+    counts, so an OPD head is never told "no plan" for an indicator another OPD, or a draft
+    of their own OPD the Inspectorate still holds, answers. Only numbers leave here."""
+    plans = ActionPlan.objects.filter(round=survey_round).order_by()
     if not weak_indicators:
         if weakest_group is None:
             return []
-        count = plans.filter(respondent_group=weakest_group).count()
-        return [WeakPoint(code="", group=weakest_group, scores=[], plans=[], plan_count=count)]
+        row = plans.filter(respondent_group=weakest_group).aggregate(**_coverage_counts())
+        point = WeakPoint("", weakest_group, [], [], row["n"], row["drafts"])
+        return [point]
     points: dict[str, WeakPoint] = {}
     for weak in weak_indicators:
         point = points.setdefault(weak.code, WeakPoint(weak.code, "", [], [], 0))
@@ -201,10 +279,11 @@ def weak_point_coverage(user, survey_round, weak_indicators, weakest_group) -> l
     counts = (
         plans.filter(indicators__code__in=points.keys())
         .values("indicators__code")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(**_coverage_counts())
     )
     for row in counts:
         points[row["indicators__code"]].plan_count = row["n"]
+        points[row["indicators__code"]].draft_count = row["drafts"]
     return list(points.values())
 
 
@@ -353,7 +432,224 @@ def public_plans(survey_round):
 
 
 def landing_page(user) -> str | None:
-    """The URL name an OPD user starts from (Rencana aksi saya); None for everyone else."""
+    """The URL name a user starts from: an OPD's people their plans (Rencana aksi saya), the
+    Inspectorate its work desk; None (the overview) for everyone else."""
     if opd_id_of(user) is not None and not sees_all_plans(user):
         return "actionplans:my_plans"
+    if sees_all_plans(user):
+        return "actionplans:desk"
     return None
+
+
+# --- the current follow-up round --------------------------------------------------------------
+
+
+def current_round(user=None) -> SurveyRound | None:
+    """The follow-up round pages open on: the one chosen in the portal settings, else the
+    latest published round with KPK recommendations in force or plans, else the latest
+    published round. Always a published round, so it is the same for every reader (`user`
+    is taken so that callers need not know that). Two queries."""
+    chosen = survey_selectors.configured_round()
+    if chosen is not None:
+        return chosen
+    published = SurveyRound.objects.published().order_by("-year")
+    recommendations = Recommendation.objects.in_force().filter(round=OuterRef("pk"))
+    plans = ActionPlan.objects.filter(round=OuterRef("pk")).exclude(status=PlanStatus.CANCELLED)
+    has_work = ExpressionWrapper(
+        Exists(recommendations) | Exists(plans), output_field=BooleanField()
+    )
+    return published.annotate(has_work=has_work).order_by("-has_work", "-year").first()
+
+
+# --- the Inspectorate's work desk -------------------------------------------------------------
+
+
+def _age_days(moment, today) -> int:
+    return (today - timezone.localdate(moment)).days
+
+
+def waiting_reports(user):
+    """Reports waiting for verification the user may act on (verify, or see if they do not
+    verify), oldest first: the work desk and the menu count read the same rows."""
+    if user.has_perm("actionplans.verify_progressreport"):
+        reports = ProgressReport.objects.verifiable_by(user)
+    else:
+        reports = ProgressReport.objects.visible_to(user)
+    return reports.filter(status=ReportStatus.PENDING)
+
+
+def _latest_decision():
+    return Prefetch(
+        "decisions",
+        queryset=VerificationDecision.objects.order_by("-decided_at", "-pk"),
+        to_attr="decisions_newest_first",
+    )
+
+
+def inspector_desk(user, *, today=None) -> dict:
+    """The Inspectorate's first page, across every round: what waits, what is late, what has
+    no plan. A fixed number of queries whatever the number of plans, reports or rounds."""
+    today = today or timezone.localdate()
+    waiting = list(
+        waiting_reports(user)
+        .select_related("plan__round", "plan__owner_opd", "reporter")
+        .order_by("submitted_at", "pk")
+    )
+    for report in waiting:
+        report.age_days = _age_days(report.submitted_at, today)
+    returned = list(
+        _waiting_returned(ProgressReport.objects.visible_to(user))
+        .select_related("plan__round", "plan__owner_opd")
+        .prefetch_related(_latest_decision())
+        .order_by("submitted_at", "pk")
+    )
+    for report in returned:
+        report.last_decision = next(iter(report.decisions_newest_first), None)
+        decided = report.last_decision.decided_at if report.last_decision else report.submitted_at
+        report.age_days = _age_days(decided, today)
+    overdue_plans = list(
+        ActionPlan.objects.visible_to(user)
+        .overdue(today)
+        .select_related("round", "owner_opd")
+        .order_by("due_date", "pk")
+    )
+    overdue_milestones = list(
+        Milestone.objects.visible_to(user)
+        .overdue(today)
+        .select_related("plan__round", "plan__owner_opd")
+        .order_by("due_date", "pk")
+    )
+    for item in (*overdue_plans, *overdue_milestones):
+        item.days_late = (today - item.due_date).days
+    follow_up_round = current_round(user)
+    uncovered_recommendations = _uncovered_recommendations(user)
+    return {
+        "today": today,
+        "waiting": waiting,
+        "returned": returned,
+        "overdue_plans": overdue_plans,
+        "overdue_milestones": overdue_milestones,
+        "current_round": follow_up_round,
+        "uncovered_weak_points": _uncovered_weak_points(user, follow_up_round),
+        "uncovered_recommendations": uncovered_recommendations,
+        "uncovered_recommendation_count": sum(
+            len(group["items"]) for group in uncovered_recommendations
+        ),
+    }
+
+
+def _uncovered_weak_points(user, survey_round) -> list[WeakPoint]:
+    """The current round's weak points no active or done plan answers."""
+    if survey_round is None:
+        return []
+    result = survey_selectors.home_result(survey_round)
+    if result is None:
+        return []
+    methodology = survey_selectors.methodology_for(survey_round)
+    index = scoring.compute_index(result.group_scores(), methodology)
+    scores = survey_selectors.home_indicator_scores(survey_round)
+    weak = survey_selectors.weak_indicators(index, scores)
+    points = weak_point_coverage(user, survey_round, weak, index.weakest_group)
+    return [point for point in points if not point.has_plan]
+
+
+def _uncovered_recommendations(user) -> list[dict]:
+    """Per visible round, newest first, the KPK recommendations in force no active or done
+    plan answers (with how many have a draft)."""
+    rounds = SurveyRound.objects.visible_to(user)
+    covered = Q(plans__status__in=COVERING_STATUSES)
+    rows = (
+        Recommendation.objects.in_force()
+        .filter(round__in=rounds)
+        .annotate(
+            n_plans=Count("plans", filter=covered, distinct=True),
+            n_drafts=Count("plans", filter=Q(plans__status=PlanStatus.DRAFT), distinct=True),
+        )
+        .filter(n_plans=0)
+        .select_related("round")
+        .order_by("-round__year", "code")
+    )
+    by_round: dict[int, dict] = {}
+    for recommendation in rows:
+        year = recommendation.round.year
+        group = by_round.setdefault(year, {"round": recommendation.round, "items": []})
+        group["items"].append(recommendation)
+    return list(by_round.values())
+
+
+# --- the OPD's home page -----------------------------------------------------------------------
+
+
+def _last_report_state(plan):
+    """The newest report of the plan, with its last decision (None: never reported)."""
+    report = next(iter(plan.reports_newest_first), None)
+    if report is not None:
+        report.last_decision = next(iter(report.decisions_newest_first), None)
+    return report
+
+
+def _plan_cards(plans, today, reportable: set[int]) -> list:
+    for plan in plans:
+        plan.next_milestone = next(iter(plan.open_milestones), None)
+        plan.next_milestone_overdue = bool(
+            plan.next_milestone
+            and plan.next_milestone.due_date < today
+            and plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
+        )
+        plan.overdue_milestones = [
+            m
+            for m in plan.open_milestones
+            if m.due_date < today and plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
+        ]
+        plan.last_report = _last_report_state(plan)
+        plan.can_report = plan.pk in reportable
+        plan.overdue = plan.is_overdue(today)
+    return plans
+
+
+def opd_home(user, *, today=None) -> dict | None:
+    """An OPD's first page: a card per plan it owns (newest round first, open plans before
+    closed ones), and the plans it supports apart. None for a user without an OPD.
+    A fixed number of queries whatever the number of plans, milestones or reports."""
+    opd_id = opd_id_of(user)
+    if opd_id is None:
+        return None
+    today = today or timezone.localdate()
+    open_milestones = Prefetch(
+        "milestones",
+        queryset=Milestone.objects.filter(is_verified_done=False).order_by("due_date", "pk"),
+        to_attr="open_milestones",
+    )
+    reports = Prefetch(
+        "reports",
+        queryset=ProgressReport.objects.order_by("-submitted_at", "-pk").prefetch_related(
+            _latest_decision()
+        ),
+        to_attr="reports_newest_first",
+    )
+    visible = ActionPlan.objects.visible_to(user).exclude(status=PlanStatus.CANCELLED)
+    owned = list(
+        visible.filter(owner_opd_id=opd_id)
+        .select_related("round")
+        .prefetch_related(open_milestones, reports)
+        .order_by("-round__year", "due_date", "pk")
+    )
+    closed = (PlanStatus.DONE,)
+    owned.sort(key=lambda plan: plan.status in closed)  # stable: keeps round and due order
+    reportable = set(ActionPlan.objects.reportable_by(user).values_list("pk", flat=True))
+    supporting = list(
+        visible.filter(supporting_opds=opd_id)
+        .exclude(owner_opd_id=opd_id)
+        .select_related("round", "owner_opd")
+        .prefetch_related(open_milestones)
+        .order_by("-round__year", "due_date", "pk")
+    )
+    for plan in supporting:
+        plan.next_milestone = next(iter(plan.open_milestones), None)
+        plan.overdue = plan.is_overdue(today)
+    return {
+        "opd": OPD.objects.get(pk=opd_id),
+        "today": today,
+        "plans": _plan_cards(owned, today, reportable),
+        "supporting": supporting,
+    }

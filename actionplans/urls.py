@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.plan_list, name="plan_list"),
     path("new/", views.plan_create, name="plan_create"),
     path("mine/", views.my_plans, name="my_plans"),
+    path("desk/", views.desk, name="desk"),
     path("verification/", views.verification_queue, name="verification_queue"),
     path("export.<str:file_format>", views.plan_export, name="plan_export"),
     path("import/", views.plan_import, name="plan_import"),

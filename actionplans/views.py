@@ -252,11 +252,18 @@ def evidence_download(request, pk):
 
 @login_required
 def my_plans(request):
-    """Rencana aksi saya: what the user's OPD has to act on."""
-    worklist = selectors.user_worklist(request.user)
-    if worklist is None:
+    """Rencana aksi saya, the OPD's first page: a card per plan of the OPD."""
+    home = selectors.opd_home(request.user)
+    if home is None:
         raise PermissionDenied(_("Your account is not linked to an OPD."))
-    return render(request, "actionplans/my_plans.html", {"worklist": worklist})
+    return render(request, "actionplans/my_plans.html", home)
+
+
+@login_required
+@permission_required("actionplans.view_all_plans", raise_exception=True)
+def desk(request):
+    """The Inspectorate's first page: its work across every round."""
+    return render(request, "actionplans/desk.html", selectors.inspector_desk(request.user))
 
 
 @login_required

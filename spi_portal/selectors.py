@@ -19,8 +19,13 @@ def published_rounds() -> list[SurveyRound]:
 
 
 def published_round(rounds: list[SurveyRound], year: int | None) -> SurveyRound | None:
-    """The round of `year` among the published ones (the latest when no year); 404 if absent."""
+    """The round of `year` among the published ones (when no year: the current follow-up
+    round, see plan_selectors.current_round); 404 if absent."""
     if year is None:
+        current = plan_selectors.current_round()
+        by_pk = {survey_round.pk: survey_round for survey_round in rounds}
+        if current is not None and current.pk in by_pk:
+            return by_pk[current.pk]
         return rounds[-1] if rounds else None
     for survey_round in rounds:
         if survey_round.year == year:

@@ -1,4 +1,5 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -11,8 +12,9 @@ from django.utils.translation import gettext as _
 from actionplans import access
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
-from surveys import charts, exporting, public_cache, scoring, selectors
-from surveys.models import sees_draft_rounds
+from surveys import charts, exporting, public_cache, scoring, selectors, services
+from surveys.forms import PortalSettingsForm
+from surveys.models import PortalSettings, sees_draft_rounds
 from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
@@ -22,6 +24,41 @@ REPORT_PDF_CSS = "css/report-pdf.css"
 @login_required
 def home(request):
     return redirect(plan_selectors.landing_page(request.user) or "dashboard")
+
+
+@login_required
+@permission_required("surveys.change_portalsettings", raise_exception=True)
+def portal_settings(request):
+    """The Inspectorate chooses the current follow-up round (empty: the default)."""
+    current = PortalSettings.load()
+    initial = {"version": current.version, "current_round": current.current_round}
+    form = PortalSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if form.is_valid():
+        try:
+            services.portal_settings_update(
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                current_round=form.cleaned_data["current_round"],
+            )
+        except services.SettingsConflict as conflict:
+            form = PortalSettingsForm(initial=initial)
+            form.add_error(None, str(conflict))
+            status = 409
+        else:
+            messages.success(request, _("The settings were saved."))
+            return redirect("portal_settings")
+    context = {
+        "form": form,
+        "settings_row": current,
+        "default_round": plan_selectors.current_round(request.user)
+        if current.current_round is None
+        else None,
+        "history": current.history.select_related("history_user", "current_round")[:10]
+        if current.pk
+        else [],
+    }
+    return render(request, "spi_portal/portal_settings.html", context, status=status)
 
 
 @login_required
@@ -43,6 +80,8 @@ def _survey_overview(user, requested_year: str) -> dict:
     key, so an overview with a draft never reaches a user who may not see drafts."""
     visible = selectors.visible_round_years(user)
     year = _requested_year(requested_year, visible)
+    if year is None:
+        year = _current_year(user, visible)
     scope = "drafts" if sees_draft_rounds(user) else "published"
     rounds_key = f"{scope}:{','.join(map(str, visible))}"
     key = f"dashboard:{public_cache.generation()}:{get_language()}:{rounds_key}:{year}"
@@ -51,6 +90,12 @@ def _survey_overview(user, requested_year: str) -> dict:
         overview = _compute_survey_overview(user, year)
         cache.set(key, overview, timeout=OVERVIEW_CACHE_SECONDS)
     return overview
+
+
+def _current_year(user, visible: list[int]) -> int | None:
+    """The current follow-up round's year (see plan_selectors.current_round), if visible."""
+    current = plan_selectors.current_round(user)
+    return current.year if current is not None and current.year in visible else None
 
 
 def _requested_year(requested_year: str, visible: list[int]) -> int | None:

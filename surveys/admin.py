@@ -13,6 +13,7 @@ from surveys.models import (
     Institution,
     InstitutionResult,
     MethodologyRevision,
+    PortalSettings,
     SurveyRound,
 )
 
@@ -165,3 +166,11 @@ class MethodologyRevisionAdmin(PolicyAdmin, admin.ModelAdmin):
 
     list_display = ["round", "version", "created_at", "actor", "reason"]
     list_filter = ["round"]
+
+
+@admin.register(PortalSettings)
+class PortalSettingsAdmin(HistoryAdmin):
+    """Shown with its history; changed only on the portal's settings page (which checks the
+    version and the Inspectorate's right)."""
+
+    list_display = ["__str__", "current_round", "version"]

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import ImportKind
+from surveys.models import ImportKind, SurveyRound
 
 # What the survey importer reads (plans have their own import page).
 SURVEY_IMPORT_KINDS = [
@@ -123,3 +123,20 @@ class MethodologyRevisionForm(forms.Form):
                 for position in range(self.band_count)
             ],
         }
+
+
+class PortalSettingsForm(forms.Form):
+    """The portal's settings: which published round is the current follow-up round."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    current_round = forms.ModelChoiceField(
+        queryset=SurveyRound.objects.published().order_by("-year"),
+        to_field_name="year",
+        required=False,
+        label=_("Current follow-up round"),
+        help_text=_(
+            "The round the work desk, the OPD home pages, the overview and the public page open "
+            "on. Leave empty for the default: the latest published round that has KPK "
+            "recommendations or action plans."
+        ),
+    )

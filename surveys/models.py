@@ -417,3 +417,39 @@ class PublicDataGeneration(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class PortalSettings(models.Model):
+    """One row: the portal's settings the Inspectorate chooses, with their history.
+
+    `current_round` is the follow-up round the home pages, the dashboard and the public page
+    open on; empty means the default (the latest published round with recommendations or
+    plans, decided in actionplans.selectors.current_round)."""
+
+    current_round = models.ForeignKey(
+        SurveyRound,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current follow-up round"),
+        limit_choices_to={"status": RoundStatus.PUBLISHED},
+        help_text=_(
+            "The round the home pages, the overview and the public page open on. Empty: the "
+            "latest published round that has KPK recommendations or action plans."
+        ),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("portal settings")
+        verbose_name_plural = _("portal settings")
+
+    def __str__(self):
+        return str(_("Portal settings"))
+
+    @classmethod
+    def load(cls) -> "PortalSettings":
+        """The one row (unsaved and empty until someone saves a setting)."""
+        return cls.objects.select_related("current_round").order_by("pk").first() or cls()

@@ -15,6 +15,7 @@ from surveys.models import (
     IndicatorScore,
     Institution,
     InstitutionResult,
+    PortalSettings,
     RespondentGroup,
     RoundStatus,
     SurveyRound,
@@ -389,3 +390,10 @@ def index_rows(survey_round, institution_code=None) -> list[dict]:
         }
         for result, row in zip(results, computed.itertuples(), strict=True)
     ]
+
+
+def configured_round() -> SurveyRound | None:
+    """The follow-up round the Inspectorate chose in the portal settings, if it is published
+    (one query); None means the default, which actionplans.selectors.current_round decides."""
+    chosen = PortalSettings.load().current_round
+    return chosen if chosen is not None and chosen.is_published else None

@@ -4,13 +4,20 @@ import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from surveys import public_cache, scoring, selectors
 from surveys.audit import audited, current_actor
-from surveys.models import CategoryBand, Dimension, MethodologyRevision, RoundStatus, SurveyRound
+from surveys.models import (
+    CategoryBand,
+    Dimension,
+    MethodologyRevision,
+    PortalSettings,
+    RoundStatus,
+    SurveyRound,
+)
 
 METHODOLOGY_DIR = Path(__file__).resolve().parent / "methodology"
 
@@ -353,3 +360,32 @@ def _copy_dimensions(previous, survey_round):
             answered_by_external=dimension.answered_by_external,
             answered_by_expert=dimension.answered_by_expert,
         )
+
+
+class SettingsConflict(Exception):
+    """The settings changed since the form was opened: the edit is refused, not merged."""
+
+
+CHANGE_PORTAL_SETTINGS = "surveys.change_portalsettings"
+
+
+@audited
+@transaction.atomic
+def portal_settings_update(*, actor, version: int, current_round: SurveyRound | None):
+    """Choose the current follow-up round (None: the default). Only the Inspectorate may; an
+    edit based on an older version is refused; only a published round can be chosen."""
+    if not actor.has_perm(CHANGE_PORTAL_SETTINGS):
+        raise PermissionDenied(_("Only the Inspectorate chooses the current follow-up round."))
+    PortalSettings.objects.get_or_create(pk=1)
+    settings_row = PortalSettings.objects.select_for_update().get(pk=1)
+    if version != settings_row.version:
+        raise SettingsConflict(
+            _("Someone changed the settings since you opened them; check them and save again.")
+        )
+    if current_round is not None and not current_round.is_published:
+        raise ValidationError(_("Only a published round can be the current follow-up round."))
+    settings_row.current_round = current_round
+    settings_row.version += 1
+    settings_row.save()
+    public_cache.bump()  # the public page and the overview open on this round
+    return settings_row
