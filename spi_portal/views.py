@@ -42,7 +42,12 @@ def portal_settings(request):
                 current_round=form.cleaned_data["current_round"],
             )
         except services.SettingsConflict as conflict:
-            form = PortalSettingsForm(initial=initial)
+            # keep what was chosen; the next save is based on the current version
+            current = PortalSettings.load()
+            data = request.POST.copy()
+            data["version"] = current.version
+            form = PortalSettingsForm(data)
+            form.is_valid()
             form.add_error(None, str(conflict))
             status = 409
         else:

@@ -1,0 +1,424 @@
+"""The first page after login, by role: the Inspectorate's work desk across every round, the
+OPD's plan cards, and the current follow-up round they (and the overview) open on."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actionplans import selectors, services
+from actionplans.models import ActionPlan, Milestone, PlanStatus, Recommendation
+from surveys import services as survey_services
+from surveys.models import PortalSettings, RoundStatus
+from tests.actionplans.conftest import make_plan, submit
+
+pytestmark = pytest.mark.django_db
+
+OVERDUE = date(2025, 6, 30)  # the tests run after it: a plan of SPI 2024 due then is late
+LATER = date.today() + timedelta(days=200)
+
+
+def _publish(survey_round):
+    survey_round.status = RoundStatus.PUBLISHED
+    survey_round.save(update_fields=["status"])
+    return survey_round
+
+
+def _page(client, name, **query):
+    response = client.get(reverse(name), query)
+    assert response.status_code == 200
+    return response
+
+
+def _milestone(plan, title, due_date, actor):
+    return services.milestone_create(actor=actor, plan=plan, title=title, due_date=due_date)
+
+
+# --- the current follow-up round -------------------------------------------------------------
+
+
+def test_it_defaults_to_the_latest_published_round_with_recommendations_or_plans(
+    methodology, opd_a, inspector
+):
+    _publish(methodology[2023])
+    _publish(methodology[2024])
+    _publish(methodology[2025])
+    assert selectors.current_round(inspector) == methodology[2025]  # nothing anywhere: latest
+    Recommendation.objects.create(round=methodology[2023], code="R-01", text="Aktifkan UPG")
+    assert selectors.current_round(inspector) == methodology[2023]
+    make_plan(methodology[2024], opd_a)
+    assert selectors.current_round(inspector) == methodology[2024]
+    make_plan(methodology[2021], opd_a)  # a draft round is never the default
+    assert selectors.current_round(inspector) == methodology[2024]
+
+
+def test_the_inspectorate_chooses_the_current_round_and_the_choice_is_kept_in_history(
+    inspector_client, inspector, methodology, opd_a
+):
+    _publish(methodology[2023])
+    _publish(methodology[2024])
+    make_plan(methodology[2024], opd_a)
+    page = _page(inspector_client, "portal_settings")
+    assert "SPI 2024" in page.content.decode()  # the default, said
+    response = inspector_client.post(
+        reverse("portal_settings"), {"version": 1, "current_round": 2023}
+    )
+    assert response.status_code == 302
+    assert selectors.current_round(inspector) == methodology[2023]
+    settings_row = PortalSettings.load()
+    assert settings_row.history.first().history_user == inspector
+    stale = inspector_client.post(reverse("portal_settings"), {"version": 1, "current_round": ""})
+    assert stale.status_code == 409
+    assert selectors.current_round(inspector) == methodology[2023]
+
+
+def test_only_a_published_round_can_be_current_and_an_unpublished_choice_falls_back(
+    inspector, methodology, opd_a
+):
+    _publish(methodology[2024])
+    with pytest.raises(Exception, match="published"):
+        survey_services.portal_settings_update(
+            actor=inspector, version=1, current_round=methodology[2025]
+        )
+    _publish(methodology[2023])
+    survey_services.portal_settings_update(
+        actor=inspector, version=1, current_round=methodology[2023]
+    )
+    methodology[2023].status = RoundStatus.DRAFT
+    methodology[2023].save(update_fields=["status"])
+    assert selectors.current_round(inspector) == methodology[2024]
+
+
+def test_an_opd_head_may_not_change_the_settings(head_a_client, head_a, methodology):
+    assert head_a_client.get(reverse("portal_settings")).status_code == 403
+    with pytest.raises(PermissionDenied):
+        survey_services.portal_settings_update(actor=head_a, version=1, current_round=None)
+
+
+def test_the_overview_and_the_public_page_open_on_the_current_round(
+    inspector_client, client, inspector, published_2024, methodology, home, opd_a
+):
+    from tests.spi_portal.test_dashboard import add_result
+
+    _publish(methodology[2025])
+    add_result(methodology[2025], home, "70", "80", "60", "70")
+    make_plan(published_2024, opd_a)
+    assert _page(inspector_client, "dashboard").context["round"] == published_2024
+    assert "SPI 2024" in client.get("/").content.decode()
+    survey_services.portal_settings_update(
+        actor=inspector, version=1, current_round=methodology[2025]
+    )
+    assert _page(inspector_client, "dashboard").context["round"] == methodology[2025]
+
+
+# --- where people land ---------------------------------------------------------------------
+
+
+def test_the_inspectorate_lands_on_its_work_desk_and_an_opd_head_on_the_plans(
+    inspector_client, head_a_client
+):
+    assert inspector_client.get(reverse("home")).url == reverse("actionplans:desk")
+    assert head_a_client.get(reverse("home")).url == reverse("actionplans:my_plans")
+
+
+# --- the Inspectorate's work desk --------------------------------------------------------------
+
+
+@pytest.fixture
+def two_rounds(methodology, opd_a, opd_b, head_a, head_b, inspector):
+    """Work waiting in SPI 2024 and in SPI 2025: reports, a returned one, late plans and
+    milestones."""
+    rounds = [methodology[2024], methodology[2025]]
+    work = {"waiting": [], "overdue_plans": [], "overdue_milestones": [], "returned": []}
+    for survey_round in rounds:
+        year = survey_round.year
+        late = make_plan(survey_round, opd_a, title=f"Terlambat {year}", due_date=OVERDUE)
+        work["overdue_plans"].append(late)
+        on_time = make_plan(survey_round, opd_b, title=f"Tepat waktu {year}", due_date=LATER)
+        work["overdue_milestones"].append(
+            _milestone(on_time, f"Triwulan I {year}", date(2025, 3, 31), inspector)
+        )
+        _milestone(on_time, f"Triwulan IV {year}", LATER, inspector)
+        work["waiting"].append(submit(late, head_a))
+        returned = submit(on_time, head_b, percent=40)
+        services.report_return(actor=inspector, report=returned, note=f"Lampirkan SK {year}")
+        work["returned"].append(returned)
+    return work
+
+
+def test_the_desk_links_every_waiting_report_and_late_plan_and_milestone_of_every_round(
+    inspector_client, two_rounds
+):
+    response = _page(inspector_client, "actionplans:desk")
+    page = response.content.decode()
+    for report in two_rounds["waiting"]:
+        assert reverse("actionplans:report_verify", args=[report.pk]) in page
+    for plan in two_rounds["overdue_plans"]:
+        assert f'href="{plan.get_absolute_url()}"' in page
+    for milestone in two_rounds["overdue_milestones"]:
+        assert f'href="{milestone.plan.get_absolute_url()}#milestones"' in page
+        assert milestone.title in page
+    assert "Triwulan IV" not in page  # not due yet
+    for report in two_rounds["returned"]:
+        assert f"Lampirkan SK {report.plan.round.year}" in page
+    context = response.context
+    assert [r.pk for r in context["waiting"]] == [r.pk for r in two_rounds["waiting"]]
+    assert all(report.age_days == 0 for report in context["waiting"])
+
+
+def test_the_waiting_reports_are_oldest_first_with_their_age(
+    inspector_client, two_rounds, inspector
+):
+    newest, oldest = two_rounds["waiting"]
+    type(oldest).objects.filter(pk=oldest.pk).update(
+        submitted_at=oldest.submitted_at - timedelta(days=9)
+    )
+    waiting = _page(inspector_client, "actionplans:desk").context["waiting"]
+    assert [(r.pk, r.age_days) for r in waiting] == [(oldest.pk, 9), (newest.pk, 0)]
+
+
+def test_each_count_links_to_the_list_it_counts(inspector_client, two_rounds):
+    page = _page(inspector_client, "actionplans:desk").content.decode()
+    plan_list = reverse("actionplans:plan_list")
+    expected = {
+        "overdue": {p.pk for p in two_rounds["overdue_plans"]},
+        "milestone_overdue": {m.plan_id for m in two_rounds["overdue_milestones"]},
+        "returned": {r.plan_id for r in two_rounds["returned"]},
+        "waiting": {r.plan_id for r in two_rounds["waiting"]},
+    }
+    for state, plan_ids in expected.items():
+        if state != "waiting":
+            assert f'href="{plan_list}?state={state}&amp;round=all"' in page
+        listed = _page(inspector_client, "actionplans:plan_list", state=state, round="all")
+        assert {plan.pk for plan in listed.context["plans"]} == plan_ids
+    assert f'href="{reverse("actionplans:verification_queue")}"' in page
+
+
+def test_a_returned_report_answered_by_a_new_one_leaves_the_desk(
+    inspector_client, two_rounds, head_b
+):
+    answered = two_rounds["returned"][0]
+    submit(answered.plan, head_b, percent=50)
+    returned = _page(inspector_client, "actionplans:desk").context["returned"]
+    assert [r.pk for r in returned] == [two_rounds["returned"][1].pk]
+
+
+def test_the_desk_lists_weak_points_and_recommendations_no_active_plan_answers(
+    inspector_client, published_2024, opd_a
+):
+    recommendation = Recommendation.objects.create(round=published_2024, code="R-06", text="UPG")
+    answered = Recommendation.objects.create(round=published_2024, code="R-01", text="SOP")
+    make_plan(published_2024, opd_a, recommendations=[answered], respondent_group="expert")
+    draft = make_plan(published_2024, opd_a, title="Konsep", status=PlanStatus.DRAFT)
+    draft.recommendations.add(recommendation)
+    context = _page(inspector_client, "actionplans:desk").context
+    [group] = context["uncovered_recommendations"]
+    assert [(r.code, r.n_drafts) for r in group["items"]] == [("R-06", 1)]
+    assert context["uncovered_weak_points"] == []  # the expert group's plan is active
+    ActionPlan.objects.filter(respondent_group="expert").update(status=PlanStatus.DRAFT)
+    [point] = _page(inspector_client, "actionplans:desk").context["uncovered_weak_points"]
+    assert (point.group, point.draft_count) == ("expert", 1)
+
+
+def test_the_menu_shows_the_waiting_count_to_verifiers_only(
+    inspector_client, head_a_client, two_rounds
+):
+    page = _page(inspector_client, "dashboard").content.decode()
+    assert '<span class="badge rounded-pill text-bg-warning" id="menu-waiting-count">2' in page
+    assert "menu-waiting-count" not in _page(head_a_client, "dashboard").content.decode()
+
+
+def _queries(client, name) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse(name)).status_code == 200
+    if QUERY_LOG:
+        print("\n".join(q["sql"][:160] for q in captured.captured_queries))
+    return len(captured)
+
+
+QUERY_LOG = False
+
+
+def _more_work(methodology, opd_a, head_a, inspector, start, times):
+    for n in range(start, start + times):
+        plan = make_plan(methodology[2024], opd_a, title=f"Rencana {n}", due_date=OVERDUE)
+        _milestone(plan, f"Tahap {n}", date(2025, 3, 31), inspector)
+        report = submit(plan, head_a, percent=10)
+        services.report_return(actor=inspector, report=report, note="Kurang bukti")
+        submit(plan, head_a, percent=20)
+        Recommendation.objects.create(round=methodology[2024], code=f"R-{n}", text="Teks")
+
+
+# session, user, permissions (2), the user's OPD (separation of duties), waiting reports,
+# returned reports, overdue plans, overdue milestones, settings, default round,
+# recommendations, home result, bands, indicator scores, coverage, the menu's waiting count
+DESK_QUERIES = 17
+
+
+def test_the_desk_costs_the_same_queries_at_1x_and_10x_data(
+    inspector_client, bartim_2024, methodology, opd_a, head_a, inspector
+):
+    _publish(methodology[2024])
+    _more_work(methodology, opd_a, head_a, inspector, 0, 1)
+    at_1x = _queries(inspector_client, "actionplans:desk")
+    _more_work(methodology, opd_a, head_a, inspector, 1, 9)
+    at_10x = _queries(inspector_client, "actionplans:desk")
+    assert at_1x == at_10x == DESK_QUERIES
+
+
+# --- the OPD's home page -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def opd_plans(published_2024, opd_a, opd_b, head_a, inspector):
+    waiting = make_plan(published_2024, opd_a, title="Menunggu", due_date=LATER)
+    _milestone(waiting, "Triwulan III", date(2025, 9, 30), inspector)
+    _milestone(waiting, "Triwulan IV", LATER, inspector)
+    submit(waiting, head_a, percent=30)
+    returned = make_plan(published_2024, opd_a, title="Dikembalikan", due_date=LATER)
+    report = submit(returned, head_a, percent=40)
+    services.report_return(actor=inspector, report=report, note="Lampirkan SK yang ditandatangani")
+    accepted = make_plan(published_2024, opd_a, title="Diterima", due_date=LATER)
+    services.report_accept(actor=inspector, report=submit(accepted, head_a, percent=60))
+    supported = make_plan(published_2024, opd_b, title="Didukung", due_date=LATER)
+    supported.supporting_opds.add(opd_a)
+    make_plan(published_2024, opd_b, title="Bukan urusan A", due_date=LATER)
+    return {"waiting": waiting, "returned": returned, "accepted": accepted, "supported": supported}
+
+
+def test_the_opd_home_shows_a_card_per_plan_with_progress_milestone_and_last_report(
+    head_a_client, opd_plans
+):
+    response = _page(head_a_client, "actionplans:my_plans")
+    cards = {plan.title: plan for plan in response.context["plans"]}
+    assert set(cards) == {"Menunggu", "Dikembalikan", "Diterima"}
+    waiting = cards["Menunggu"]
+    assert waiting.next_milestone.title == "Triwulan III"
+    assert waiting.next_milestone_overdue
+    assert waiting.last_report.status == "pending"
+    assert cards["Dikembalikan"].last_report.last_decision.note.startswith("Lampirkan SK")
+    assert cards["Diterima"].verified_progress == 60
+    page = response.content.decode()
+    assert "Lampirkan SK yang ditandatangani" in page
+    for plan in cards.values():
+        assert reverse("actionplans:report_create", args=[plan.pk]) in page
+    answer = reverse("actionplans:report_create", args=[opd_plans["returned"].pk])
+    assert f"{answer}?answers={cards['Dikembalikan'].last_report.pk}" in page
+    assert [p.title for p in response.context["supporting"]] == ["Didukung"]
+    assert "Bukan urusan A" not in page
+
+
+def test_the_opd_home_links_every_active_plan_of_the_opd(head_a_client, opd_plans):
+    page = _page(head_a_client, "actionplans:my_plans").content.decode()
+    for plan in ActionPlan.objects.filter(owner_opd__code="OPD-A", status=PlanStatus.ACTIVE):
+        assert f'href="{plan.get_absolute_url()}"' in page
+
+
+def test_the_header_names_the_opd_of_the_user(head_a_client, opd_a):
+    page = _page(head_a_client, "dashboard").content.decode()
+    assert f"<strong class=\"text-light\">{opd_a}</strong> · head_a" in page
+
+
+def test_an_operator_reports_from_the_same_cards(client, opd_a, opd_plans):
+    from tests.conftest import _opd_user
+    from actionplans.models import OPDRole
+
+    operator = _opd_user("operator_a", opd_a, role=OPDRole.OPERATOR)
+    client.force_login(operator)
+    plans = _page(client, "actionplans:my_plans").context["plans"]
+    assert len(plans) == 3
+
+
+def test_the_opd_home_costs_the_same_queries_at_1x_and_10x_data(
+    head_a_client, published_2024, opd_a, opd_b, head_a, inspector
+):
+    def more(start, times):
+        for n in range(start, start + times):
+            plan = make_plan(published_2024, opd_a, title=f"Rencana {n}", due_date=LATER)
+            _milestone(plan, f"Tahap {n}", date(2025, 3, 31), inspector)
+            report = submit(plan, head_a, percent=10)
+            services.report_return(actor=inspector, report=report, note="Kurang")
+            submit(plan, head_a, percent=20)
+            supported = make_plan(published_2024, opd_b, title=f"Dukung {n}", due_date=LATER)
+            supported.supporting_opds.add(opd_a)
+            _milestone(supported, f"Tahap {n}", LATER, inspector)
+
+    more(0, 1)
+    at_1x = _queries(head_a_client, "actionplans:my_plans")
+    more(1, 9)
+    at_10x = _queries(head_a_client, "actionplans:my_plans")
+    # session, user, the user's OPD, permissions (2), plans, milestones, reports, decisions,
+    # reportable plans, supported plans, their milestones, the OPD, its name in the header
+    assert at_1x == at_10x == OPD_HOME_QUERIES
+
+
+OPD_HOME_QUERIES = 14
+
+
+# --- coverage that tells the truth ---------------------------------------------------------------
+
+
+def _dashboard_points(client):
+    return {point.code or point.group: point for point in _page(client, "dashboard").context["weak_points"]}
+
+
+def test_a_draft_plan_covers_no_weak_point_and_is_listed_as_a_draft(
+    inspector_client, published_2024, opd_a
+):
+    make_plan(published_2024, opd_a, respondent_group="expert", status=PlanStatus.DRAFT)
+    [point] = _page(inspector_client, "dashboard").context["weak_points"]
+    assert not point.has_plan
+    assert point.draft_count == 1
+    page = inspector_client.get(reverse("dashboard")).content.decode()
+    assert "belum ada rencana aksi" in page
+    [followup_point] = _page_followup(inspector_client).context["weak_points"]
+    assert not followup_point.has_plan
+    assert [p.status for p in followup_point.drafts] == [PlanStatus.DRAFT]
+
+
+def _page_followup(client):
+    response = client.get(reverse("actionplans:round_followup", args=[2024]))
+    assert response.status_code == 200
+    return response
+
+
+def test_an_opd_head_is_not_told_no_plan_for_a_weak_point_an_active_plan_answers(
+    head_a_client, head_b_client, published_2024, opd_a
+):
+    make_plan(published_2024, opd_a, respondent_group="expert")
+    for client in (head_a_client, head_b_client):
+        [point] = _page(client, "dashboard").context["weak_points"]
+        assert point.has_plan
+        assert "belum ada rencana aksi" not in client.get(reverse("dashboard")).content.decode()
+        [followup_point] = _page_followup(client).context["weak_points"]
+        assert followup_point.has_plan
+
+
+def test_a_cancelled_plan_covers_nothing_and_follow_up_counts_only_done_verified_plans(
+    inspector_client, published_2024, opd_a
+):
+    recommendation = Recommendation.objects.create(round=published_2024, code="R-01", text="SOP")
+    make_plan(published_2024, opd_a, respondent_group="expert", status=PlanStatus.CANCELLED)
+    make_plan(published_2024, opd_a, recommendations=[recommendation], status=PlanStatus.DRAFT)
+    [point] = _page(inspector_client, "dashboard").context["weak_points"]
+    assert not point.has_plan and point.draft_count == 0
+    [row] = selectors.recommendations_with_follow_up(published_2024, None)
+    assert (row.n_plans, row.n_drafts, row.n_done) == (0, 1, 0)
+    assert selectors.follow_up_rate(published_2024)["followed"] == 0
+
+
+def test_milestones_overdue_means_past_due_not_verified_done_of_an_open_plan(
+    round_2024, opd_a, inspector
+):
+    today = date(2026, 1, 10)
+    plan = make_plan(round_2024, opd_a)
+    late = _milestone(plan, "Triwulan I", date(2025, 3, 31), inspector)
+    _milestone(plan, "Triwulan IV", date(2026, 12, 31), inspector)
+    done = _milestone(plan, "Triwulan II", date(2025, 6, 30), inspector)
+    Milestone.objects.filter(pk=done.pk).update(is_verified_done=True)
+    closed = make_plan(round_2024, opd_a, title="Selesai", status=PlanStatus.DONE)
+    _milestone(closed, "Lama", date(2025, 3, 31), inspector)
+    assert list(Milestone.objects.overdue(today=today)) == [late]
