@@ -319,12 +319,12 @@ def test_the_opd_home_links_every_active_plan_of_the_opd(head_a_client, opd_plan
 
 def test_the_header_names_the_opd_of_the_user(head_a_client, opd_a):
     page = _page(head_a_client, "dashboard").content.decode()
-    assert f"<strong class=\"text-light\">{opd_a}</strong> · head_a" in page
+    assert f'<strong class="text-light">{opd_a}</strong> · head_a' in page
 
 
 def test_an_operator_reports_from_the_same_cards(client, opd_a, opd_plans):
-    from tests.conftest import _opd_user
     from actionplans.models import OPDRole
+    from tests.conftest import _opd_user
 
     operator = _opd_user("operator_a", opd_a, role=OPDRole.OPERATOR)
     client.force_login(operator)
@@ -359,10 +359,6 @@ OPD_HOME_QUERIES = 14
 
 
 # --- coverage that tells the truth ---------------------------------------------------------------
-
-
-def _dashboard_points(client):
-    return {point.code or point.group: point for point in _page(client, "dashboard").context["weak_points"]}
 
 
 def test_a_draft_plan_covers_no_weak_point_and_is_listed_as_a_draft(
