@@ -177,7 +177,7 @@ class ReportForm(forms.Form):
     keep = KeptEvidenceField(
         queryset=Evidence.objects.none(),
         required=False,
-        label=_("evidence kept from the returned report"),
+        label=_("Evidence kept from the returned report"),
         help_text=_("Untick a file to leave it out of the revision; it stays in the records."),
     )
 
@@ -189,11 +189,13 @@ class ReportForm(forms.Form):
         if revises is None:
             del self.fields["keep"]
         else:
+            order = ["report_date", "percent", "narrative", "milestone", "keep", "files"]
+            self.order_fields(order)
             self.fields["keep"].queryset = revises.evidence.order_by("pk")
             self.fields["keep"].initial = [item.pk for item in revises.evidence.all()]
             self.fields["files"].required = False
             self.fields["files"].help_text = _(
-                "Add new or corrected files; the files kept above count too."
+                "Add new or corrected files; the files you keep count too."
             )
 
     def clean_report_date(self):
@@ -217,7 +219,7 @@ class ReportForm(forms.Form):
 
 class DecisionForm(forms.Form):
     percent = forms.IntegerField(
-        label=_("progress accepted (%)"),
+        label=_("Progress accepted (%)"),
         min_value=0,
         max_value=100,
         required=False,
@@ -227,7 +229,7 @@ class DecisionForm(forms.Form):
         ),
     )
     note = forms.CharField(
-        label=_("note for the OPD"),
+        label=_("Note for the OPD"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when returning the report or accepting less than claimed."),

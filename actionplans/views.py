@@ -79,6 +79,7 @@ def plan_detail(request, pk):
         "can_cancel": access.allows(request.user, "cancel", plan),
         "can_add_milestone": access.allows(request.user, "add_milestone", plan),
         "can_report": access.allows(request.user, "report", plan),
+        "returned_waiting": selectors.returned_waiting(plan),
         "today": timezone.localdate(),
     }
     return render(request, "actionplans/plan_detail.html", context)
