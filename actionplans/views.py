@@ -166,12 +166,12 @@ def milestone_create(request, pk):
 
 def _answered_report(request, plan):
     """The returned report a revision answers (?answers=<pk>): returned, of this plan and not
-    answered yet; None without the parameter. A stale link raises ReportAnswered."""
+    answered yet; None without a well-formed parameter. A stale link raises ReportAnswered."""
     answers = request.GET.get("answers", "")
-    if not answers:
-        return None
+    if not answers.isdecimal() or len(answers) > 18:
+        return None  # no parameter, or a malformed one: a plain report
     waiting = selectors.answerable(plan.reports.all()).filter(answerable=True)
-    report = waiting.filter(pk=answers).first() if answers.isdecimal() else None
+    report = waiting.filter(pk=answers).first()
     if report is None:
         raise ReportAnswered
     return report
