@@ -8,6 +8,7 @@ from actionplans.models import (
     OPD,
     PAST_DATE_VALIDATORS,
     ActionPlan,
+    Evidence,
     Milestone,
     PlanStatus,
     Recommendation,
@@ -143,7 +144,17 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
+class KeptEvidenceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return obj.original_name
+
+
 class ReportForm(forms.Form):
+    """A capaian; as a revision (`revises`) it starts from the returned report and keeps its
+    files unless the reporter unticks them."""
+
     report_date = forms.DateField(
         label=_("report date"), widget=DATE_WIDGET, validators=PAST_DATE_VALIDATORS
     )
@@ -164,10 +175,29 @@ class ReportForm(forms.Form):
         help_text=_("For example the date the decree was signed; not the upload date."),
     )
 
-    def __init__(self, *args, plan, **kwargs):
+    keep = KeptEvidenceField(
+        queryset=Evidence.objects.none(),
+        required=False,
+        label=_("Evidence kept from the returned report"),
+        help_text=_("Untick a file to leave it out of the revision; it stays in the records."),
+    )
+
+    def __init__(self, *args, plan, revises=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
+        self.revises = revises
         self.fields["milestone"].queryset = plan.milestones.filter(is_verified_done=False)
+        if revises is None:
+            del self.fields["keep"]
+        else:
+            order = ["report_date", "percent", "narrative", "milestone", "keep", "files"]
+            self.order_fields(order)
+            self.fields["keep"].queryset = revises.evidence.order_by("pk")
+            self.fields["keep"].initial = [item.pk for item in revises.evidence.all()]
+            self.fields["files"].required = False
+            self.fields["files"].help_text = _(
+                "Add new or corrected files; the files you keep count too."
+            )
 
     def clean_report_date(self):
         report_date = self.cleaned_data["report_date"]
@@ -175,14 +205,41 @@ class ReportForm(forms.Form):
             raise errors["report_date"]
         return report_date
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.revises is not None and not cleaned.get("files") and not cleaned.get("keep"):
+            self.add_error("files", _("Attach at least one evidence file (bukti dukung)."))
+        return cleaned
+
+    def report_fields(self) -> dict:
+        fields = {k: v for k, v in self.cleaned_data.items() if k != "keep"}
+        if self.revises is not None:
+            fields.update(revises=self.revises, keep=list(self.cleaned_data.get("keep") or []))
+        return fields
+
 
 class DecisionForm(forms.Form):
+    percent = forms.IntegerField(
+        label=_("Progress accepted (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_(
+            "The claimed percent unless you change it; you may accept less than claimed, "
+            "with a note saying why, never more."
+        ),
+    )
     note = forms.CharField(
-        label=_("note for the OPD"),
+        label=_("Note for the OPD"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Required when returning the report."),
+        help_text=_("Required when returning the report or accepting less than claimed."),
     )
+
+    def __init__(self, *args, report, **kwargs):
+        kwargs.setdefault("initial", {"percent": report.percent})
+        super().__init__(*args, **kwargs)
+        self.fields["percent"].widget.attrs["max"] = report.percent
 
 
 class MilestoneForm(forms.ModelForm):

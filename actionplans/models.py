@@ -398,6 +398,16 @@ class ProgressReport(models.Model):
         _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # the returned report this one answers; a returned report is answered at most once
+    revises = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="revision",
+        verbose_name=_("revision of"),
+    )
     history = HistoricalRecords(get_user=history_user)
 
     objects = ProgressReportQuerySet.as_manager()
@@ -498,6 +508,16 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    # a file a revision keeps from the report it answers: the same stored file and SHA-256
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("kept from"),
+    )
 
     objects = EvidenceQuerySet.as_manager()
 

@@ -24,6 +24,8 @@ from actionplans.models import (
     OPD,
     PLAN_RELATIONS,
     ActionPlan,
+    DecisionOutcome,
+    Evidence,
     Milestone,
     PlanStatus,
     ProgressReport,
@@ -326,10 +328,125 @@ def verification_queue(user):
     return (
         ProgressReport.objects.verifiable_by(user)
         .filter(status=ReportStatus.PENDING)
-        .select_related("plan", "plan__owner_opd", "reporter")
+        .select_related("plan", "plan__owner_opd", "reporter", "revises")
         .prefetch_related("evidence")
         .order_by("submitted_at", "pk")
     )
+
+
+def next_to_verify(user):
+    """The oldest report still waiting that the user may verify, or None."""
+    waiting = ProgressReport.objects.verifiable_by(user).filter(status=ReportStatus.PENDING)
+    return waiting.order_by("submitted_at", "pk").only("pk").first()
+
+
+def answerable(reports):
+    """Annotate `answerable`: returned and not answered yet, i.e. no report of the plan came
+    after it (its revision, or any later report, accepted or not)."""
+    later = ProgressReport.objects.filter(
+        plan=OuterRef("plan"), submitted_at__gt=OuterRef("submitted_at")
+    )
+    open_return = Q(status=ReportStatus.RETURNED) & ~Q(Exists(later)) & Q(revision__isnull=True)
+    return reports.annotate(answerable=ExpressionWrapper(open_return, output_field=BooleanField()))
+
+
+PREVIEWABLE = ("pdf", "png", "jpg")
+
+
+@dataclass(frozen=True)
+class EvidenceChange:
+    added: list
+    kept: list
+    removed: list
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """What a revision changed against the returned report it answers."""
+
+    earlier: ProgressReport
+    return_note: str
+    percent_before: int
+    percent_after: int
+    narrative_changed: bool
+    evidence: EvidenceChange
+
+
+@dataclass(frozen=True)
+class VerificationDesk:
+    report: ProgressReport
+    plan: ActionPlan
+    evidence: list
+    history: list
+    last_accepted: VerificationDecision | None
+    resubmission: Resubmission | None
+
+    @property
+    def change(self) -> Decimal | None:
+        """The claimed percent against the plan's verified progress (None: nothing verified)."""
+        if self.plan.verified_progress is None:
+            return None
+        return Decimal(self.report.percent) - self.plan.verified_progress
+
+
+def _evidence_of(reports_q):
+    return Evidence.objects.filter(reports_q).select_related("carried_from").order_by("pk")
+
+
+def verification_desk(user, pk) -> VerificationDesk:
+    """The report the user may verify beside its plan, its files, the earlier decisions on the
+    plan and, for a revision, what it changed: a fixed number of queries whatever the data."""
+    reports = ProgressReport.objects.verifiable_by(user).select_related(
+        "plan", "plan__owner_opd", "plan__round", "reporter", "milestone", "revises"
+    )
+    report = reports.get(pk=pk)
+    earlier = report.revises
+    wanted = [report.pk] + ([earlier.pk] if earlier else [])
+    files = list(_evidence_of(Q(report_id__in=wanted)))
+    evidence = [item for item in files if item.report_id == report.pk]
+    history = list(
+        VerificationDecision.objects.filter(report__plan=report.plan_id)
+        .exclude(report=report)
+        .select_related("verifier", "report")
+        .order_by("-decided_at", "-pk")
+    )
+    last_accepted = next((d for d in history if d.outcome == DecisionOutcome.ACCEPTED), None)
+    resubmission = None
+    if earlier is not None:
+        before = [item for item in files if item.report_id == earlier.pk]
+        resubmission = _resubmission(report, earlier, before, evidence, history)
+    return VerificationDesk(
+        report=report,
+        plan=report.plan,
+        evidence=evidence,
+        history=history,
+        last_accepted=last_accepted,
+        resubmission=resubmission,
+    )
+
+
+def _resubmission(report, earlier, before, after, history) -> Resubmission:
+    notes = [d.note for d in history if d.report_id == earlier.pk and d.outcome == "returned"]
+    before_sha = {item.sha256 for item in before}
+    after_sha = {item.sha256 for item in after}
+    return Resubmission(
+        earlier=earlier,
+        return_note=notes[0] if notes else "",
+        percent_before=earlier.percent,
+        percent_after=report.percent,
+        narrative_changed=earlier.narrative.strip() != report.narrative.strip(),
+        evidence=EvidenceChange(
+            added=[item for item in after if item.sha256 not in before_sha],
+            kept=[item for item in after if item.sha256 in before_sha],
+            removed=[item for item in before if item.sha256 not in after_sha],
+        ),
+    )
+
+
+def returned_waiting(plan):
+    """The plan's returned reports not answered yet, with the note they were returned with."""
+    reports = answerable(plan.reports.all()).filter(answerable=True)
+    return list(reports.prefetch_related("decisions", "evidence").order_by("-submitted_at"))
 
 
 def pending_too_long(*, today=None):
@@ -344,10 +461,10 @@ def pending_too_long(*, today=None):
 
 def plan_timeline(user, plan) -> list[dict]:
     """Reports, decisions and changes to the plan, newest first."""
-    reports = (
+    reports = answerable(
         ProgressReport.objects.visible_to(user)
         .filter(plan=plan)
-        .select_related("reporter", "milestone")
+        .select_related("reporter", "milestone", "revises")
         .prefetch_related("evidence", "decisions__verifier")
     )
     events = []

@@ -229,15 +229,21 @@ def report_submit(
     report_date=None,
     milestone: Milestone | None = None,
     effective_date=None,
+    revises: ProgressReport | None = None,
+    keep: list | None = None,
 ) -> ProgressReport:
     """Record a capaian with its bukti dukung; it waits for verification.
 
     Only the responsible OPD reports, and only on an active plan; every file is checked
-    by content before anything is stored.
+    by content before anything is stored. A revision names the returned report it answers
+    (`revises`) and the files of that report it keeps (`keep`): each kept file becomes an
+    evidence row of the revision pointing to the same stored file and SHA-256; nothing of the
+    returned report is changed or deleted.
     """
     message = _("You may report progress only on active plans of your OPD.")
     _require(actor, "report", _locked(plan), message)
-    if not files:
+    kept = _kept_evidence(plan, revises, keep or [])
+    if not files and not kept:
         raise ValidationError({"files": _("Attach at least one evidence file (bukti dukung).")})
     if milestone is not None and milestone.plan_id != plan.pk:
         raise ValidationError({"milestone": _("This milestone belongs to another plan.")})
@@ -249,12 +255,52 @@ def report_submit(
         narrative=narrative,
         milestone=milestone,
         report_date=report_date or timezone.localdate(),
+        revises=revises,
     )
     report.full_clean()
     report.save()
+    for earlier in kept:
+        _evidence_carry(report=report, earlier=earlier)
     for item in checked:
         _evidence_store(report=report, checked=item, actor=actor, effective_date=effective_date)
     return report
+
+
+def _kept_evidence(plan, revises, keep) -> list[Evidence]:
+    """The returned report being answered, checked (locked, of this plan, returned, not answered
+    yet), and the files of it that the revision keeps."""
+    if revises is None:
+        if keep:
+            raise ValidationError({"keep": _("Only a revision keeps earlier evidence.")})
+        return []
+    revises = ProgressReport.objects.select_for_update().get(pk=revises.pk)
+    if revises.plan_id != plan.pk or revises.status != ReportStatus.RETURNED:
+        raise ValidationError(_("Only a returned report of this plan can be answered."))
+    later = ProgressReport.objects.filter(plan=plan, submitted_at__gt=revises.submitted_at)
+    if ProgressReport.objects.filter(revises=revises).exists() or later.exists():
+        raise ValidationError(_("This returned report has been answered already."))
+    keep_ids = {item.pk for item in keep}
+    kept = list(revises.evidence.filter(pk__in=keep_ids).order_by("pk"))
+    if len(kept) != len(keep_ids):
+        raise ValidationError({"keep": _("Only files of the returned report can be kept.")})
+    return kept
+
+
+def _evidence_carry(*, report, earlier: Evidence) -> Evidence:
+    """The same stored file, under the revision: no copy, no upload, the same SHA-256."""
+    return Evidence.objects.create(
+        report=report,
+        file=earlier.file.name,
+        original_name=earlier.original_name,
+        extension=earlier.extension,
+        content_type=earlier.content_type,
+        size=earlier.size,
+        sha256=earlier.sha256,
+        effective_date=earlier.effective_date,
+        uploaded_by=earlier.uploaded_by,
+        uploaded_at=earlier.uploaded_at,
+        carried_from=earlier.carried_from or earlier,
+    )
 
 
 def _evidence_checked(files) -> list:
@@ -287,7 +333,7 @@ def _evidence_store(*, report, checked, actor, effective_date):
     return evidence
 
 
-def _decide(*, actor, report, outcome, note) -> ProgressReport:
+def _decide(*, actor, report, outcome, note, percent=None) -> ProgressReport:
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     message = _("You may not verify this report; nobody verifies their own or their OPD's work.")
     _require(actor, "verify", report, message)
@@ -298,7 +344,7 @@ def _decide(*, actor, report, outcome, note) -> ProgressReport:
         verifier=actor,
         outcome=outcome,
         note=note,
-        percent=report.percent,
+        percent=report.percent if percent is None else percent,
         evidence_sha256=_evidence_fingerprint(report),
     )
     decision.full_clean()
@@ -316,10 +362,27 @@ def _evidence_fingerprint(report) -> list[dict]:
 
 @audited
 @transaction.atomic
-def report_accept(*, actor, report: ProgressReport, note: str = "") -> ProgressReport:
+def report_accept(
+    *, actor, report: ProgressReport, note: str = "", percent: int | None = None
+) -> ProgressReport:
     """Accept a pending report: it now counts, its milestone is done, the plan's official
-    progress is recomputed and stored (a plan reaching 100% is done)."""
-    report = _decide(actor=actor, report=report, outcome=DecisionOutcome.ACCEPTED, note=note)
+    progress is recomputed and stored (a plan reaching 100% is done).
+
+    The verifier may accept less than was claimed (`percent`, with a note saying why), never
+    more; the decision keeps the percent decided on, and that percent is what counts."""
+    claimed = ProgressReport.objects.values_list("percent", flat=True).get(pk=report.pk)
+    if percent is not None and percent > claimed:
+        raise ValidationError(
+            {
+                "percent": _("You cannot accept more than the %(claimed)s%% claimed.")
+                % {"claimed": claimed}
+            }
+        )
+    if percent is not None and percent < claimed and not note.strip():
+        raise ValidationError({"note": _("Say why you accept less than the OPD claimed.")})
+    report = _decide(
+        actor=actor, report=report, outcome=DecisionOutcome.ACCEPTED, note=note, percent=percent
+    )
     if report.milestone_id:
         milestone = Milestone.objects.get(pk=report.milestone_id)
         milestone.is_verified_done = True
@@ -346,10 +409,20 @@ def plan_official_progress(plan: ActionPlan) -> Decimal | None:
         return None
     milestones = list(plan.milestones.all())
     if not milestones:
-        return Decimal(latest.percent)
+        return Decimal(_decided_percent(latest))
     done = sum(m.weight for m in milestones if m.is_verified_done)
     share = HUNDRED * done / sum(m.weight for m in milestones)
     return share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _decided_percent(report: ProgressReport) -> int:
+    """The percent the verifier accepted (it may be lower than claimed); the claim for a
+    decision recorded before the percent was kept."""
+    decided = report.decisions.filter(outcome=DecisionOutcome.ACCEPTED).order_by(
+        "-decided_at", "-pk"
+    )
+    percent = decided.values_list("percent", flat=True).first()
+    return report.percent if percent is None else percent
 
 
 def plan_progress_refresh(*, plan: ActionPlan) -> Decimal | None:

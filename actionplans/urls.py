@@ -27,4 +27,5 @@ urlpatterns = [
     path("<int:pk>/report/", views.report_create, name="report_create"),
     path("reports/<int:pk>/verify/", views.report_verify, name="report_verify"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/preview/", views.evidence_preview, name="evidence_preview"),
 ]

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from actionplans import access, exporting, importing, selectors, services
@@ -78,6 +79,7 @@ def plan_detail(request, pk):
         "can_cancel": access.allows(request.user, "cancel", plan),
         "can_add_milestone": access.allows(request.user, "add_milestone", plan),
         "can_report": access.allows(request.user, "report", plan),
+        "returned_waiting": selectors.returned_waiting(plan),
         "today": timezone.localdate(),
     }
     return render(request, "actionplans/plan_detail.html", context)
@@ -162,11 +164,25 @@ def milestone_create(request, pk):
     return render(request, "actionplans/milestone_form.html", {"form": form, "plan": plan})
 
 
-def _report_initial(request, plan) -> dict:
-    initial = {"report_date": timezone.localdate()}
+def _answered_report(request, plan):
+    """The returned report a revision answers (?answers=<pk>): returned, of this plan and not
+    answered yet; None without a well-formed parameter. A stale link raises ReportAnswered."""
     answers = request.GET.get("answers", "")
-    returned = plan.reports.filter(status="returned")
-    answered = returned.filter(pk=answers).first() if answers.isdecimal() else None
+    if not answers.isdecimal() or len(answers) > 18:
+        return None  # no parameter, or a malformed one: a plain report
+    waiting = selectors.answerable(plan.reports.all()).filter(answerable=True)
+    report = waiting.filter(pk=answers).first()
+    if report is None:
+        raise ReportAnswered
+    return report
+
+
+class ReportAnswered(Exception):
+    """The returned report was answered already (or is not a returned report of the plan)."""
+
+
+def _report_initial(answered) -> dict:
+    initial = {"report_date": timezone.localdate()}
     if answered is not None:
         initial.update(percent=answered.percent, narrative=answered.narrative)
     return initial
@@ -176,21 +192,40 @@ def _report_initial(request, plan) -> dict:
 @permission_required("actionplans.report_progress", raise_exception=True)
 def report_create(request, pk):
     plan = _plan_for(request, pk, "report")
+    try:
+        answered = _answered_report(request, plan)
+    except ReportAnswered:
+        messages.warning(request, _("This returned report has been answered already."))
+        return redirect(plan)
     form = ReportForm(
         request.POST or None,
         request.FILES or None,
         plan=plan,
-        initial=_report_initial(request, plan),
+        revises=answered,
+        initial=_report_initial(answered),
     )
     if form.is_valid():
         try:
-            services.report_submit(actor=request.user, plan=plan, **form.cleaned_data)
+            services.report_submit(actor=request.user, plan=plan, **form.report_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Your capaian was sent for verification."))
             return redirect(plan)
-    return render(request, "actionplans/report_form.html", {"form": form, "plan": plan})
+    context = {
+        "form": form,
+        "plan": plan,
+        "answered": answered,
+        "return_note": _return_note(answered),
+        "returned_waiting": [] if answered else selectors.returned_waiting(plan),
+    }
+    return render(request, "actionplans/report_form.html", context)
+
+
+def _return_note(report):
+    if report is None:
+        return None
+    return report.decisions.filter(outcome="returned").order_by("-decided_at", "-pk").first()
 
 
 @login_required
@@ -203,25 +238,48 @@ def verification_queue(request):
 @login_required
 @permission_required("actionplans.verify_progressreport", raise_exception=True)
 def report_verify(request, pk):
-    reports = ProgressReport.objects.select_related("plan", "reporter")
-    report = get_object_or_404(access.restrict(reports, request.user, "verify"), pk=pk)
-    form = DecisionForm(request.POST or None)
+    """The verification desk: the report beside its plan, its files previewed, the plan's
+    earlier decisions; after a decision, straight on to the next waiting report."""
+    try:
+        desk = selectors.verification_desk(request.user, pk)
+    except ProgressReport.DoesNotExist as missing:
+        raise Http404 from missing
+    report = desk.report
+    form = DecisionForm(request.POST or None, report=report)
     if form.is_valid():
         try:
-            _decide(request, report, form.cleaned_data["note"])
+            _decide(request, report, form.cleaned_data)
         except ValidationError as error:
-            form.add_error("note", error.messages)
+            _form_errors(form, error)
         except services.ReportAlreadyDecided as error:
             messages.warning(request, str(error))
-            return redirect("actionplans:verification_queue")
+            return _next_report(request)
         else:
-            return redirect("actionplans:verification_queue")
-    return render(request, "actionplans/report_verify.html", {"form": form, "report": report})
+            return _next_report(request)
+    context = {"form": form, "desk": desk, "report": report, "plan": desk.plan}
+    return render(request, "actionplans/report_verify.html", context)
 
 
-def _decide(request, report, note):
+def _form_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("note", error.messages)
+
+
+def _next_report(request):
+    following = selectors.next_to_verify(request.user)
+    if following is None:
+        return redirect("actionplans:verification_queue")
+    return redirect("actionplans:report_verify", pk=following.pk)
+
+
+def _decide(request, report, cleaned):
+    note = cleaned["note"]
     if request.POST.get("outcome") == "accepted":
-        services.report_accept(actor=request.user, report=report, note=note)
+        percent = cleaned["percent"]
+        services.report_accept(actor=request.user, report=report, note=note, percent=percent)
         messages.success(request, _("The report was accepted; it now counts as capaian."))
     elif request.POST.get("outcome") == "returned":
         services.report_return(actor=request.user, report=report, note=note)
@@ -231,21 +289,44 @@ def _decide(request, report, note):
 
 
 @login_required
-def evidence_download(request, pk):
-    """Serve a bukti dukung file only within the user's scope, never inline."""
+@xframe_options_sameorigin
+def evidence_preview(request, pk):
+    """Show a PDF or an image inline, for the verification desk's frame: only within the
+    user's scope, sandboxed (no script, no form, no plugin but the viewer), framable only by
+    the portal's own pages. Other types are only downloaded."""
     files = access.restrict(Evidence.objects.all(), request.user, "download")
-    evidence = get_object_or_404(files, pk=pk)
+    evidence = get_object_or_404(files.filter(extension__in=selectors.PREVIEWABLE), pk=pk)
+    response = _evidence_file(evidence, as_attachment=False)
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    return response
+
+
+PREVIEW_CSP = (
+    "sandbox; default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
+)
+
+
+def _evidence_file(evidence, *, as_attachment):
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as missing:
         raise Http404(_("The file is missing from storage.")) from missing
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=as_attachment,
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def evidence_download(request, pk):
+    """Serve a bukti dukung file only within the user's scope, never inline."""
+    files = access.restrict(Evidence.objects.all(), request.user, "download")
+    evidence = get_object_or_404(files, pk=pk)
+    response = _evidence_file(evidence, as_attachment=True)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

@@ -387,6 +387,10 @@ MATRIX: dict[str, list[Case]] = {
             writes=True,
         ),
     ],
+    "actionplans:evidence_preview": [
+        get((LOGIN, 200, 200, 404), "evidence A", kwargs=lambda w: {"pk": w.evidence_a.pk}),
+        get((LOGIN, 200, 404, 200), "evidence B", kwargs=lambda w: {"pk": w.evidence_b.pk}),
+    ],
     "actionplans:evidence_download": [
         get((LOGIN, 200, 200, 404), "evidence A", kwargs=lambda w: {"pk": w.evidence_a.pk}),
         get((LOGIN, 200, 404, 200), "evidence B", kwargs=lambda w: {"pk": w.evidence_b.pk}),
