@@ -236,6 +236,10 @@ INSPECTOR_SEES_DRAFTS = (LOGIN, 200, 404, 404)
 MATRIX: dict[str, list[Case]] = {
     # staff pages of spi_portal
     "home": [get((LOGIN, 302, 302, 302))],
+    "portal_settings": [
+        get(INSPECTOR_ONLY),
+        post(INSPECTOR_WRITES, data=lambda w: {"version": 1, "current_round": ""}, writes=True),
+    ],
     "dashboard": [
         get(STAFF),
         get(STAFF, "published", query="year=2024"),
@@ -309,6 +313,7 @@ MATRIX: dict[str, list[Case]] = {
         post(INSPECTOR_ONLY, "id beyond any column", data=_plan_with_huge_ids),
     ],
     "actionplans:my_plans": [get((LOGIN, 403, 200, 200))],
+    "actionplans:desk": [get(INSPECTOR_ONLY)],
     "actionplans:verification_queue": [get(INSPECTOR_ONLY)],
     "actionplans:plan_export": [
         get(STAFF, "xlsx", kwargs=lambda w: {"file_format": "xlsx"}),

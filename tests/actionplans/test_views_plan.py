@@ -106,27 +106,32 @@ def test_the_verification_queue_lists_pending_reports_oldest_first(
     assert list(response.context["reports"]) == [older, newer]
 
 
+def _cards(client):
+    response = client.get(reverse("actionplans:my_plans"))
+    return {plan.title: plan for plan in response.context["plans"]}
+
+
 def test_the_opd_home_shows_returned_reports_until_answered(
     head_a_client, plan_a, head_a, inspector
 ):
     report = submit(plan_a, head_a)
     services.report_return(actor=inspector, report=report, note="Kurang bukti")
-    worklist = head_a_client.get(reverse("actionplans:my_plans")).context["worklist"]
-    assert worklist["returned"] == [report]
+    card = _cards(head_a_client)[plan_a.title]
+    assert card.last_report == report
+    assert card.last_report.last_decision.note == "Kurang bukti"
     submit(plan_a, head_a, percent=60)
-    worklist = head_a_client.get(reverse("actionplans:my_plans")).context["worklist"]
-    assert worklist["returned"] == []
+    assert _cards(head_a_client)[plan_a.title].last_report.status == "pending"
 
 
-def test_the_opd_home_lists_overdue_and_due_soon_plans(
+def test_the_opd_home_flags_overdue_plans_and_lists_done_ones_last(
     head_a_client, round_2024, opd_a, today, soon
 ):
-    overdue = make_plan(round_2024, opd_a, title="Lewat", due_date=date(2025, 1, 2))
-    due_soon = make_plan(round_2024, opd_a, title="Segera", due_date=soon)
+    make_plan(round_2024, opd_a, title="Lewat", due_date=date(2025, 1, 2))
+    make_plan(round_2024, opd_a, title="Segera", due_date=soon)
     make_plan(round_2024, opd_a, title="Selesai", status=PlanStatus.DONE, due_date=date(2025, 1, 2))
-    worklist = head_a_client.get(reverse("actionplans:my_plans")).context["worklist"]
-    assert worklist["overdue"] == [overdue]
-    assert worklist["due_soon"] == [due_soon]
+    cards = _cards(head_a_client)
+    assert list(cards) == ["Lewat", "Segera", "Selesai"]
+    assert [card.overdue for card in cards.values()] == [True, False, False]
 
 
 def test_opd_users_land_on_their_home_page(head_a_client, inspector_client, methodology):
@@ -169,8 +174,9 @@ def _list_queries(client):
     return len(captured), response.context["page"].paginator.count
 
 
-# session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators
-PLAN_LIST_QUERIES = 10
+# session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators,
+# the menu's count of reports waiting for verification (the user's OPD, the count)
+PLAN_LIST_QUERIES = 12
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(
