@@ -256,3 +256,10 @@ def test_a_kept_file_uploaded_again_is_stored_once(head_a_client, plan_a, return
     assert sorted(revision.evidence.values_list("sha256", flat=True)) == sorted(
         [draft.sha256, attendance.sha256]
     )
+
+
+def test_a_kept_file_id_beyond_any_column_is_an_invalid_choice(head_a_client, plan_a, returned):
+    data = {"report_date": date.today().isoformat(), "percent": 50, "narrative": "x"}
+    response = head_a_client.post(report_url(plan_a, returned), {**data, "keep": [2**70]})
+    assert response.status_code == 200
+    assert "keep" in response.context["form"].errors
