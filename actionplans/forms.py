@@ -144,7 +144,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
-class KeptEvidenceField(forms.ModelMultipleChoiceField):
+class KeptEvidenceField(ChoicesByIdField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):

@@ -446,7 +446,7 @@ def _resubmission(report, earlier, before, after, history) -> Resubmission:
 def returned_waiting(plan):
     """The plan's returned reports not answered yet, with the note they were returned with."""
     reports = answerable(plan.reports.all()).filter(answerable=True)
-    return list(reports.prefetch_related("decisions", "evidence").order_by("-submitted_at"))
+    return list(reports.prefetch_related("decisions").order_by("-submitted_at"))
 
 
 def pending_too_long(*, today=None):

@@ -248,6 +248,8 @@ def report_submit(
     if milestone is not None and milestone.plan_id != plan.pk:
         raise ValidationError({"milestone": _("This milestone belongs to another plan.")})
     checked = _evidence_checked(files)
+    uploaded = {item.sha256 for item in checked}
+    kept = [item for item in kept if item.sha256 not in uploaded]  # uploaded again: stored once
     report = ProgressReport(
         plan=plan,
         reporter=actor,

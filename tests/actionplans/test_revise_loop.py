@@ -246,3 +246,20 @@ def test_a_first_report_is_not_marked_as_a_resubmission(inspector_client, report
     response = inspector_client.get(desk_url(report_a))
     assert response.context["desk"].resubmission is None
     assert "resubmission" not in response.content.decode()
+
+
+def test_a_kept_file_uploaded_again_is_stored_once(head_a_client, plan_a, returned):
+    draft, attendance = returned.evidence.order_by("pk")
+    again = pdf_upload("draf-sop-lagi.pdf")  # the same bytes as draf-sop.pdf
+    _revise(head_a_client, plan_a, returned, keep=[draft, attendance], files=[again])
+    revision = ProgressReport.objects.get(revises=returned)
+    assert sorted(revision.evidence.values_list("sha256", flat=True)) == sorted(
+        [draft.sha256, attendance.sha256]
+    )
+
+
+def test_a_kept_file_id_beyond_any_column_is_an_invalid_choice(head_a_client, plan_a, returned):
+    data = {"report_date": date.today().isoformat(), "percent": 50, "narrative": "x"}
+    response = head_a_client.post(report_url(plan_a, returned), {**data, "keep": [2**70]})
+    assert response.status_code == 200
+    assert "keep" in response.context["form"].errors

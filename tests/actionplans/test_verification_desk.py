@@ -201,9 +201,7 @@ def test_a_type_without_preview_is_not_served_inline(inspector_client, plan_a, h
 # --- deciding ----------------------------------------------------------------------------------
 
 
-def test_accepting_less_than_claimed_counts_the_decided_percent(
-    inspector_client, report_a, plan_a
-):
+def test_accepting_less_than_claimed_counts_the_decided_percent(inspector_client, report_a, plan_a):
     data = {"outcome": "accepted", "percent": "30", "note": "Baru 3 dari 10 puskesmas"}
     response = inspector_client.post(desk_url(report_a), data)
     assert response.status_code == 302
@@ -244,9 +242,7 @@ def test_accepting_more_than_claimed_is_refused(inspector_client, inspector, rep
     assert plan_a.verified_progress is None
 
 
-def test_a_later_report_accepted_in_full_replaces_a_lowered_one(
-    inspector, plan_a, head_a
-):
+def test_a_later_report_accepted_in_full_replaces_a_lowered_one(inspector, plan_a, head_a):
     _accepted(plan_a, head_a, inspector, 50, "Sebagian", decided_percent=20)
     plan_a.refresh_from_db()
     assert plan_a.verified_progress == 20
