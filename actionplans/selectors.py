@@ -5,13 +5,27 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from actionplans import notifications
 from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     PLAN_RELATIONS,
     ActionPlan,
+    Milestone,
+    Notification,
     PlanStatus,
     ProgressReport,
     Recommendation,
@@ -37,10 +51,15 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
     if filters.get("overdue"):
         plans = plans.overdue(today)
     pending = ProgressReport.objects.filter(plan=OuterRef("pk"), status=ReportStatus.PENDING)
+    late = Milestone.objects.overdue(today).filter(plan=OuterRef("pk")).order_by()
+    late_count = late.values("plan").annotate(n=Count("pk")).values("n")
     return (
         plans.select_related("round", "owner_opd")
         .prefetch_related("indicators")
-        .annotate(has_pending=Exists(pending))
+        .annotate(
+            has_pending=Exists(pending),
+            overdue_milestones=Coalesce(Subquery(late_count), 0),
+        )
         .order_by("due_date", "pk")
     )
 
@@ -232,7 +251,18 @@ def opd_worklist(opd, *, today=None) -> dict:
             .prefetch_related("decisions")
             .order_by("submitted_at")
         ),
+        "overdue_milestones": list(overdue_milestones(today=today).filter(plan__owner_opd=opd)),
     }
+
+
+def overdue_milestones(*, today=None):
+    """Milestones past due and not verified done on open plans, with their plan and OPD."""
+    return (
+        Milestone.objects.overdue(today)
+        .exclude(plan__status=PlanStatus.DRAFT)
+        .select_related("plan", "plan__owner_opd")
+        .order_by("due_date", "plan__owner_opd__name", "pk")
+    )
 
 
 def user_worklist(user, *, today=None) -> dict | None:
@@ -357,3 +387,28 @@ def landing_page(user) -> str | None:
     if opd_id_of(user) is not None and not sees_all_plans(user):
         return "actionplans:my_plans"
     return None
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def notifications_for(user):
+    """The user's own notifications, unread first, newest first within each."""
+    return Notification.objects.filter(recipient=user).order_by(
+        F("read_at").asc(nulls_first=True), "-created_at", "-pk"
+    )
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.unread().filter(recipient=user).count()
+
+
+def notification_entry(notification) -> dict:
+    """What a row of the list shows, from the row alone (no query per row)."""
+    return {
+        "notification": notification,
+        "text": notifications.notification_text(notification.kind, notification.params),
+        "link": notifications.notification_path(notification),
+    }

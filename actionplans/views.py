@@ -19,6 +19,7 @@ from actionplans.forms import (
     PlanFilterForm,
     PlanForm,
     PlanImportForm,
+    PreferencesForm,
     RecommendationForm,
     RecommendationWithdrawForm,
     ReportForm,
@@ -27,9 +28,9 @@ from actionplans.models import (
     OPD,
     ActionPlan,
     Evidence,
-    Milestone,
     ProgressReport,
     Recommendation,
+    UserPreference,
 )
 from surveys import selectors as survey_selectors
 from surveys import uploads
@@ -37,6 +38,7 @@ from surveys.importing import ImportRejected
 from surveys.models import Dimension, SurveyRound
 
 PLANS_PER_PAGE = 50
+NOTIFICATIONS_PER_PAGE = 50
 
 
 def _visible_plan(request, pk):
@@ -70,15 +72,20 @@ def plan_list(request):
 @login_required
 def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
+    today = timezone.localdate()
+    milestones = list(plan.milestones.all())
+    for milestone in milestones:
+        milestone.overdue = milestone.is_overdue(today)
     context = {
         "plan": plan,
         "timeline": selectors.plan_timeline(request.user, plan),
-        "milestones": plan.milestones.all(),
+        "milestones": milestones,
+        "overdue_milestones": sum(milestone.overdue for milestone in milestones),
         "can_edit": access.allows(request.user, "change", plan),
         "can_cancel": access.allows(request.user, "cancel", plan),
         "can_add_milestone": access.allows(request.user, "add_milestone", plan),
         "can_report": access.allows(request.user, "report", plan),
-        "today": timezone.localdate(),
+        "today": today,
     }
     return render(request, "actionplans/plan_detail.html", context)
 
@@ -154,12 +161,25 @@ def plan_cancel(request, pk):
 @permission_required("actionplans.add_milestone", raise_exception=True)
 def milestone_create(request, pk):
     plan = _plan_for(request, pk, "add_milestone")
-    form = MilestoneForm(request.POST or None, instance=Milestone(plan=plan))
+    form = MilestoneForm(request.POST or None, plan=plan)
     if form.is_valid():
-        services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
-        messages.success(request, _("The milestone was added."))
-        return redirect(plan)
+        try:
+            services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The milestone was added."))
+            return redirect(plan)
     return render(request, "actionplans/milestone_form.html", {"form": form, "plan": plan})
+
+
+def _add_errors(form, error):
+    """A service's ValidationError onto the form: by field where the form has the field."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _report_initial(request, plan) -> dict:
@@ -405,3 +425,37 @@ def round_followup(request, year):
         can_create=access.allows_some(request.user, "add_plan", OPD),
     )
     return render(request, "actionplans/round_followup.html", context)
+
+
+@login_required
+def notification_list(request):
+    """The user's own notifications, unread first; marking read is a POST."""
+    items = selectors.notifications_for(request.user)
+    page = Paginator(items, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    entries = [selectors.notification_entry(item) for item in page.object_list]
+    context = {"page": page, "entries": entries, "unread": selectors.unread_count(request.user)}
+    return render(request, "actionplans/notification_list.html", context)
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    ids = request.POST.getlist("notification")
+    if request.POST.get("all"):
+        services.notifications_mark_read(actor=request.user)
+    elif ids and all(value.isdecimal() for value in ids):
+        services.notifications_mark_read(actor=request.user, ids=[int(value) for value in ids])
+    return redirect("actionplans:notifications")
+
+
+@login_required
+def preferences(request):
+    """Any signed-in user's own settings: e-mail notifications on or off."""
+    stored = UserPreference.objects.filter(user=request.user).first()
+    initial = {"email_notifications": stored.email_notifications if stored else True}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        services.preferences_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your preferences were saved."))
+        return redirect("preferences")
+    return render(request, "actionplans/preferences.html", {"form": form})

@@ -169,8 +169,9 @@ def _list_queries(client):
     return len(captured), response.context["page"].paginator.count
 
 
-# session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators
-PLAN_LIST_QUERIES = 10
+# session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators,
+# unread notifications (menu)
+PLAN_LIST_QUERIES = 11
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(
