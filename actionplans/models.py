@@ -381,7 +381,7 @@ class Milestone(models.Model):
 
     @property
     def due_label(self) -> str:
-        """ "Triwulan III 2025" for a quarter, else the due date as the page's language writes it."""
+        """'Triwulan III 2025' for a quarter, else the due date as the page's language writes it."""
         if self.quarter:
             return f"{self.get_quarter_display()} {self.due_date.year}"
         return date_format(self.due_date, "SHORT_DATE_FORMAT")
