@@ -7,6 +7,9 @@ refused or rolled-back write never mails anybody. Each mail carries an absolute 
 in-portal notification.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
@@ -20,6 +23,18 @@ from actionplans import access
 from actionplans.models import Notification, NotificationKind, ProgressReport
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+_mails_on = ContextVar("notification_mails_on", default=True)
+
+
+@contextmanager
+def mails_held_back():
+    """Write the in-portal notifications but mail nobody (loading the demo story)."""
+    token = _mails_on.set(False)
+    try:
+        yield
+    finally:
+        _mails_on.reset(token)
 
 
 # --- what a notification says and where it leads ------------------------------------------------
@@ -97,7 +112,7 @@ def _notify(users, kind, *, plan, report=None, params, extra_addresses=()) -> li
     addresses = [user.email for user in users if user.email and _mails_wanted(user)]
     addresses += [address for address in extra_addresses if address]
     addresses = list(dict.fromkeys(addresses))  # each address once, in order
-    if addresses:
+    if addresses and _mails_on.get():
         sample = Notification(kind=kind, params=params, plan=plan, report=report)
         path = notification_path(sample)
         transaction.on_commit(lambda: send_notification_mails(kind, params, path, addresses))
