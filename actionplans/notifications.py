@@ -16,7 +16,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from actionplans import access
@@ -149,6 +149,11 @@ def report_submitted(report: ProgressReport):
 
 
 def _report_decided(report, kind, note):
+    """Tell the owner OPD; the verifiers' "waiting" notices of this report are done with."""
+    waiting = Notification.objects.unread().filter(
+        report=report, kind=NotificationKind.REPORT_SUBMITTED
+    )
+    waiting.update(read_at=timezone.now())
     plan = report.plan
     return _notify(
         opd_members(plan.owner_opd_id),

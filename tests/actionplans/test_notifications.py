@@ -226,3 +226,11 @@ def test_the_notification_list_issues_the_same_number_of_queries_at_1x_and_10x(
 def test_an_anonymous_visitor_is_sent_to_the_login_page(client):
     response = client.get(reverse("actionplans:notifications"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_decided_report_no_longer_waits_in_the_verifiers_lists(cast, report_a, inspector):
+    second = cast["second"]
+    assert Notification.objects.unread().filter(recipient=second, report=report_a).exists()
+    services.report_accept(actor=inspector, report=report_a)
+    waiting = Notification.objects.filter(report=report_a, kind=NotificationKind.REPORT_SUBMITTED)
+    assert waiting.count() == 3 and not waiting.unread().exists()  # kept, marked read
