@@ -18,6 +18,8 @@ from actionplans.models import (
     OPD,
     ActionPlan,
     McpArea,
+    Notification,
+    NotificationKind,
     OPDMembership,
     OPDRole,
     PlanStatus,
@@ -341,6 +343,15 @@ def _play_reports(item, plan, reporter, inspector, today):
         elif outcome == "returned":
             services.report_return(actor=inspector, report=report, note=note)
         report.decisions.update(decided_at=submitted + timedelta(days=3))
+        _date_notifications(report, submitted)
+
+
+def _date_notifications(report, submitted):
+    """The story's notifications dated with it: sent when the report came, or was decided."""
+    told = Notification.objects.filter(report=report)
+    told.filter(kind=NotificationKind.REPORT_SUBMITTED).update(created_at=submitted)
+    decided = told.exclude(kind=NotificationKind.REPORT_SUBMITTED)
+    decided.update(created_at=submitted + timedelta(days=3))
 
 
 def demo_action_plans(*, inspector, make_user) -> list[str]:

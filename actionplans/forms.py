@@ -197,7 +197,12 @@ class MilestoneForm(forms.Form):
         required=False,
         help_text=_("Due on the quarter's last day, e.g. 30 September for Triwulan III."),
     )
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
+    year = forms.TypedChoiceField(
+        label=_("Year of the quarter"),
+        coerce=int,
+        required=False,
+        help_text=_("The plan runs in more than one year: say which year's quarter is meant."),
+    )
     due_date = forms.DateField(
         label=_("Or a due date"),
         required=False,
