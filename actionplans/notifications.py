@@ -7,6 +7,7 @@ refused or rolled-back write never mails anybody. Each mail carries an absolute 
 in-portal notification.
 """
 
+import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from actionplans import access
 from actionplans.models import Notification, NotificationKind, ProgressReport
+
+logger = logging.getLogger(__name__)
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -120,16 +123,24 @@ def _notify(users, kind, *, plan, report=None, params, extra_addresses=()) -> li
 
 
 def send_notification_mails(kind, params, path, addresses):
-    """One mail per address (no recipient sees the others), in the portal's language."""
+    """One mail per address (no recipient sees the others), in the portal's language.
+
+    It runs after the commit: the change is saved whatever happens here, so a mail server that
+    fails is logged (and the notification stays in the portal), not shown to the user as an error.
+    """
     with translation.override(settings.LANGUAGE_CODE):
         text = notification_text(kind, params)
-        subject = "[SPI] " + NotificationKind(kind).label
+        title = " ".join(str(params.get("plan", "")).split())  # a header holds no line break
+        subject = f"[SPI] {NotificationKind(kind).label}: {title}"[:200]
         body = render_to_string(
             "actionplans/email/notification.txt",
             {"text": text, "link": absolute(path), "preferences": absolute(reverse("preferences"))},
         )
-    messages = [EmailMessage(str(subject), body, None, [address]) for address in addresses]
-    get_connection().send_messages(messages)
+    messages = [EmailMessage(subject, body, None, [address]) for address in addresses]
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("Notification mail (%s) to %s addresses failed", kind, len(addresses))
 
 
 def _report_params(report) -> dict:

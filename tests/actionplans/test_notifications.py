@@ -234,3 +234,33 @@ def test_a_decided_report_no_longer_waits_in_the_verifiers_lists(cast, report_a,
     services.report_accept(actor=inspector, report=report_a)
     waiting = Notification.objects.filter(report=report_a, kind=NotificationKind.REPORT_SUBMITTED)
     assert waiting.count() == 3 and not waiting.unread().exists()  # kept, marked read
+
+
+def test_the_subject_names_the_plan_and_a_failing_mail_server_leaves_the_write_saved(
+    report_a, inspector, cast, mailoutbox, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def refuse(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_return(actor=inspector, report=report_a, note="Kurang bukti")
+    report_a.refresh_from_db()
+    assert report_a.status == "returned"
+    assert "Notification mail" in caplog.text
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(report_a.plan, report_a.reporter)
+    assert mailoutbox[0].subject == "[SPI] Report waiting for verification: SOP layanan"
+
+
+def test_user_text_is_escaped_in_the_list(head_a_client, head_a, plan_a):
+    Notification.objects.create(
+        recipient=head_a,
+        kind=NotificationKind.REPORT_RETURNED,
+        params={"plan": "<script>alert(1)</script>", "percent": 10, "note": "<b>x</b>"},
+        plan=plan_a,
+    )
+    content = head_a_client.get(reverse("actionplans:notifications")).content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;" in content and "&lt;b&gt;x&lt;/b&gt;" in content
