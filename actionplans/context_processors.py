@@ -1,6 +1,6 @@
-"""What the menu of every staff page shows: the reports waiting for a verifier and the OPD
-of the user. Both are lazy: a page that does not show the menu costs no query, one that does
-costs at most one query each, whatever the data."""
+"""What the menu of every staff page shows: the reports waiting for a verifier, the OPD of
+the user and the unread notifications. Each is lazy: a page that does not show the menu costs
+no query, one that does costs at most one query each, whatever the data."""
 
 from django.utils.functional import SimpleLazyObject
 
@@ -20,7 +20,7 @@ def _opd_name(user) -> str:
 def menu(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"unread_notifications": 0}
     return {
         "menu_waiting_count": SimpleLazyObject(
             lambda: (
@@ -30,4 +30,5 @@ def menu(request):
             )
         ),
         "menu_opd_name": SimpleLazyObject(lambda: _opd_name(user)),
+        "unread_notifications": SimpleLazyObject(lambda: selectors.unread_count(user)),
     }

@@ -58,3 +58,25 @@ def report_date_errors(year: int, report_date) -> dict:
     message = _("A report on a plan of SPI %(year)s is dated from %(earliest)s on.")
     params = {"year": year, "earliest": date_format(earliest)}
     return {"report_date": ValidationError(message, code="date_outside_round", params=params)}
+
+
+QUARTER_LAST_DAY = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+
+
+def quarter_end(year: int, quarter: int) -> date:
+    """The last day of triwulan `quarter` (1-4) of `year`: 30 September for Triwulan III."""
+    month, day = QUARTER_LAST_DAY[quarter]
+    return date(year, month, day)
+
+
+def implementation_years(start_date, due_date) -> list[int]:
+    """The calendar years a plan runs in, from its start to its due date.
+
+    A milestone given as a quarter falls in one of them. The round's window (a year before the
+    survey to ten after) is far too wide to name the year, so the plan's own dates decide: the
+    first year is the default (a plan of SPI 2024 usually runs in 2025, from January), and a plan
+    that runs into a later year lets the user choose which year's Triwulan is meant.
+    """
+    if start_date is None or due_date is None or due_date < start_date:
+        return [start_date.year] if start_date else []
+    return list(range(start_date.year, due_date.year + 1))

@@ -13,11 +13,13 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from actionplans import services
+from actionplans import dates, notifications, services
 from actionplans.models import (
     OPD,
     ActionPlan,
     McpArea,
+    Notification,
+    NotificationKind,
     OPDMembership,
     OPDRole,
     PlanStatus,
@@ -275,6 +277,14 @@ def _recommendations(survey_round) -> dict[str, Recommendation]:
     return {r.code: r for r in Recommendation.objects.filter(round=survey_round)}
 
 
+MILESTONE_TITLES = [
+    "Tim dan SK ditetapkan",
+    "Rancangan disusun dan dibahas",
+    "Uji coba dan sosialisasi",
+    "Evaluasi dan laporan akhir",
+]
+
+
 def _create_plan(item, survey_round, opds, recommendations, inspector, today):
     due = today + timedelta(days=item.due_in_days)
     start = min(date(today.year, 1, 2), due - timedelta(days=90))
@@ -298,11 +308,15 @@ def _create_plan(item, survey_round, opds, recommendations, inspector, today):
     }
     plan = services.plan_create(actor=inspector, fields=fields)
     for quarter in range(1, item.milestones + 1):
+        # due at the end of triwulan I, II, ... of the plan's first year; a step past the plan's
+        # own due date is due with the plan
+        in_time = dates.quarter_end(start.year, quarter) <= due
         services.milestone_create(
             actor=inspector,
             plan=plan,
-            title=f"Triwulan {'I' * quarter if quarter < 4 else 'IV'}",
-            due_date=min(start + timedelta(days=91 * quarter), due),
+            title=MILESTONE_TITLES[(quarter - 1) % len(MILESTONE_TITLES)],
+            quarter=quarter if in_time else None,
+            due_date=None if in_time else due,
         )
     return plan
 
@@ -329,6 +343,15 @@ def _play_reports(item, plan, reporter, inspector, today):
         elif outcome == "returned":
             services.report_return(actor=inspector, report=report, note=note)
         report.decisions.update(decided_at=submitted + timedelta(days=3))
+        _date_notifications(report, submitted)
+
+
+def _date_notifications(report, submitted):
+    """The story's notifications dated with it: sent when the report came, or was decided."""
+    told = Notification.objects.filter(report=report)
+    told.filter(kind=NotificationKind.REPORT_SUBMITTED).update(created_at=submitted)
+    decided = told.exclude(kind=NotificationKind.REPORT_SUBMITTED)
+    decided.update(created_at=submitted + timedelta(days=3))
 
 
 def demo_action_plans(*, inspector, make_user) -> list[str]:
@@ -342,11 +365,13 @@ def demo_action_plans(*, inspector, make_user) -> list[str]:
     survey_round = SurveyRound.objects.get(year=2024)
     recommendations = _recommendations(survey_round)
     today = timezone.localdate()
-    for item in PLANS_2024:
-        if ActionPlan.objects.filter(round=survey_round, title=item.title).exists():
-            continue
-        plan = _create_plan(item, survey_round, opds, recommendations, inspector, today)
-        _play_reports(item, plan, users.get(item.owner), inspector, today)
-        if item.cancel:
-            services.plan_cancel(actor=inspector, plan=plan)
+    # the story fills everyone's notification list; nobody is mailed about it
+    with notifications.mails_held_back():
+        for item in PLANS_2024:
+            if ActionPlan.objects.filter(round=survey_round, title=item.title).exists():
+                continue
+            plan = _create_plan(item, survey_round, opds, recommendations, inspector, today)
+            _play_reports(item, plan, users.get(item.owner), inspector, today)
+            if item.cancel:
+                services.plan_cancel(actor=inspector, plan=plan)
     return [username for username, _code, _role in OPD_USERS]

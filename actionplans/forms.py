@@ -11,6 +11,7 @@ from actionplans.models import (
     Evidence,
     Milestone,
     PlanStatus,
+    Quarter,
     Recommendation,
 )
 from surveys.models import Dimension, SurveyRound
@@ -242,11 +243,59 @@ class DecisionForm(forms.Form):
         self.fields["percent"].widget.attrs["max"] = report.percent
 
 
-class MilestoneForm(forms.ModelForm):
-    class Meta:
-        model = Milestone
-        fields = ["title", "due_date", "weight"]
-        widgets = {"due_date": DATE_WIDGET}
+class MilestoneForm(forms.Form):
+    """A milestone due at the end of a quarter (triwulan) or on a date of its own."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter (triwulan)"),
+        choices=[("", _("— a date of its own —")), *Quarter.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Due on the quarter's last day, e.g. 30 September for Triwulan III."),
+    )
+    year = forms.TypedChoiceField(
+        label=_("Year of the quarter"),
+        coerce=int,
+        required=False,
+        help_text=_("The plan runs in more than one year: say which year's quarter is meant."),
+    )
+    due_date = forms.DateField(
+        label=_("Or a due date"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("Only when the milestone is not due at a quarter's end."),
+    )
+    weight = forms.IntegerField(
+        label=_("Weight"),
+        min_value=1,
+        max_value=100,
+        initial=1,
+        help_text=_(
+            "How much this milestone counts in the plan's verified progress, compared with its "
+            "other milestones (1 = all count the same)."
+        ),
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        years = dates.implementation_years(plan.start_date, plan.due_date)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+        self.fields["year"].initial = years[0] if years else None
+        if len(years) <= 1:
+            self.fields["year"].widget = forms.HiddenInput()
+
+    def clean(self):
+        cleaned = super().clean()
+        quarter, due_date = cleaned.get("quarter"), cleaned.get("due_date")
+        if quarter and due_date:
+            self.add_error("due_date", _("Give a quarter or a due date, not both."))
+        elif not quarter and not due_date and "due_date" not in self.errors:
+            self.add_error("quarter", _("Choose a quarter (triwulan) or give a due date."))
+        if not quarter:
+            cleaned["year"] = None
+        return cleaned
 
 
 class RecommendationForm(forms.ModelForm):
@@ -320,3 +369,14 @@ class PlanFilterForm(forms.Form):
 
 class PlanImportForm(forms.Form):
     file = forms.FileField(label=_("XLSX file"))
+
+
+class PreferencesForm(forms.Form):
+    email_notifications = forms.BooleanField(
+        label=_("E-mail me my notifications"),
+        required=False,
+        help_text=_(
+            "Reports to verify, reports returned or accepted, plans assigned to your OPD. "
+            "They stay in the portal's notification list either way."
+        ),
+    )

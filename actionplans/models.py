@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -104,15 +105,6 @@ class ProgressReportQuerySet(ScopedQuerySet):
 
 class EvidenceQuerySet(ScopedQuerySet):
     pass
-
-
-class MilestoneQuerySet(ScopedQuerySet):
-    def overdue(self, today=None):
-        """Milestones past their due date, not verified done, of a plan still open."""
-        today = today or timezone.localdate()
-        return self.filter(due_date__lt=today, is_verified_done=False).exclude(
-            plan__status__in=[PlanStatus.DONE, PlanStatus.CANCELLED]
-        )
 
 
 class RecommendationQuerySet(models.QuerySet):
@@ -329,11 +321,36 @@ class ActionPlan(models.Model):
         return self.due_date < today and self.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
 
 
+class Quarter(models.IntegerChoices):
+    Q1 = 1, _("Triwulan I")
+    Q2 = 2, _("Triwulan II")
+    Q3 = 3, _("Triwulan III")
+    Q4 = 4, _("Triwulan IV")
+
+
+class MilestoneQuerySet(ScopedQuerySet):
+    def overdue(self, today=None):
+        """Due before `today`, not verified done, on a plan still open (not done or cancelled)."""
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today, is_verified_done=False).exclude(
+            plan__status__in=[PlanStatus.DONE, PlanStatus.CANCELLED]
+        )
+
+
 class Milestone(models.Model):
+    """A step of a plan, due at the end of a quarter (triwulan) or on a date of its own.
+
+    `due_date` is always filled (for a quarter, the quarter's last day), so that every query on
+    deadlines reads one column; `quarter` only says how the date was given, for its label.
+    """
+
     plan = models.ForeignKey(
         ActionPlan, on_delete=models.PROTECT, related_name="milestones", verbose_name=_("plan")
     )
     title = models.CharField(_("title"), max_length=200)
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter (triwulan)"), choices=Quarter.choices, null=True, blank=True
+    )
     due_date = models.DateField(_("due date"), validators=[dates.validate_not_before_2000])
     weight = models.PositiveSmallIntegerField(
         _("weight"), default=1, validators=[MinValueValidator(1)]
@@ -352,11 +369,36 @@ class Milestone(models.Model):
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
         ordering = ["plan", "due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="milestone_quarter_1_to_4",
+            ),
+        ]
 
     def __str__(self):
-        return self.title
+        return f"{self.title} ({self.due_label})" if self.quarter else self.title
+
+    @property
+    def due_label(self) -> str:
+        """'Triwulan III 2025' for a quarter, else the due date as the page's language writes it."""
+        if self.quarter:
+            return f"{self.get_quarter_display()} {self.due_date.year}"
+        return date_format(self.due_date, "SHORT_DATE_FORMAT")
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        open_plan = self.plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
+        return self.due_date < today and not self.is_verified_done and open_plan
 
     def clean(self):
+        quarter_end = (
+            self.quarter and self.due_date and dates.quarter_end(self.due_date.year, self.quarter)
+        )
+        if quarter_end and self.due_date != quarter_end:
+            raise ValidationError(
+                {"due_date": _("A milestone of a quarter is due on the quarter's last day.")}
+            )
         if self.plan_id is None:
             return
         if errors := dates.outside_round_errors(self.plan.round.year, due_date=self.due_date):
@@ -564,6 +606,94 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.opd or ''} · {self.sent_on}"
+
+
+class NotificationKind(models.TextChoices):
+    REPORT_SUBMITTED = "report_submitted", _("Report waiting for verification")
+    REPORT_RETURNED = "report_returned", _("Report returned")
+    REPORT_ACCEPTED = "report_accepted", _("Report accepted")
+    PLAN_ASSIGNED = "plan_assigned", _("Plan assigned")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something a user should know about, in the portal; never deleted, only marked read.
+
+    The text is composed when shown, from `kind` and `params`, in the reader's language.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    plan = models.ForeignKey(
+        ActionPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plan"),
+    )
+    report = models.ForeignKey(
+        ProgressReport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("report"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.recipient} · {self.get_kind_display()}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class UserPreference(models.Model):
+    """A user's own settings for the portal (e-mail notifications; later the language)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    email_notifications = models.BooleanField(
+        _("e-mail me my notifications"),
+        default=True,
+        help_text=_(
+            "Reports to verify, reports returned or accepted, plans assigned to your OPD. "
+            "They stay in the portal's notification list either way."
+        ),
+    )
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("user preferences")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return str(self.user)
 
 
 # Accounts and groups are who may do what: every change to them, their groups and their

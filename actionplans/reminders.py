@@ -60,18 +60,26 @@ def opd_digest(opd, *, today) -> Digest | None:
 
 
 def inspectorate_digest(*, today) -> Digest | None:
-    """Reports waiting for verification for more than 7 days; None if there are none."""
+    """Reports waiting for verification for more than 7 days and every overdue milestone of an
+    open plan; None if there are none."""
     reports = list(selectors.pending_too_long(today=today))
-    if not reports:
+    milestones = list(selectors.overdue_milestones(today=today))
+    items = len(reports) + len(milestones)
+    if not items:
         return None
     body = render_to_string(
         "actionplans/email/inspectorate_digest.txt",
-        _context(reports=reports, today=today, days=selectors.PENDING_TOO_LONG_DAYS),
+        _context(
+            reports=reports,
+            overdue_milestones=milestones,
+            today=today,
+            days=selectors.PENDING_TOO_LONG_DAYS,
+        ),
     )
-    subject = _("[SPI] %(count)s capaian reports wait for verification") % {"count": len(reports)}
-    return Digest(
-        ReminderKind.INSPECTORATE, None, _inspectorate_recipients(), subject, body, len(reports)
-    )
+    subject = _("[SPI] Verification and follow-up: %(count)s items need attention") % {
+        "count": items
+    }
+    return Digest(ReminderKind.INSPECTORATE, None, _inspectorate_recipients(), subject, body, items)
 
 
 def _already_sent(digest, today) -> bool:

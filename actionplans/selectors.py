@@ -15,10 +15,13 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from actionplans import notifications
 from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     OPD,
@@ -27,6 +30,7 @@ from actionplans.models import (
     DecisionOutcome,
     Evidence,
     Milestone,
+    Notification,
     PlanStatus,
     ProgressReport,
     Recommendation,
@@ -61,10 +65,15 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
     if filters.get("state"):
         plans = plans.filter(pk__in=_plans_in_state(filters["state"], today))
     pending = ProgressReport.objects.filter(plan=OuterRef("pk"), status=ReportStatus.PENDING)
+    late = Milestone.objects.overdue(today).filter(plan=OuterRef("pk")).order_by()
+    late_count = late.values("plan").annotate(n=Count("pk")).values("n")
     return (
         plans.select_related("round", "owner_opd")
         .prefetch_related("indicators")
-        .annotate(has_pending=Exists(pending))
+        .annotate(
+            has_pending=Exists(pending),
+            overdue_milestones=Coalesce(Subquery(late_count), 0),
+        )
         .order_by("due_date", "pk")
     )
 
@@ -313,7 +322,18 @@ def opd_worklist(opd, *, today=None) -> dict:
             .prefetch_related("decisions")
             .order_by("submitted_at")
         ),
+        "overdue_milestones": list(overdue_milestones(today=today).filter(plan__owner_opd=opd)),
     }
+
+
+def overdue_milestones(*, today=None):
+    """Milestones past due and not verified done on open plans, with their plan and OPD."""
+    return (
+        Milestone.objects.overdue(today)
+        .exclude(plan__status=PlanStatus.DRAFT)
+        .select_related("plan", "plan__owner_opd")
+        .order_by("due_date", "plan__owner_opd__name", "pk")
+    )
 
 
 def user_worklist(user, *, today=None) -> dict | None:
@@ -769,4 +789,29 @@ def opd_home(user, *, today=None) -> dict | None:
         "today": today,
         "plans": _plan_cards(owned, today, reportable),
         "supporting": supporting,
+    }
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def notifications_for(user):
+    """The user's own notifications, unread first, newest first within each."""
+    return Notification.objects.filter(recipient=user).order_by(
+        F("read_at").asc(nulls_first=True), "-created_at", "-pk"
+    )
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.unread().filter(recipient=user).count()
+
+
+def notification_entry(notification) -> dict:
+    """What a row of the list shows, from the row alone (no query per row)."""
+    return {
+        "notification": notification,
+        "text": notifications.notification_text(notification.kind, notification.params),
+        "link": notifications.notification_path(notification),
     }

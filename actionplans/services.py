@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionplans import access
+from actionplans import access, notifications
+from actionplans import dates as plan_dates
 from actionplans import evidence as evidence_files
 from actionplans.models import (
     PLAN_HISTORY,
@@ -17,10 +18,12 @@ from actionplans.models import (
     DecisionOutcome,
     Evidence,
     Milestone,
+    Notification,
     PlanStatus,
     ProgressReport,
     Recommendation,
     ReportStatus,
+    UserPreference,
     VerificationDecision,
 )
 from surveys import public_cache
@@ -107,6 +110,7 @@ def plan_create(*, actor, fields: dict) -> ActionPlan:
     with _one_history_row(plan, "+"):
         plan.save()
         _set_relations(plan, related)
+    notifications.plan_assigned(plan, actor=actor)
     if plan.show_on_public_page:
         _drop_public_page()
     return plan
@@ -133,8 +137,8 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
             )
         )
     # the stored flag: a bound form has already written the edit onto `plan`
-    stored = ActionPlan.objects.filter(pk=plan.pk).values_list("show_on_public_page", flat=True)
-    was_public = stored.get()
+    stored = ActionPlan.objects.filter(pk=plan.pk).values_list("show_on_public_page", "owner_opd")
+    was_public, owner_before = stored.get()
     plain, related = _split_relations(fields)
     for name, value in plain.items():
         setattr(plan, name, value)
@@ -143,6 +147,8 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
     with _one_history_row(plan, "~"):
         plan.save()
         _set_relations(plan, related)
+    if plan.owner_opd_id != owner_before:
+        notifications.plan_assigned(plan, actor=actor)
     if was_public or plan.show_on_public_page:
         _drop_public_page()
     return plan
@@ -205,11 +211,26 @@ def recommendation_withdraw(
 
 @audited
 @transaction.atomic
-def milestone_create(*, actor, plan: ActionPlan, title: str, due_date, weight: int = 1):
-    """Add a milestone; a plan already verified is re-weighted at once."""
+def milestone_create(
+    *, actor, plan: ActionPlan, title: str, due_date=None, quarter=None, year=None, weight: int = 1
+):
+    """Add a milestone, due on `due_date` or at the end of triwulan `quarter` (1-4) of `year`
+    (by default the plan's first year, see dates.implementation_years); a plan already verified
+    is re-weighted at once."""
     message = _("You may not add milestones to this plan.")
-    _require(actor, "add_milestone", _locked(plan), message)
-    milestone = Milestone(plan=plan, title=title, due_date=due_date, weight=weight)
+    plan = _locked(plan)
+    _require(actor, "add_milestone", plan, message)
+    if quarter:
+        years = plan_dates.implementation_years(plan.start_date, plan.due_date)
+        year = int(year or years[0])
+        if year not in years:
+            raise ValidationError({"year": _("Choose a year in which the plan runs.")})
+        due_date = plan_dates.quarter_end(year, int(quarter))
+    elif due_date is None:
+        raise ValidationError({"due_date": _("Choose a quarter (triwulan) or give a due date.")})
+    milestone = Milestone(
+        plan=plan, title=title, quarter=quarter or None, due_date=due_date, weight=weight
+    )
     milestone.full_clean()
     milestone.save()
     if plan.reports.filter(status=ReportStatus.ACCEPTED).exists():
@@ -265,6 +286,7 @@ def report_submit(
         _evidence_carry(report=report, earlier=earlier)
     for item in checked:
         _evidence_store(report=report, checked=item, actor=actor, effective_date=effective_date)
+    notifications.report_submitted(report)
     return report
 
 
@@ -390,6 +412,7 @@ def report_accept(
         milestone.is_verified_done = True
         milestone.save()
     plan_progress_refresh(plan=report.plan)
+    notifications.report_accepted(report, note=note)
     return report
 
 
@@ -399,7 +422,9 @@ def report_return(*, actor, report: ProgressReport, note: str) -> ProgressReport
     """Return a pending report for revision; the note tells the OPD what to fix."""
     if not note.strip():
         raise ValidationError({"note": _("Say what has to be fixed when returning a report.")})
-    return _decide(actor=actor, report=report, outcome=DecisionOutcome.RETURNED, note=note)
+    report = _decide(actor=actor, report=report, outcome=DecisionOutcome.RETURNED, note=note)
+    notifications.report_returned(report, note=note)
+    return report
 
 
 def plan_official_progress(plan: ActionPlan) -> Decimal | None:
@@ -447,3 +472,27 @@ def plan_progress_refresh(*, plan: ActionPlan) -> Decimal | None:
 def _drop_public_page():
     """Verified progress, the follow-up rate and public plans show on the cached public page."""
     public_cache.bump()
+
+
+# --- notifications and preferences --------------------------------------------------------------
+
+
+@audited
+@transaction.atomic
+def notifications_mark_read(*, actor, ids=None) -> int:
+    """Mark the actor's own unread notifications read (those of `ids`, or all); never delete.
+    Another user's notification is not touched: the filter on the recipient is the guard."""
+    unread = Notification.objects.unread().filter(recipient=actor)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+@audited
+@transaction.atomic
+def preferences_update(*, actor, email_notifications: bool) -> UserPreference:
+    """Save the actor's own preferences (each user edits only their own)."""
+    preference, _created = UserPreference.objects.select_for_update().get_or_create(user=actor)
+    preference.email_notifications = email_notifications
+    preference.save()
+    return preference

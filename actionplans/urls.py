@@ -20,6 +20,8 @@ urlpatterns = [
         views.recommendation_withdraw,
         name="recommendation_withdraw",
     ),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("<int:pk>/", views.plan_detail, name="plan_detail"),
     path("<int:pk>/edit/", views.plan_edit, name="plan_edit"),
     path("<int:pk>/cancel/", views.plan_cancel, name="plan_cancel"),

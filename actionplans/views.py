@@ -20,6 +20,7 @@ from actionplans.forms import (
     PlanFilterForm,
     PlanForm,
     PlanImportForm,
+    PreferencesForm,
     RecommendationForm,
     RecommendationWithdrawForm,
     ReportForm,
@@ -28,9 +29,9 @@ from actionplans.models import (
     OPD,
     ActionPlan,
     Evidence,
-    Milestone,
     ProgressReport,
     Recommendation,
+    UserPreference,
 )
 from surveys import selectors as survey_selectors
 from surveys import uploads
@@ -38,6 +39,7 @@ from surveys.importing import ImportRejected
 from surveys.models import Dimension, SurveyRound
 
 PLANS_PER_PAGE = 50
+NOTIFICATIONS_PER_PAGE = 50
 
 
 def _visible_plan(request, pk):
@@ -71,16 +73,21 @@ def plan_list(request):
 @login_required
 def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
+    today = timezone.localdate()
+    milestones = list(plan.milestones.all())
+    for milestone in milestones:
+        milestone.overdue = milestone.is_overdue(today)
     context = {
         "plan": plan,
         "timeline": selectors.plan_timeline(request.user, plan),
-        "milestones": plan.milestones.all(),
+        "milestones": milestones,
+        "overdue_milestones": sum(milestone.overdue for milestone in milestones),
         "can_edit": access.allows(request.user, "change", plan),
         "can_cancel": access.allows(request.user, "cancel", plan),
         "can_add_milestone": access.allows(request.user, "add_milestone", plan),
         "can_report": access.allows(request.user, "report", plan),
         "returned_waiting": selectors.returned_waiting(plan),
-        "today": timezone.localdate(),
+        "today": today,
     }
     return render(request, "actionplans/plan_detail.html", context)
 
@@ -156,12 +163,25 @@ def plan_cancel(request, pk):
 @permission_required("actionplans.add_milestone", raise_exception=True)
 def milestone_create(request, pk):
     plan = _plan_for(request, pk, "add_milestone")
-    form = MilestoneForm(request.POST or None, instance=Milestone(plan=plan))
+    form = MilestoneForm(request.POST or None, plan=plan)
     if form.is_valid():
-        services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
-        messages.success(request, _("The milestone was added."))
-        return redirect(plan)
+        try:
+            services.milestone_create(actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The milestone was added."))
+            return redirect(plan)
     return render(request, "actionplans/milestone_form.html", {"form": form, "plan": plan})
+
+
+def _add_errors(form, error):
+    """A service's ValidationError onto the form: by field where the form has the field."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 def _answered_report(request, plan):
@@ -493,3 +513,37 @@ def round_followup(request, year):
         can_create=access.allows_some(request.user, "add_plan", OPD),
     )
     return render(request, "actionplans/round_followup.html", context)
+
+
+@login_required
+def notification_list(request):
+    """The user's own notifications, unread first; marking read is a POST."""
+    items = selectors.notifications_for(request.user)
+    page = Paginator(items, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    entries = [selectors.notification_entry(item) for item in page.object_list]
+    # the unread count comes from the context processor: one query for the menu and the page
+    return render(request, "actionplans/notification_list.html", {"page": page, "entries": entries})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    ids = request.POST.getlist("notification")
+    if request.POST.get("all"):
+        services.notifications_mark_read(actor=request.user)
+    elif ids and all(value.isdecimal() for value in ids):
+        services.notifications_mark_read(actor=request.user, ids=[int(value) for value in ids])
+    return redirect("actionplans:notifications")
+
+
+@login_required
+def preferences(request):
+    """Any signed-in user's own settings: e-mail notifications on or off."""
+    stored = UserPreference.objects.filter(user=request.user).first()
+    initial = {"email_notifications": stored.email_notifications if stored else True}
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_valid():
+        services.preferences_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your preferences were saved."))
+        return redirect("preferences")
+    return render(request, "actionplans/preferences.html", {"form": form})

@@ -227,8 +227,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "spi-portal@localhost")
-# Absolute address of the portal, for links in reminder e-mails (e.g. https://spi.example.go.id).
-PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "")
+# Absolute address of the portal, for the links in reminder and notification e-mails
+# (e.g. https://spi.example.go.id); the default suits the development server.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

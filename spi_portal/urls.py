@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from actionplans import views as actionplans_views
 from spi_portal import health, views
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/preferences/", actionplans_views.preferences, name="preferences"),
     path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rounds/", include("surveys.urls")),

@@ -256,6 +256,10 @@ MATRIX: dict[str, list[Case]] = {
     "logout": [get((405, 405, 405, 405)), post((302, 302, 302, 302), data=lambda w: {})],
     "password_change": [get(STAFF), post(STAFF, "wrong old password", data=_wrong_old_password)],
     "password_change_done": [get(STAFF)],
+    "preferences": [
+        get(STAFF),
+        post((LOGIN, 302, 302, 302), data=lambda w: {"email_notifications": ""}, writes=True),
+    ],
     "healthz": [get(EVERYONE)],
     "set_language": [
         get((302, 302, 302, 302)),
@@ -306,6 +310,11 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "surveys:bands_css": [get(EVERYONE)],
     # action plans
+    "actionplans:notifications": [get(STAFF)],
+    "actionplans:notifications_mark_read": [
+        get((LOGIN, 405, 405, 405)),
+        post((LOGIN, 302, 302, 302), data=lambda w: {"all": "1"}),
+    ],
     "actionplans:plan_list": [get(STAFF)],
     "actionplans:plan_create": [
         get(INSPECTOR_ONLY),

@@ -87,3 +87,30 @@ def test_the_command_reports_what_it_sent(scene, capsys):
     output = capsys.readouterr().out
     assert "2 sent, 0 already sent today" in output
     assert "0 sent, 2 already sent today" in output
+
+
+def test_a_dry_run_shows_each_digests_recipients_and_full_text_and_sends_nothing(scene, capsys):
+    call_command("send_reminders", "--date", TODAY.isoformat(), "--actor", "inspector", "--dry-run")
+    output = capsys.readouterr().out
+    assert mail.outbox == []
+    assert not ReminderLog.objects.exists()
+    assert "would send: Dinkes (3 items)" in output
+    assert "To: a@opd.test" in output
+    assert "To: apip@insp.test" in output
+    assert "Subject: [SPI] Rencana aksi Dinkes" in output
+    # the whole text of each mail, as it would leave
+    assert "| - SOP perizinan" in output and "Lampirkan SK Bupati" in output
+    assert f"/plans/reports/{scene['old'].pk}/verify/" in output
+    assert "2 would be sent" in output and "nothing was sent" in output
+    # and a real run afterwards still sends both: the dry run recorded nothing
+    reminders_send(today=TODAY)
+    assert len(mail.outbox) == 2
+
+
+def test_the_digests_list_overdue_milestones_with_their_quarter(scene, inspector):
+    services.milestone_create(actor=inspector, plan=scene["due_soon"], title="SK tim", quarter=1)
+    reminders_send(today=TODAY)
+    (opd,) = _mail_to("a@opd.test")
+    (inspectorate,) = _mail_to("apip@insp.test")
+    for digest in (opd, inspectorate):
+        assert "SK tim (due Triwulan I 2025)" in digest.body

@@ -175,8 +175,8 @@ def _list_queries(client):
 
 
 # session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators,
-# the menu's count of reports waiting for verification (the user's OPD, the count)
-PLAN_LIST_QUERIES = 12
+# the menu: reports waiting for verification (the user's OPD, the count), unread notifications
+PLAN_LIST_QUERIES = 13
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(

@@ -22,11 +22,27 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with acting_as(resolve_actor(options["actor"])):
             outcome = reminders_send(today=options["date"], dry_run=options["dry_run"])
+        dry_run = options["dry_run"]
         for label, digests in outcome.items():
             for digest in digests:
                 who = digest.opd or "Inspektorat"
-                self.stdout.write(f"{label}: {who} ({digest.items} items)")
+                shown = "would send" if dry_run and label == "sent" else label
+                self.stdout.write(f"{shown}: {who} ({digest.items} items)")
+                if dry_run:
+                    self._show(digest)
+        if dry_run:
+            self.stdout.write("Dry run: nothing was sent and nothing was recorded.")
+        sent = "would be sent" if dry_run else "sent"
         self.stdout.write(
-            f"{len(outcome['sent'])} sent, {len(outcome['already_sent'])} already sent today, "
+            f"{len(outcome['sent'])} {sent}, {len(outcome['already_sent'])} already sent today, "
             f"{len(outcome['no_address'])} without an e-mail address."
         )
+
+    def _show(self, digest):
+        """The digest as it would leave: recipients, subject and the whole text."""
+        recipients = ", ".join(digest.recipients) or "(no e-mail address)"
+        self.stdout.write(f"  To: {recipients}")
+        self.stdout.write(f"  Subject: {digest.subject}")
+        for line in digest.body.rstrip().splitlines():
+            self.stdout.write(f"  | {line}".rstrip())
+        self.stdout.write("")
