@@ -134,6 +134,7 @@ class PortalSettingsForm(forms.Form):
         to_field_name="year",
         required=False,
         label=_("Current follow-up round"),
+        empty_label=_("Default"),
         help_text=_(
             "The round the work desk, the OPD home pages, the overview and the public page open "
             "on. Leave empty for the default: the latest published round that has KPK "
