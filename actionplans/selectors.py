@@ -17,6 +17,8 @@ from actionplans.models import (
     Recommendation,
     ReportStatus,
 )
+from surveys import scoring
+from surveys import selectors as survey_selectors
 
 DUE_SOON_DAYS = 14
 PENDING_TOO_LONG_DAYS = 7
@@ -38,7 +40,7 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
         plans = plans.overdue(today)
     pending = ProgressReport.objects.filter(plan=OuterRef("pk"), status=ReportStatus.PENDING)
     return (
-        plans.select_related("round", "owner_opd")
+        plans.select_related("round", "owner_opd", "carried_over_from__round")
         .prefetch_related("indicators")
         .annotate(has_pending=Exists(pending))
         .order_by("due_date", "pk")
@@ -46,7 +48,50 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
 
 
 def plans_for_detail(user):
-    return ActionPlan.objects.visible_to(user).select_related("round", "owner_opd", "created_by")
+    return ActionPlan.objects.visible_to(user).select_related(
+        "round", "owner_opd", "created_by", "carried_over_from__round"
+    )
+
+
+@dataclass
+class CarryOverCandidate:
+    """A plan of the previous round as the carry-over page offers it."""
+
+    plan: ActionPlan
+    already: bool  # carried into the new round before
+    unmapped: list[str]  # its indicator codes the new round has no indicator for
+    mappable: bool  # at least one of its indicators exists in the new round
+
+    @property
+    def suggested(self) -> bool:
+        """Ticked by default: not done, not cancelled, not carried over yet, copyable."""
+        open_plan = self.plan.status in (PlanStatus.DRAFT, PlanStatus.ACTIVE)
+        return open_plan and not self.already and self.mappable
+
+
+def carry_over_candidates(user, source_round, target_round) -> list[CarryOverCandidate]:
+    """The plans of `source_round` the user may see, each with whether it was carried into
+    `target_round` already and which of its indicators cannot be mapped (constant queries)."""
+    if source_round is None:
+        return []
+    carried = ActionPlan.objects.filter(round=target_round, carried_over_from=OuterRef("pk"))
+    plans = (
+        ActionPlan.objects.visible_to(user)
+        .filter(round=source_round)
+        .select_related("owner_opd")
+        .prefetch_related("indicators")
+        .annotate(already=Exists(carried))
+        .order_by("owner_opd__name", "title", "pk")
+    )
+    codes = set(target_round.dimensions.values_list("code", flat=True))
+    candidates = []
+    for plan in plans:
+        own = sorted(indicator.code for indicator in plan.indicators.all())
+        unmapped = [code for code in own if code not in codes]
+        candidates.append(
+            CarryOverCandidate(plan, plan.already, unmapped, len(unmapped) < len(own))
+        )
+    return candidates
 
 
 @dataclass(frozen=True)
@@ -357,3 +402,39 @@ def landing_page(user) -> str | None:
     if opd_id_of(user) is not None and not sees_all_plans(user):
         return "actionplans:my_plans"
     return None
+
+
+@dataclass
+class IndicatorDetail:
+    """The home institution's standing on one indicator of a round, for the plan form."""
+
+    scores: list  # (group, score), in the order internal, external, expert
+    weakest: Decimal | None
+    gap: Decimal | None  # points below the next category's lower bound (None: not below)
+    band: str  # that category's label
+
+
+def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
+    """Per dimension id of the round: the home institution's group scores and the gap of its
+    weakest score to the next category (as the round page counts it); three queries."""
+    scores = list(survey_selectors.home_indicator_scores(survey_round))
+    if not scores:
+        return {}
+    threshold, band = None, ""
+    result = survey_selectors.home_result(survey_round)
+    if result is not None:
+        index = scoring.compute_index(
+            result.group_scores(), survey_selectors.methodology_for(survey_round)
+        )
+        target = index.next_band or index.category
+        threshold, band = target.lower_bound, target.label_id
+    by_dimension: dict[int, dict] = defaultdict(dict)
+    for score in scores:
+        by_dimension[score.dimension_id][score.group] = score.score
+    details = {}
+    for dimension_id, groups in by_dimension.items():
+        weakest = min(groups.values())
+        gap = threshold - weakest if threshold is not None and weakest < threshold else None
+        ordered = [(group, groups[group]) for group in scoring.GROUPS if group in groups]
+        details[dimension_id] = IndicatorDetail(ordered, weakest, gap, band)
+    return details

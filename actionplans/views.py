@@ -34,7 +34,7 @@ from actionplans.models import (
 from surveys import selectors as survey_selectors
 from surveys import uploads
 from surveys.importing import ImportRejected
-from surveys.models import Dimension, SurveyRound
+from surveys.models import Dimension, RespondentGroup, SurveyRound
 
 PLANS_PER_PAGE = 50
 
@@ -83,29 +83,47 @@ def plan_detail(request, pk):
     return render(request, "actionplans/plan_detail.html", context)
 
 
-def _initial_from_query(request) -> dict:
-    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
-    initial = {"status": "draft"}
-    year = request.GET.get("round", "")
+def _chosen_round(request):
+    """The round a new plan is for: posted with the form, or chosen first (?round=2024)."""
     rounds = SurveyRound.objects.visible_to(request.user)
-    survey_round = rounds.filter(year=year).first() if year.isdecimal() else None
-    if survey_round is not None:
-        initial["round"] = survey_round
-        code = request.GET.get("indicator", "")
+    if request.method == "POST":
+        value = request.POST.get("round", "")
+        return rounds.filter(pk=value).first() if value.isdecimal() else None
+    year = request.GET.get("round", "")
+    return rounds.filter(year=year).first() if year.isdecimal() and len(year) <= 4 else None
+
+
+def _initial_from_query(request, survey_round) -> dict:
+    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
+    initial = {"round": survey_round}
+    code = request.GET.get("indicator", "")
+    if code:
         initial["indicators"] = Dimension.objects.filter(round=survey_round, code=code)
-        initial["respondent_group"] = request.GET.get("group", "")
+    if request.GET.get("group", "") in RespondentGroup.values:
+        initial["respondent_group"] = request.GET["group"]
     return initial
 
 
 @login_required
 @permission_required("actionplans.add_actionplan", raise_exception=True)
 def plan_create(request):
-    form = PlanForm(request.POST or None, initial=_initial_from_query(request), user=request.user)
+    """A new plan is a draft of one round: the round is chosen first, then the form."""
+    survey_round = _chosen_round(request)
+    if survey_round is None:
+        rounds = SurveyRound.objects.visible_to(request.user).order_by("-year")
+        return render(request, "actionplans/plan_round_choice.html", {"rounds": rounds})
+    form = PlanForm(
+        request.POST or None,
+        initial=_initial_from_query(request, survey_round),
+        user=request.user,
+        survey_round=survey_round,
+    )
     if form.is_valid():
         plan = services.plan_create(actor=request.user, fields=form.plan_fields())
-        messages.success(request, _("The action plan was created."))
+        messages.success(request, _("The action plan was created as a draft."))
         return redirect(plan)
-    return render(request, "actionplans/plan_form.html", {"form": form, "plan": None})
+    context = {"form": form, "plan": None, "round": survey_round}
+    return render(request, "actionplans/plan_form.html", context)
 
 
 @login_required
@@ -125,7 +143,8 @@ def plan_edit(request, pk):
             return _conflict(request, form, pk, conflict)
         messages.success(request, _("The action plan was saved."))
         return redirect(plan)
-    return render(request, "actionplans/plan_form.html", {"form": form, "plan": plan})
+    context = {"form": form, "plan": plan, "round": plan.round}
+    return render(request, "actionplans/plan_form.html", context)
 
 
 def _conflict(request, form, pk, conflict):
@@ -136,7 +155,7 @@ def _conflict(request, form, pk, conflict):
     form = PlanForm(data, instance=current, user=request.user)
     form.is_valid()
     form.add_error(None, str(conflict))
-    context = {"form": form, "plan": current, "conflict": True}
+    context = {"form": form, "plan": current, "round": current.round, "conflict": True}
     return render(request, "actionplans/plan_form.html", context, status=409)
 
 
