@@ -79,6 +79,18 @@ PLAN_SECTIONS = (
     Section("publication", _("Publication"), ("public_summary", "show_on_public_page")),
 )
 
+# fields shown side by side on a wide screen
+SHORT_FIELDS = {
+    "mcp_area",
+    "budget",
+    "baseline",
+    "target",
+    "unit",
+    "weight",
+    "start_date",
+    "due_date",
+}
+
 PLAN_LABELS = {
     "title": _("Plan title"),
     "finding": _("Finding (permasalahan)"),
@@ -273,11 +285,18 @@ class PlanForm(forms.ModelForm):
         ) % {"year": year}
 
     def sections(self):
-        """The fieldsets in order, each with its bound fields."""
-        return [
-            {"section": section, "fields": [self[name] for name in section.fields]}
-            for section in PLAN_SECTIONS
-        ]
+        """The fieldsets in order, each as rows: a wide field alone, or short fields side by
+        side (on a wide screen)."""
+        return [{"section": s, "rows": self._rows(s.fields)} for s in PLAN_SECTIONS]
+
+    def _rows(self, names) -> list[list]:
+        rows: list[list] = []
+        for name in names:
+            if name in SHORT_FIELDS and rows and rows[-1][0].name in SHORT_FIELDS:
+                rows[-1].append(self[name])
+            else:
+                rows.append([self[name]])
+        return rows
 
     def clean(self):
         cleaned = super().clean()

@@ -5,7 +5,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
 from actionplans.access import opd_id_of, sees_all_plans
@@ -58,7 +68,7 @@ class CarryOverCandidate:
     """A plan of the previous round as the carry-over page offers it."""
 
     plan: ActionPlan
-    already: bool  # carried into the new round before
+    successor_id: int | None  # its copy in the new round, if carried over before
     unmapped: list[str]  # its indicator codes the new round has no indicator for
     mappable: bool  # at least one of its indicators exists in the new round
 
@@ -68,6 +78,10 @@ class CarryOverCandidate:
         open_plan = self.plan.status in (PlanStatus.DRAFT, PlanStatus.ACTIVE)
         return open_plan and not self.already and self.mappable
 
+    @property
+    def already(self) -> bool:
+        return self.successor_id is not None
+
 
 def carry_over_candidates(user, source_round, target_round) -> list[CarryOverCandidate]:
     """The plans of `source_round` the user may see, each with whether it was carried into
@@ -75,12 +89,13 @@ def carry_over_candidates(user, source_round, target_round) -> list[CarryOverCan
     if source_round is None:
         return []
     carried = ActionPlan.objects.filter(round=target_round, carried_over_from=OuterRef("pk"))
+    successor = Subquery(carried.order_by("pk").values("pk")[:1])
     plans = (
         ActionPlan.objects.visible_to(user)
         .filter(round=source_round)
         .select_related("owner_opd")
         .prefetch_related("indicators")
-        .annotate(already=Exists(carried))
+        .annotate(successor_id=successor)
         .order_by("owner_opd__name", "title", "pk")
     )
     codes = set(target_round.dimensions.values_list("code", flat=True))
@@ -89,7 +104,7 @@ def carry_over_candidates(user, source_round, target_round) -> list[CarryOverCan
         own = sorted(indicator.code for indicator in plan.indicators.all())
         unmapped = [code for code in own if code not in codes]
         candidates.append(
-            CarryOverCandidate(plan, plan.already, unmapped, len(unmapped) < len(own))
+            CarryOverCandidate(plan, plan.successor_id, unmapped, len(unmapped) < len(own))
         )
     return candidates
 
@@ -438,3 +453,9 @@ def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
         ordered = [(group, groups[group]) for group in scoring.GROUPS if group in groups]
         details[dimension_id] = IndicatorDetail(ordered, weakest, gap, band)
     return details
+
+
+def plan_successors(user, plan):
+    """The plans of later rounds that continue `plan` and that the user may see."""
+    later = ActionPlan.objects.visible_to(user).filter(carried_over_from=plan)
+    return list(later.select_related("round").order_by("round__year", "pk"))

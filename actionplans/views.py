@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from actionplans import access, exporting, importing, selectors, services
@@ -73,6 +74,7 @@ def plan_detail(request, pk):
     context = {
         "plan": plan,
         "timeline": selectors.plan_timeline(request.user, plan),
+        "successors": selectors.plan_successors(request.user, plan),
         "milestones": plan.milestones.all(),
         "can_edit": access.allows(request.user, "change", plan),
         "can_cancel": access.allows(request.user, "cancel", plan),
@@ -422,5 +424,60 @@ def round_followup(request, year):
         rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
         rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),
         can_create=access.allows_some(request.user, "add_plan", OPD),
+        can_carry_over=access.allows(request.user, "carry_over", survey_round),
     )
     return render(request, "actionplans/round_followup.html", context)
+
+
+def _chosen_ids(request) -> set[int]:
+    values = request.POST.getlist("plans")
+    return {int(v) for v in values if v.isdecimal() and int(v) <= 2**63 - 1}
+
+
+@login_required
+def plan_carry_over(request, year):
+    """Copy chosen plans of the previous round into this one, as drafts (the Inspectorate)."""
+    survey_round = get_object_or_404(SurveyRound.objects.visible_to(request.user), year=year)
+    if not access.allows(request.user, "carry_over", survey_round):
+        raise PermissionDenied(_("Only the Inspectorate copies plans of the previous round."))
+    source_round = services.previous_round(survey_round)
+    candidates = selectors.carry_over_candidates(request.user, source_round, survey_round)
+    if request.method == "POST":
+        chosen = _chosen_ids(request)
+        plans = [c.plan for c in candidates if c.plan.pk in chosen and c.mappable]
+        if plans:
+            result = services.plan_carry_over(
+                actor=request.user, source_plans=plans, target_round=survey_round
+            )
+            _carry_over_messages(request, result, survey_round)
+            return redirect("actionplans:plan_carry_over", year=year)
+        messages.error(request, _("Tick at least one plan that can be copied."))
+    context = {
+        "round": survey_round,
+        "source_round": source_round,
+        "candidates": candidates,
+        "today": timezone.localdate(),
+    }
+    return render(request, "actionplans/plan_carry_over.html", context)
+
+
+def _carry_over_messages(request, result, survey_round):
+    if result.created:
+        text = ngettext(
+            "%(count)s plan was copied into SPI %(year)s as a draft.",
+            "%(count)s plans were copied into SPI %(year)s as drafts.",
+            len(result.created),
+        ) % {"count": len(result.created), "year": survey_round.year}
+        messages.success(request, text)
+    if result.already:
+        titles = ", ".join(plan.title for plan in result.already)
+        messages.info(
+            request, _("Carried over before, not copied again: %(titles)s.") % {"titles": titles}
+        )
+    if result.not_copied:
+        titles = ", ".join(plan.title for plan in result.not_copied)
+        messages.warning(
+            request,
+            _("Not copied, no indicator of SPI %(year)s has their codes: %(titles)s.")
+            % {"year": survey_round.year, "titles": titles},
+        )
