@@ -86,7 +86,6 @@ SHORT_FIELDS = {
     "baseline",
     "target",
     "unit",
-    "weight",
     "start_date",
     "due_date",
 }

@@ -15,6 +15,27 @@
       item.hidden = !(ticked || match);
     });
   }
+  function showChosen(box, list) {
+    var chosen = [];
+    box.querySelectorAll(".checklist-item").forEach(function (item) {
+      if (item.querySelector("input:checked")) {
+        chosen.push(item.dataset.short);
+      }
+    });
+    list.replaceChildren.apply(list, chosen.map(function (text) {
+      var span = document.createElement("span");
+      span.className = "checklist-chosen-item";
+      span.textContent = text;
+      return span;
+    }));
+  }
+  document.querySelectorAll(".checklist-chosen[data-checklist]").forEach(function (line) {
+    var box = document.getElementById(line.dataset.checklist);
+    var list = line.querySelector(".checklist-chosen-list");
+    if (box && list) {
+      box.addEventListener("change", function () { showChosen(box, list); });
+    }
+  });
   document.querySelectorAll("input.checklist-filter[data-checklist]").forEach(function (input) {
     var box = document.getElementById(input.dataset.checklist);
     if (!box || box.querySelectorAll(".checklist-item").length < 2) {
