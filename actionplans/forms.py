@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from functools import cached_property
 
 from django import forms
 from django.db.models import F, Min, Q
@@ -282,6 +283,21 @@ class PlanForm(forms.ModelForm):
             "KPK's recommendations for SPI %(year)s. A recommendation counts as followed up "
             "once a plan answering it is done and verified."
         ) % {"year": year}
+
+    @cached_property
+    def chosen(self) -> dict[str, str]:
+        """Per checkbox list, what is ticked, shortly ("SDM, TRN"), for the line under it."""
+        short = {"indicators": "code", "recommendations": "code"}
+        return {
+            name: ", ".join(
+                getattr(option.data["instance"], short[name], "")
+                if name in short
+                else str(option.choice_label)
+                for option in self[name]
+                if option.data["selected"]
+            )
+            for name in ("indicators", "recommendations", "supporting_opds")
+        }
 
     def sections(self):
         """The fieldsets in order, each as rows: a wide field alone, or short fields side by

@@ -22,12 +22,7 @@
         chosen.push(item.dataset.short);
       }
     });
-    list.replaceChildren.apply(list, chosen.map(function (text) {
-      var span = document.createElement("span");
-      span.className = "checklist-chosen-item";
-      span.textContent = text;
-      return span;
-    }));
+    list.textContent = chosen.length ? chosen.join(", ") : "\u2014";
   }
   document.querySelectorAll(".checklist-chosen[data-checklist]").forEach(function (line) {
     var box = document.getElementById(line.dataset.checklist);

@@ -227,3 +227,18 @@ def test_the_plan_form_issues_the_same_number_of_queries_at_1x_and_10x_data(
     once = _queries(inspector_client, url)
     _more_data(round_2024, home, range(1, 10))
     assert _queries(inspector_client, url) == once == FORM_QUERIES[page]
+
+
+def test_a_refused_form_keeps_the_ticks_and_names_them_under_each_list(
+    inspector_client, round_2024, opd_a, opd_b
+):
+    indicators = list(round_2024.dimensions.filter(code__in=["SDM", "TRN"]))
+    data = _post_data(round_2024, opd_a, indicators, supporting_opds=[opd_b.pk], title="")
+    response = inspector_client.post(NEW, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<span class="checklist-chosen-list">SDM, TRN</span>' in page
+    assert '<span class="checklist-chosen-list">Disdik</span>' in page
+    assert '<span class="checklist-chosen-list">—</span>' in page  # no recommendation
+    for indicator in indicators:
+        assert re.search(rf'name="indicators" value="{indicator.pk}"[^>]*checked', page)
