@@ -11,7 +11,7 @@ Actions by model:
   ProgressReport  view, verify
   Evidence        view, download
   OPD             add_plan (the OPDs the user may create plans for)
-  SurveyRound     add_recommendation
+  SurveyRound     add_recommendation, carry_over (copy plans of the round before into it)
   Recommendation  withdraw
 """
 
@@ -174,6 +174,14 @@ def _recommendation_rounds(rounds, user):
     if not user.has_perm("actionplans.add_recommendation"):
         return rounds.none()
     return rounds
+
+
+@_rule((SurveyRound, "carry_over"))
+def _carry_over_rounds(rounds, user):
+    """Copying last year's plans forward is the Inspectorate's: it creates plans for every OPD."""
+    if not (user.has_perm("actionplans.add_actionplan") and sees_all_plans(user)):
+        return rounds.none()
+    return rounds.visible_to(user)
 
 
 @_rule((Recommendation, "withdraw"))

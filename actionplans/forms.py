@@ -1,8 +1,12 @@
+from dataclasses import dataclass
+from functools import cached_property
+
 from django import forms
 from django.db import models
+from django.db.models import F, Min, Q
 from django.utils.translation import gettext_lazy as _
 
-from actionplans import dates
+from actionplans import dates, selectors
 from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     OPD,
@@ -16,33 +20,136 @@ from actionplans.models import (
 )
 from surveys.models import Dimension, SurveyRound
 
+# the plan form's fields in the order of its sections; status is not among them: a new plan is
+# a draft and its status moves only through the plan page's actions
 PLAN_FIELDS = [
     "round",
     "title",
     "finding",
     "root_cause",
-    "recommendations",
     "indicators",
+    "recommendations",
     "respondent_group",
     "activity",
+    "mcp_area",
+    "budget",
     "output",
     "success_measure",
     "baseline",
     "target",
     "unit",
+    "weight",
     "start_date",
     "due_date",
     "owner_opd",
     "supporting_opds",
-    "budget",
-    "mcp_area",
-    "weight",
-    "status",
     "public_summary",
     "show_on_public_page",
 ]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    heading: str
+    fields: tuple[str, ...]
+    note: str = ""
+
+
+# the fieldsets of the plan form, top to bottom
+PLAN_SECTIONS = (
+    Section(
+        "problem",
+        _("Problem"),
+        ("finding", "root_cause", "indicators", "recommendations", "respondent_group"),
+    ),
+    Section("activity", _("Activity"), ("activity", "mcp_area", "budget")),
+    Section(
+        "target",
+        _("Target"),
+        ("output", "success_measure", "baseline", "target", "unit", "weight"),
+    ),
+    Section(
+        "schedule",
+        _("Schedule"),
+        ("start_date", "due_date"),
+        _(
+            "Milestones (for example one per quarter, Triwulan I-IV) are added on the plan's "
+            "page once the plan is saved."
+        ),
+    ),
+    Section("responsibility", _("Responsibility"), ("owner_opd", "supporting_opds")),
+    Section("publication", _("Publication"), ("public_summary", "show_on_public_page")),
+)
+
+# fields shown side by side on a wide screen
+SHORT_FIELDS = {
+    "mcp_area",
+    "budget",
+    "baseline",
+    "target",
+    "unit",
+    "start_date",
+    "due_date",
+}
+
+PLAN_LABELS = {
+    "title": _("Plan title"),
+    "finding": _("Finding (permasalahan)"),
+    "root_cause": _("Root cause (akar masalah)"),
+    "respondent_group": _("Respondent group targeted"),
+    "activity": _("Activity (kegiatan)"),
+    "mcp_area": _("MCP area"),
+    "budget": _("Budget (IDR)"),
+    "output": _("Output"),
+    "success_measure": _("Success measure"),
+    "baseline": _("Baseline"),
+    "target": _("Target"),
+    "unit": _("Unit"),
+    "weight": _("Weight in roll-ups"),
+    "start_date": _("Start date"),
+    "due_date": _("Due date"),
+    "owner_opd": _("Responsible OPD"),
+    "supporting_opds": _("Supporting OPDs"),
+    "public_summary": _("Public summary"),
+    "show_on_public_page": _("Show on the public page"),
+}
+
+PLAN_HELP = {
+    "title": _("A short name for the plan, as lists and the public page show it."),
+    "finding": _("What the survey or KPK found wrong, in a few sentences."),
+    "root_cause": _("Why it happens; the activity should remove this cause."),
+    "respondent_group": _(
+        "The respondents whose answers the plan should improve: internal staff, external "
+        "service users or experts. Leave empty when the plan aims at all of them."
+    ),
+    "activity": _("What will be done, concretely, and by whom."),
+    "mcp_area": _(
+        "The area of KPK's Monitoring Center for Prevention (MCP) the activity belongs to, if any."
+    ),
+    "budget": _("Planned budget in rupiah, digits only. Leave empty when there is none."),
+    "output": _("What the activity produces, for example a signed SOP or a published list."),
+    "success_measure": _(
+        "How you will know it worked, for example the share of services with published fees."
+    ),
+    "baseline": _("The value of the success measure today."),
+    "target": _("The value to reach by the due date."),
+    "unit": _("For example %, documents, services."),
+    "weight": _(
+        "How much this plan counts when the verified progress (capaian) of several plans is "
+        "averaged for the round, an OPD or an indicator: a plan of weight 2 counts twice as "
+        "much as a plan of weight 1. Leave 1 unless plans differ much in size."
+    ),
+    "start_date": _("Within the round's window: from the year before the survey."),
+    "due_date": _("After this day the plan is marked overdue until it is done."),
+    "owner_opd": _("The OPD that carries the plan out and reports its progress with evidence."),
+    "supporting_opds": _("OPDs that help; they see the plan but do not report on it."),
+    "public_summary": _("One or two plain sentences for citizens and journalists."),
+    "show_on_public_page": _(
+        "The public page then lists the plan with its title, summary and verified progress."
+    ),
+}
 
 MAX_ID = 2**63 - 1
 
@@ -58,27 +165,57 @@ class ChoicesByIdField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class Checklist(forms.CheckboxSelectMultiple):
+    """Checkboxes in a scroll box (no ctrl-click); each option also carries its object and the
+    details the page shows beside it (scores, gap). A filter box is added by checklist.js."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"class": "form-check-input", **(attrs or {})})
+        self.details = {}
+
+    def __deepcopy__(self, memo):
+        copy = super().__deepcopy__(memo)
+        copy.details = {}
+        return copy
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["instance"] = getattr(value, "instance", None)
+        option["details"] = self.details.get(getattr(value, "value", value))
+        return option
+
+
 class IndicatorChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
-        return f"SPI {obj.round.year} · {obj.code} {obj.name_id}"
+        return f"{obj.code} {obj.name_id}"
 
 
 class RecommendationChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
         withdrawn = f" ({_('withdrawn')})" if obj.is_withdrawn else ""
-        return f"SPI {obj.round.year} · {obj}{withdrawn}"
+        return f"{obj.code} · {obj.text}{withdrawn}"
+
+
+def _round_of(data, rounds) -> SurveyRound | None:
+    """The round a bound create form was posted for, among `rounds`."""
+    value = str((data or {}).get("round", "")).strip()
+    return rounds.filter(pk=value).first() if value.isdecimal() and int(value) <= MAX_ID else None
 
 
 class PlanForm(forms.ModelForm):
-    """Create or edit a plan (Inspectorate only); `version` carries the edit's base version."""
+    """Create or edit a plan (Inspectorate only) within one round; `version` carries the edit's
+    base version. The round is chosen before the form (on edit it is the plan's); indicators and
+    recommendations are those of that round only."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     indicators = IndicatorChoiceField(
-        queryset=Dimension.objects.select_related("round").order_by("-round__year", "code"),
-        label=_("weak indicators addressed"),
+        queryset=Dimension.objects.all(),
+        widget=Checklist,
+        label=_("Weak indicators addressed"),
     )
     recommendations = RecommendationChoiceField(
-        queryset=Recommendation.objects.select_related("round").order_by("-round__year", "code"),
+        queryset=Recommendation.objects.all(),
+        widget=Checklist,
         required=False,
         label=_("KPK recommendations answered"),
     )
@@ -86,31 +223,98 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = ActionPlan
         fields = PLAN_FIELDS
-        widgets = {"start_date": DATE_WIDGET, "due_date": DATE_WIDGET}
+        widgets = {
+            "round": forms.HiddenInput,
+            "start_date": DATE_WIDGET,
+            "due_date": DATE_WIDGET,
+            "finding": forms.Textarea(attrs={"rows": 3}),
+            "root_cause": forms.Textarea(attrs={"rows": 3}),
+            "activity": forms.Textarea(attrs={"rows": 3}),
+            "public_summary": forms.Textarea(attrs={"rows": 2}),
+            "supporting_opds": Checklist,
+        }
         field_classes = {"supporting_opds": ChoicesByIdField}
+        labels = PLAN_LABELS
+        help_texts = PLAN_HELP
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, survey_round=None, **kwargs):
         super().__init__(*args, **kwargs)
+        rounds = SurveyRound.objects.all()
         if user is not None:
-            self._narrow_to_visible_rounds(user)
+            rounds = SurveyRound.objects.visible_to(user)
+        self.fields["round"].queryset = rounds
+        if self.instance.pk:
+            survey_round = self.instance.round
+            self.fields["round"].disabled = True  # a plan stays in its round
+            self.fields["version"].initial = self.instance.version
+        elif survey_round is None:
+            survey_round = _round_of(self.data, rounds) or self.initial.get("round")
+        if survey_round is not None and not self.instance.pk:
+            self.initial["round"] = survey_round
+        self.survey_round = survey_round
+        self._narrow_to_round(survey_round)
         active = OPD.objects.filter(is_active=True)
         self.fields["owner_opd"].queryset = active
         self.fields["supporting_opds"].queryset = active
-        # done comes from an accepted report, cancelled from Cancel (see plan_update)
-        current = self.instance.status if self.instance.pk else None
-        self.fields["status"].choices = [
-            c for c in PlanStatus.choices if c[0] in (PlanStatus.DRAFT, PlanStatus.ACTIVE, current)
-        ]
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
-    def _narrow_to_visible_rounds(self, user):
-        """Only rounds the user may see (a draft is the Inspectorate's) and their items."""
-        rounds = SurveyRound.objects.visible_to(user)
-        self.fields["round"].queryset = rounds
-        for name in ("indicators", "recommendations"):
-            field = self.fields[name]
-            field.queryset = field.queryset.filter(round__in=rounds)
+    def _narrow_to_round(self, survey_round):
+        """Only the round's indicators (weakest first, with scores and gap) and its
+        recommendations in force (plus those the plan answers already)."""
+        indicators, recommendations = self.fields["indicators"], self.fields["recommendations"]
+        if survey_round is None:
+            indicators.queryset = Dimension.objects.none()
+            recommendations.queryset = Recommendation.objects.none()
+            return
+        home = Q(scores__institution__is_home=True)
+        weakest = Min("scores__score", filter=home)
+        indicators.queryset = (
+            Dimension.objects.filter(round=survey_round)
+            .annotate(weakest=weakest)
+            .order_by(F("weakest").asc(nulls_last=True), "code")
+        )
+        indicators.widget.details = selectors.indicator_details(survey_round)
+        in_force = Q(withdrawn_at__isnull=True)
+        if self.instance.pk:
+            in_force |= Q(pk__in=self.instance.recommendations.values("pk"))
+        recommendations.queryset = Recommendation.objects.filter(in_force, round=survey_round)
+        year = survey_round.year
+        indicators.help_text = _(
+            "Indicators of SPI %(year)s, weakest first: the home institution's score per "
+            "respondent group and how far the weakest is below the next category."
+        ) % {"year": year}
+        recommendations.help_text = _(
+            "KPK's recommendations for SPI %(year)s. A recommendation counts as followed up "
+            "once a plan answering it is done and verified."
+        ) % {"year": year}
+
+    @cached_property
+    def chosen(self) -> dict[str, str]:
+        """Per checkbox list, what is ticked, shortly ("SDM, TRN"), for the line under it."""
+        short = {"indicators": "code", "recommendations": "code"}
+        return {
+            name: ", ".join(
+                getattr(option.data["instance"], short[name], "")
+                if name in short
+                else str(option.choice_label)
+                for option in self[name]
+                if option.data["selected"]
+            )
+            for name in ("indicators", "recommendations", "supporting_opds")
+        }
+
+    def sections(self):
+        """The fieldsets in order, each as rows: a wide field alone, or short fields side by
+        side (on a wide screen)."""
+        return [{"section": s, "rows": self._rows(s.fields)} for s in PLAN_SECTIONS]
+
+    def _rows(self, names) -> list[list]:
+        rows: list[list] = []
+        for name in names:
+            if name in SHORT_FIELDS and rows and rows[-1][0].name in SHORT_FIELDS:
+                rows[-1].append(self[name])
+            else:
+                rows.append([self[name]])
+        return rows
 
     def clean(self):
         cleaned = super().clean()

@@ -280,6 +280,16 @@ class ActionPlan(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    carried_over_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="carried_over_to",
+        verbose_name=_("carried over from"),
+        help_text=_("The plan of an earlier round this plan continues."),
+    )
     history = PLAN_HISTORY
 
     objects = ActionPlanQuerySet.as_manager()
@@ -300,6 +310,12 @@ class ActionPlan(models.Model):
                 condition=Q(verified_progress__gte=0, verified_progress__lte=100)
                 | Q(verified_progress__isnull=True),
                 name="plan_progress_percent",
+            ),
+            # a plan is carried into a round at most once
+            models.UniqueConstraint(
+                fields=["round", "carried_over_from"],
+                condition=Q(carried_over_from__isnull=False),
+                name="plan_carried_over_once_per_round",
             ),
         ]
 

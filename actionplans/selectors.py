@@ -68,7 +68,7 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
     late = Milestone.objects.overdue(today).filter(plan=OuterRef("pk")).order_by()
     late_count = late.values("plan").annotate(n=Count("pk")).values("n")
     return (
-        plans.select_related("round", "owner_opd")
+        plans.select_related("round", "owner_opd", "carried_over_from__round")
         .prefetch_related("indicators")
         .annotate(
             has_pending=Exists(pending),
@@ -92,7 +92,55 @@ def _plans_in_state(state: str, today):
 
 
 def plans_for_detail(user):
-    return ActionPlan.objects.visible_to(user).select_related("round", "owner_opd", "created_by")
+    return ActionPlan.objects.visible_to(user).select_related(
+        "round", "owner_opd", "created_by", "carried_over_from__round"
+    )
+
+
+@dataclass
+class CarryOverCandidate:
+    """A plan of the previous round as the carry-over page offers it."""
+
+    plan: ActionPlan
+    successor_id: int | None  # its copy in the new round, if carried over before
+    unmapped: list[str]  # its indicator codes the new round has no indicator for
+    mappable: bool  # at least one of its indicators exists in the new round
+
+    @property
+    def suggested(self) -> bool:
+        """Ticked by default: not done, not cancelled, not carried over yet, copyable."""
+        open_plan = self.plan.status in (PlanStatus.DRAFT, PlanStatus.ACTIVE)
+        return open_plan and not self.already and self.mappable
+
+    @property
+    def already(self) -> bool:
+        return self.successor_id is not None
+
+
+def carry_over_candidates(user, source_round, target_round) -> list[CarryOverCandidate]:
+    """The plans of `source_round` the user may see, each with whether it was carried into
+    `target_round` already and which of its indicators cannot be mapped (constant queries)."""
+    if source_round is None:
+        return []
+    carried = ActionPlan.objects.filter(round=target_round, carried_over_from=OuterRef("pk"))
+    successor = Subquery(carried.order_by("pk").values("pk")[:1])
+    plans = (
+        ActionPlan.objects.visible_to(user)
+        .filter(round=source_round)
+        .select_related("owner_opd")
+        .prefetch_related("indicators")
+        .annotate(successor_id=successor)
+        .order_by("owner_opd__name", "title", "pk")
+    )
+    codes = set(target_round.dimensions.values_list("code", flat=True))
+    candidates = []
+    for plan in plans:
+        own = sorted(indicator.code for indicator in plan.indicators.all())
+        unmapped = [code for code in own if code not in codes]
+        candidates.append(
+            CarryOverCandidate(plan, plan.successor_id, unmapped, len(unmapped) < len(own))
+        )
+    return candidates
 
 
 @dataclass(frozen=True)
@@ -815,3 +863,45 @@ def notification_entry(notification) -> dict:
         "text": notifications.notification_text(notification.kind, notification.params),
         "link": notifications.notification_path(notification),
     }
+
+
+@dataclass
+class IndicatorDetail:
+    """The home institution's standing on one indicator of a round, for the plan form."""
+
+    scores: list  # (group, score), in the order internal, external, expert
+    weakest: Decimal | None
+    gap: Decimal | None  # points below the next category's lower bound (None: not below)
+    band: str  # that category's label
+
+
+def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
+    """Per dimension id of the round: the home institution's group scores and the gap of its
+    weakest score to the next category (as the round page counts it); three queries."""
+    scores = list(survey_selectors.home_indicator_scores(survey_round))
+    if not scores:
+        return {}
+    threshold, band = None, ""
+    result = survey_selectors.home_result(survey_round)
+    if result is not None:
+        index = scoring.compute_index(
+            result.group_scores(), survey_selectors.methodology_for(survey_round)
+        )
+        target = index.next_band or index.category
+        threshold, band = target.lower_bound, target.label_id
+    by_dimension: dict[int, dict] = defaultdict(dict)
+    for score in scores:
+        by_dimension[score.dimension_id][score.group] = score.score
+    details = {}
+    for dimension_id, groups in by_dimension.items():
+        weakest = min(groups.values())
+        gap = threshold - weakest if threshold is not None and weakest < threshold else None
+        ordered = [(group, groups[group]) for group in scoring.GROUPS if group in groups]
+        details[dimension_id] = IndicatorDetail(ordered, weakest, gap, band)
+    return details
+
+
+def plan_successors(user, plan):
+    """The plans of later rounds that continue `plan` and that the user may see."""
+    later = ActionPlan.objects.visible_to(user).filter(carried_over_from=plan)
+    return list(later.select_related("round").order_by("round__year", "pk"))

@@ -1,6 +1,8 @@
 """Writes for the action-plan loop: plans, milestones, progress reports, verification."""
 
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionplans import access, notifications
+from actionplans import access, dates, notifications
 from actionplans import dates as plan_dates
 from actionplans import evidence as evidence_files
 from actionplans.models import (
@@ -28,6 +30,7 @@ from actionplans.models import (
 )
 from surveys import public_cache
 from surveys.audit import audited
+from surveys.models import SurveyRound
 
 HUNDRED = Decimal("100")
 
@@ -165,6 +168,133 @@ def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
     plan.save()
     if plan.show_on_public_page:
         _drop_public_page()
+    return plan
+
+
+# what a carried-over plan keeps of its predecessor; status, dates, indicators, recommendations,
+# reports, evidence, milestones and the public flag start afresh in the new round
+CARRIED_FIELDS = (
+    "title",
+    "finding",
+    "root_cause",
+    "respondent_group",
+    "activity",
+    "output",
+    "success_measure",
+    "baseline",
+    "target",
+    "unit",
+    "owner_opd",
+    "budget",
+    "mcp_area",
+    "weight",
+    "public_summary",
+)
+
+
+@dataclass
+class CarryOver:
+    """What plan_carry_over did: new drafts, plans carried over before, plans it could not copy
+    (no indicator of the new round has their codes), and indicator codes left behind."""
+
+    created: list[ActionPlan] = field(default_factory=list)
+    already: list[ActionPlan] = field(default_factory=list)
+    not_copied: list[ActionPlan] = field(default_factory=list)
+    unmapped: dict[int, list[str]] = field(default_factory=dict)
+
+
+def previous_round(survey_round: SurveyRound) -> SurveyRound | None:
+    """The round before `survey_round`: the latest earlier year."""
+    earlier = SurveyRound.objects.filter(year__lt=survey_round.year)
+    return earlier.order_by("-year").first()
+
+
+def _moved_date(value: date, years: int, year: int) -> date:
+    """`value` moved by `years` (29 February becomes the 28th), kept inside the round's window."""
+    try:
+        moved = value.replace(year=value.year + years)
+    except ValueError:
+        moved = value.replace(year=value.year + years, day=28)
+    earliest, latest = dates.round_window(year)
+    return min(max(moved, earliest), latest)
+
+
+@audited
+@transaction.atomic
+def plan_carry_over(*, actor, source_plans, target_round: SurveyRound) -> CarryOver:
+    """Copy plans of the round before `target_round` into it as drafts linked to their
+    predecessor: indicators mapped by code, dates moved by the years between the rounds, no
+    recommendations (the new round has its own), no milestones, reports or evidence. A plan
+    carried into the round before is not copied again; one history row per new plan."""
+    message = _("Only the Inspectorate copies plans of the previous round forward.")
+    _require(actor, "carry_over", target_round, message)
+    source_round = previous_round(target_round)
+    sources = list(
+        access.restrict(ActionPlan.objects.all(), actor, "view")
+        .filter(pk__in=[plan.pk for plan in source_plans])
+        .select_for_update(of=("self",))
+        .select_related("round")
+        .order_by("pk")
+    )
+    if len(sources) != len({plan.pk for plan in source_plans}):
+        raise PermissionDenied(_("You may not copy some of these plans."))
+    if source_round is None or any(plan.round_id != source_round.pk for plan in sources):
+        raise ValidationError(_("Only plans of the previous round can be copied into this one."))
+    indicators = ActionPlan.indicators.through.objects.filter(actionplan__in=sources)
+    codes_of: dict[int, list[str]] = {}
+    for plan_id, code in indicators.values_list("actionplan_id", "dimension__code"):
+        codes_of.setdefault(plan_id, []).append(code)
+    supporting = ActionPlan.supporting_opds.through.objects.filter(actionplan__in=sources)
+    supporters_of: dict[int, list[int]] = {}
+    for plan_id, opd_id in supporting.values_list("actionplan_id", "opd_id"):
+        supporters_of.setdefault(plan_id, []).append(opd_id)
+    dimensions = {d.code: d for d in target_round.dimensions.all()}
+    carried = set(
+        ActionPlan.objects.filter(round=target_round, carried_over_from__in=sources).values_list(
+            "carried_over_from_id", flat=True
+        )
+    )
+    result = CarryOver()
+    years = target_round.year - source_round.year if source_round else 0
+    for source in sources:
+        if source.pk in carried:
+            result.already.append(source)
+            continue
+        codes = sorted(codes_of.get(source.pk, []))
+        mapped = [dimensions[code] for code in codes if code in dimensions]
+        missing = [code for code in codes if code not in dimensions]
+        if missing:
+            result.unmapped[source.pk] = missing
+        if not mapped:
+            result.not_copied.append(source)
+            continue
+        result.created.append(
+            _carried_plan(actor, source, target_round, years, mapped, supporters_of)
+        )
+    return result
+
+
+def _carried_plan(actor, source, target_round, years, indicators, supporters_of) -> ActionPlan:
+    start = _moved_date(source.start_date, years, target_round.year)
+    due = max(_moved_date(source.due_date, years, target_round.year), start)
+    plan = ActionPlan(
+        **{name: getattr(source, name) for name in CARRIED_FIELDS},
+        round=target_round,
+        start_date=start,
+        due_date=due,
+        status=PlanStatus.DRAFT,
+        show_on_public_page=False,
+        carried_over_from=source,
+        created_by=actor,
+    )
+    plan.full_clean()
+    plan._change_reason = f"carried over from SPI {source.round.year} (plan {source.pk})"
+    with _one_history_row(plan, "+"):
+        plan.save()
+        _set_relations(
+            plan,
+            {"indicators": indicators, "supporting_opds": supporters_of.get(source.pk, [])},
+        )
     return plan
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("import/confirm/", views.plan_import_confirm, name="plan_import_confirm"),
     path("round/<int:year>/", views.round_followup, name="round_followup"),
     path("round/<int:year>/recommendations/", views.recommendations, name="recommendations"),
+    path("round/<int:year>/carry-over/", views.plan_carry_over, name="plan_carry_over"),
     path(
         "recommendations/<int:pk>/withdraw/",
         views.recommendation_withdraw,

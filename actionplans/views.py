@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -36,7 +37,7 @@ from actionplans.models import (
 from surveys import selectors as survey_selectors
 from surveys import uploads
 from surveys.importing import ImportRejected
-from surveys.models import Dimension, SurveyRound
+from surveys.models import Dimension, RespondentGroup, SurveyRound
 
 PLANS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
@@ -80,6 +81,7 @@ def plan_detail(request, pk):
     context = {
         "plan": plan,
         "timeline": selectors.plan_timeline(request.user, plan),
+        "successors": selectors.plan_successors(request.user, plan),
         "milestones": milestones,
         "overdue_milestones": sum(milestone.overdue for milestone in milestones),
         "can_edit": access.allows(request.user, "change", plan),
@@ -92,29 +94,47 @@ def plan_detail(request, pk):
     return render(request, "actionplans/plan_detail.html", context)
 
 
-def _initial_from_query(request) -> dict:
-    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
-    initial = {"status": "draft"}
-    year = request.GET.get("round", "")
+def _chosen_round(request):
+    """The round a new plan is for: posted with the form, or chosen first (?round=2024)."""
     rounds = SurveyRound.objects.visible_to(request.user)
-    survey_round = rounds.filter(year=year).first() if year.isdecimal() else None
-    if survey_round is not None:
-        initial["round"] = survey_round
-        code = request.GET.get("indicator", "")
+    if request.method == "POST":
+        value = request.POST.get("round", "")
+        return rounds.filter(pk=value).first() if value.isdecimal() else None
+    year = request.GET.get("round", "")
+    return rounds.filter(year=year).first() if year.isdecimal() and len(year) <= 4 else None
+
+
+def _initial_from_query(request, survey_round) -> dict:
+    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
+    initial = {"round": survey_round}
+    code = request.GET.get("indicator", "")
+    if code:
         initial["indicators"] = Dimension.objects.filter(round=survey_round, code=code)
-        initial["respondent_group"] = request.GET.get("group", "")
+    if request.GET.get("group", "") in RespondentGroup.values:
+        initial["respondent_group"] = request.GET["group"]
     return initial
 
 
 @login_required
 @permission_required("actionplans.add_actionplan", raise_exception=True)
 def plan_create(request):
-    form = PlanForm(request.POST or None, initial=_initial_from_query(request), user=request.user)
+    """A new plan is a draft of one round: the round is chosen first, then the form."""
+    survey_round = _chosen_round(request)
+    if survey_round is None:
+        rounds = SurveyRound.objects.visible_to(request.user).order_by("-year")
+        return render(request, "actionplans/plan_round_choice.html", {"rounds": rounds})
+    form = PlanForm(
+        request.POST or None,
+        initial=_initial_from_query(request, survey_round),
+        user=request.user,
+        survey_round=survey_round,
+    )
     if form.is_valid():
         plan = services.plan_create(actor=request.user, fields=form.plan_fields())
-        messages.success(request, _("The action plan was created."))
+        messages.success(request, _("The action plan was created as a draft."))
         return redirect(plan)
-    return render(request, "actionplans/plan_form.html", {"form": form, "plan": None})
+    context = {"form": form, "plan": None, "round": survey_round}
+    return render(request, "actionplans/plan_form.html", context)
 
 
 @login_required
@@ -134,7 +154,8 @@ def plan_edit(request, pk):
             return _conflict(request, form, pk, conflict)
         messages.success(request, _("The action plan was saved."))
         return redirect(plan)
-    return render(request, "actionplans/plan_form.html", {"form": form, "plan": plan})
+    context = {"form": form, "plan": plan, "round": plan.round}
+    return render(request, "actionplans/plan_form.html", context)
 
 
 def _conflict(request, form, pk, conflict):
@@ -145,7 +166,7 @@ def _conflict(request, form, pk, conflict):
     form = PlanForm(data, instance=current, user=request.user)
     form.is_valid()
     form.add_error(None, str(conflict))
-    context = {"form": form, "plan": current, "conflict": True}
+    context = {"form": form, "plan": current, "round": current.round, "conflict": True}
     return render(request, "actionplans/plan_form.html", context, status=409)
 
 
@@ -511,6 +532,7 @@ def round_followup(request, year):
         rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
         rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),
         can_create=access.allows_some(request.user, "add_plan", OPD),
+        can_carry_over=access.allows(request.user, "carry_over", survey_round),
     )
     return render(request, "actionplans/round_followup.html", context)
 
@@ -547,3 +569,57 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("preferences")
     return render(request, "actionplans/preferences.html", {"form": form})
+
+
+def _chosen_ids(request) -> set[int]:
+    values = request.POST.getlist("plans")
+    return {int(v) for v in values if v.isdecimal() and int(v) <= 2**63 - 1}
+
+
+@login_required
+def plan_carry_over(request, year):
+    """Copy chosen plans of the previous round into this one, as drafts (the Inspectorate)."""
+    survey_round = get_object_or_404(SurveyRound.objects.visible_to(request.user), year=year)
+    if not access.allows(request.user, "carry_over", survey_round):
+        raise PermissionDenied(_("Only the Inspectorate copies plans of the previous round."))
+    source_round = services.previous_round(survey_round)
+    candidates = selectors.carry_over_candidates(request.user, source_round, survey_round)
+    if request.method == "POST":
+        chosen = _chosen_ids(request)
+        plans = [c.plan for c in candidates if c.plan.pk in chosen and c.mappable]
+        if plans:
+            result = services.plan_carry_over(
+                actor=request.user, source_plans=plans, target_round=survey_round
+            )
+            _carry_over_messages(request, result, survey_round)
+            return redirect("actionplans:plan_carry_over", year=year)
+        messages.error(request, _("Tick at least one plan that can be copied."))
+    context = {
+        "round": survey_round,
+        "source_round": source_round,
+        "candidates": candidates,
+        "today": timezone.localdate(),
+    }
+    return render(request, "actionplans/plan_carry_over.html", context)
+
+
+def _carry_over_messages(request, result, survey_round):
+    if result.created:
+        text = ngettext(
+            "%(count)s plan was copied into SPI %(year)s as a draft.",
+            "%(count)s plans were copied into SPI %(year)s as drafts.",
+            len(result.created),
+        ) % {"count": len(result.created), "year": survey_round.year}
+        messages.success(request, text)
+    if result.already:
+        titles = ", ".join(plan.title for plan in result.already)
+        messages.info(
+            request, _("Carried over before, not copied again: %(titles)s.") % {"titles": titles}
+        )
+    if result.not_copied:
+        titles = ", ".join(plan.title for plan in result.not_copied)
+        messages.warning(
+            request,
+            _("Not copied, no indicator of SPI %(year)s has their codes: %(titles)s.")
+            % {"year": survey_round.year, "titles": titles},
+        )

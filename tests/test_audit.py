@@ -202,8 +202,17 @@ def _plans_import(scene):
     return scene.inspector
 
 
+def _plan_carry_over(scene):
+    following = SurveyRound.objects.get(year=scene.survey_round.year + 1)
+    plan_services.plan_carry_over(
+        actor=scene.inspector, source_plans=[scene.plan], target_round=following
+    )
+    return scene.inspector
+
+
 WRITES = {
     "plan_create": _plan_create,
+    "plan_carry_over": _plan_carry_over,
     "plan_update": _plan_update,
     "plan_cancel": _plan_cancel,
     "milestone_create": _milestone_create,

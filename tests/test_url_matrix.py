@@ -350,6 +350,17 @@ MATRIX: dict[str, list[Case]] = {
             writes=True,
         ),
     ],
+    "actionplans:plan_carry_over": [
+        get(INSPECTOR_ONLY, kwargs=year(2024)),
+        get(INSPECTOR_SEES_DRAFTS, "draft", kwargs=year(2025)),
+        post(
+            (LOGIN, 302, 404, 404),
+            "into the draft round",
+            kwargs=year(2025),
+            data=lambda w: {"plans": [w.plan_a.pk, w.plan_b.pk]},
+            writes=True,
+        ),
+    ],
     "actionplans:recommendation_withdraw": [
         get(INSPECTOR_ONLY, kwargs=lambda w: {"pk": w.recommendation.pk}),
         post(

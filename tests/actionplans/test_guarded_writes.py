@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from actionplans import services
 from actionplans.models import PlanStatus
+from surveys.models import SurveyRound
 from tests.actionplans.conftest import pdf_upload
 from tests.actionplans.test_access_matrix import _snapshot
 
@@ -47,6 +48,11 @@ CALLS = {
     "recommendation_create": lambda w, actor: services.recommendation_create(
         actor=actor, survey_round=w.plan.round, code="R-99", text="Perkuat APIP"
     ),
+    "plan_carry_over": lambda w, actor: services.plan_carry_over(
+        actor=actor,
+        source_plans=[w.plan],
+        target_round=SurveyRound.objects.get(year=w.plan.round.year + 1),
+    ),
 }
 # who is out of scope for each service (the head of OPD A owns the plan and made the report)
 REFUSED = {
@@ -58,6 +64,7 @@ REFUSED = {
     "report_accept": ("head_a", "head_b", "nobody"),
     "report_return": ("head_a", "head_b", "nobody"),
     "recommendation_create": ("head_a", "head_b", "nobody"),
+    "plan_carry_over": ("head_a", "head_b", "nobody"),
 }
 CASES = [(service, who) for service, cast in REFUSED.items() for who in cast]
 

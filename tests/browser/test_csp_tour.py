@@ -58,6 +58,8 @@ def test_inspectorate_pages_raise_no_csp_violation(page, page_watch, log_in, ins
             f"/reports/{year}/",
             "/plans/",
             "/plans/new/",
+            f"/plans/new/?round={year}",
+            f"/plans/round/{year}/carry-over/",
             f"/plans/{plan.pk}/",
             f"/plans/{plan.pk}/edit/",
             "/plans/verification/",
