@@ -138,7 +138,7 @@ def test_it_hides_the_draft_from_the_head_of_another_opd(draft, head_b_client, h
 def test_it_shows_the_draft_on_the_opd_list_and_as_to_complete(draft, head_a_client):
     assert draft in head_a_client.get(reverse("actionplans:plan_list")).context["plans"]
     page = head_a_client.get(reverse("actionplans:my_plans")).content.decode()
-    assert "Drafts to complete" in page or "Konsep yang harus dilengkapi" in page
+    assert "Drafts to complete" in page or "Draf yang harus dilengkapi" in page
     assert reverse("actionplans:plan_complete", args=[draft.pk]) in page
 
 
@@ -163,7 +163,7 @@ def test_the_submit_button_says_what_is_missing(draft, head_a_client):
         reverse("actionplans:plan_submit", args=[draft.pk]), {"version": draft.version}, follow=True
     )
     page = response.content.decode()
-    assert "at least one milestone" in page or "paling sedikit satu tonggak" in page
+    assert "at least one milestone" in page or "paling sedikit satu tahapan" in page
     assert ActionPlan.objects.get(pk=draft.pk).status == PlanStatus.DRAFT
 
 
