@@ -223,7 +223,9 @@ def opd_worklist(opd, *, today=None) -> dict:
     """What an OPD has to act on: plans due soon, overdue plans, returned reports waiting."""
     today = today or timezone.localdate()
     plans = ActionPlan.objects.filter(owner_opd=opd).select_related("round")
-    open_plans = plans.exclude(status__in=[PlanStatus.DONE, PlanStatus.CANCELLED, PlanStatus.DRAFT])
+    # only approved plans run: a draft or a plan waiting for approval is listed apart
+    not_running = [PlanStatus.DONE, PlanStatus.CANCELLED, PlanStatus.DRAFT, PlanStatus.SUBMITTED]
+    open_plans = plans.exclude(status__in=not_running)
     returned = ProgressReport.objects.filter(plan__owner_opd=opd)
     return {
         # drafts assigned to the OPD (at the coordination meeting or by the Inspectorate): the
