@@ -6,7 +6,8 @@ result is a 404), templates get its answers from the views, and every write serv
 again inside its transaction. Separation of duties (who may verify whom) is a rule here too.
 
 Actions by model:
-  ActionPlan      view, change, cancel, add_milestone, report
+  ActionPlan      view, change, cancel, add_milestone, report, complete, submit, activate,
+                  review
   Milestone       view
   ProgressReport  view, verify
   Evidence        view, download
@@ -88,7 +89,8 @@ def sees_all_plans(user) -> bool:
 
 def opd_scope(user, path: str) -> Q | None:
     """Q selecting rows whose plan (reached by `path`) is visible to the user: plans owned or
-    supported by the user's OPD, drafts excepted. None when the user sees everything."""
+    supported by the user's OPD; a draft only to its responsible OPD, which completes it.
+    None when the user sees everything."""
     if sees_all_plans(user):
         return None
     opd_id = opd_id_of(user)
@@ -98,8 +100,8 @@ def opd_scope(user, path: str) -> Q | None:
     support = ActionPlan.supporting_opds.through.objects.filter(
         opd_id=opd_id, actionplan_id=OuterRef(f"{prefix}pk")
     )
-    mine_or_supported = Q(**{f"{prefix}owner_opd_id": opd_id}) | Q(Exists(support))
-    return mine_or_supported & ~Q(**{f"{prefix}status": PlanStatus.DRAFT})
+    supported_past_draft = Q(Exists(support)) & ~Q(**{f"{prefix}status": PlanStatus.DRAFT})
+    return Q(**{f"{prefix}owner_opd_id": opd_id}) | supported_past_draft
 
 
 # --- the rules ---------------------------------------------------------------------------------
@@ -127,9 +129,47 @@ def _editable(plans, user):
 
 @_rule((ActionPlan, "add_milestone"))
 def _milestone_addable(plans, user):
+    """The Inspectorate on any plan it may edit; an OPD on its own drafts, which it completes."""
     if not user.has_perm("actionplans.add_milestone"):
-        return plans.none()
+        return _completable(plans, user)
     return _editable(plans, user)
+
+
+@_rule((ActionPlan, "complete"), (ActionPlan, "submit"))
+def _completable(plans, user):
+    """The responsible OPD completes its drafts (root cause, activity, target, milestones) and
+    submits them for approval; once submitted, only the Inspectorate's answer moves it."""
+    opd_id = opd_id_of(user)
+    if opd_id is None or not user.has_perm("actionplans.report_progress"):
+        return plans.none()
+    return plans.filter(owner_opd_id=opd_id, status=PlanStatus.DRAFT)
+
+
+def _inspectorate_not_own_plan(plans, user):
+    """The Inspectorate's say on a plan, never on one its member's own OPD owns or supports."""
+    if not (sees_all_plans(user) and user.has_perm("actionplans.change_actionplan")):
+        return plans.none()
+    opd_id = opd_id_of(user)
+    if opd_id is None:
+        return plans
+    supported = ActionPlan.supporting_opds.through.objects.filter(
+        opd_id=opd_id, actionplan_id=OuterRef("pk")
+    )
+    return plans.exclude(owner_opd_id=opd_id).exclude(Exists(supported))
+
+
+@_rule((ActionPlan, "activate"))
+def _activatable(plans, user):
+    """The Inspectorate activates a draft itself (one it wrote, no OPD round trip needed)."""
+    return _inspectorate_not_own_plan(plans, user).filter(status=PlanStatus.DRAFT)
+
+
+@_rule((ActionPlan, "review"))
+def _reviewable(plans, user):
+    """Approve or return a submitted plan: separation of duties as for capaian, and whoever
+    submitted it never approves it."""
+    plans = _inspectorate_not_own_plan(plans, user).filter(status=PlanStatus.SUBMITTED)
+    return plans.exclude(submitted_by=user)
 
 
 @_rule((ActionPlan, "report"))

@@ -97,6 +97,11 @@ class DemoPlan:
     # the story after creation: reports as (percent, outcome or None for pending, note)
     reports: list[tuple] = field(default_factory=list)
     cancel: bool = False
+    target: str = ""
+    # the approval loop after creation (a draft): "submitted" by the owner's user, or
+    # "returned" to it with `return_note`
+    lifecycle: str = ""
+    return_note: str = ""
 
 
 PLANS_2024 = [
@@ -212,6 +217,35 @@ PLANS_2024 = [
         group="external",
         mcp_area=McpArea.PUBLIC_SERVICE,
     ),
+    DemoPlan(
+        title="Pengumuman rencana umum pengadaan tepat waktu di SiRUP",
+        owner="PBJ",
+        indicators=["PBJ"],
+        recommendations=["R-02"],
+        activity="Mengumumkan seluruh RUP perangkat daerah di SiRUP paling lambat Maret.",
+        finding="KPK: paket pengadaan diumumkan terlambat (rapat koordinasi).",
+        root_cause="Perangkat daerah menunggu DPA sebelum mengisi SiRUP.",
+        target="100",
+        due_in_days=200,
+        milestones=2,
+        status=PlanStatus.DRAFT,
+        lifecycle="submitted",
+    ),
+    DemoPlan(
+        title="Standar waktu layanan perizinan diumumkan di loket dan daring",
+        owner="DPMPTSP",
+        indicators=["TRN"],
+        recommendations=[],
+        activity="Mengumumkan standar waktu dan biaya layanan.",
+        finding="Responden eksternal tidak mengetahui standar waktu layanan (rapat koordinasi).",
+        root_cause="",
+        target="100",
+        due_in_days=150,
+        milestones=1,
+        status=PlanStatus.DRAFT,
+        lifecycle="returned",
+        return_note="Lengkapi akar masalah dan ukuran keberhasilan (berapa jenis izin).",
+    ),
 ]
 
 
@@ -294,6 +328,7 @@ def _create_plan(item, survey_round, opds, recommendations, inspector, today):
         "finding": item.finding,
         "root_cause": item.root_cause,
         "activity": item.activity,
+        "target": item.target,
         "respondent_group": item.group,
         "mcp_area": item.mcp_area,
         "start_date": start,
@@ -373,5 +408,15 @@ def demo_action_plans(*, inspector, make_user) -> list[str]:
             plan = _create_plan(item, survey_round, opds, recommendations, inspector, today)
             _play_reports(item, plan, users.get(item.owner), inspector, today)
             if item.cancel:
-                services.plan_cancel(actor=inspector, plan=plan)
+                reason = "Digantikan oleh presensi daring provinsi."
+                services.plan_cancel(actor=inspector, plan=plan, reason=reason)
+            if item.lifecycle:
+                plan = services.plan_submit(
+                    actor=users[item.owner], plan=plan, version=plan.version
+                )
+            if item.lifecycle == "returned":
+                services.plan_return(
+                    actor=inspector, plan=plan, version=plan.version, note=item.return_note
+                )
+
     return [username for username, _code, _role in OPD_USERS]

@@ -584,3 +584,92 @@ class PreferencesForm(forms.Form):
             "They stay in the portal's notification list either way."
         ),
     )
+
+
+class PlanCompleteForm(forms.ModelForm):
+    """What the responsible OPD writes into a draft assigned to it (services.COMPLETE_FIELDS)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = ActionPlan
+        fields = [
+            "root_cause",
+            "activity",
+            "output",
+            "success_measure",
+            "baseline",
+            "target",
+            "unit",
+            "start_date",
+            "due_date",
+        ]
+        widgets = {
+            "start_date": DATE_WIDGET,
+            "due_date": DATE_WIDGET,
+            "root_cause": forms.Textarea(attrs={"rows": 3}),
+            "activity": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "root_cause": _("Why the weakness exists in your OPD, in a sentence or two."),
+            "activity": _("What your OPD will do about it. Required to submit."),
+            "target": _("The value to reach by the due date, e.g. 100. Required to submit."),
+            "success_measure": _("How anyone can check the result, e.g. SOP published."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def plan_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class PlanCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the plan is cancelled.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PlanReturnForm(forms.Form):
+    note = forms.CharField(
+        label=_("What the OPD has to complete"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what has to be completed when returning a plan.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AssignForm(forms.Form):
+    """One row of the coordination meeting: a weak indicator or a recommendation to an OPD."""
+
+    indicator = forms.ModelChoiceField(queryset=Dimension.objects.none(), required=False)
+    recommendation = forms.ModelChoiceField(queryset=Recommendation.objects.none(), required=False)
+    owner_opd = forms.ModelChoiceField(
+        queryset=OPD.objects.filter(is_active=True),
+        label=_("Responsible OPD"),
+        error_messages={"required": _("Choose the responsible OPD.")},
+    )
+    supporting_opds = ChoicesByIdField(
+        queryset=OPD.objects.filter(is_active=True),
+        required=False,
+        label=_("Supporting OPDs"),
+    )
+
+    def __init__(self, *args, survey_round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Dimension.objects.filter(round=survey_round)
+        self.fields["recommendation"].queryset = Recommendation.objects.in_force().filter(
+            round=survey_round
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("indicator") is None) ^ (cleaned.get("recommendation") is None):
+            raise forms.ValidationError(_("Assign one weak indicator or one recommendation."))
+        return cleaned

@@ -173,6 +173,7 @@ class McpArea(models.TextChoices):
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Waiting for approval")
     ACTIVE = "active", _("Active")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
@@ -229,7 +230,9 @@ class ActionPlan(models.Model):
     respondent_group = models.CharField(
         _("respondent group targeted"), max_length=16, choices=RespondentGroup.choices, blank=True
     )
-    activity = models.TextField(_("activity (kegiatan)"))
+    # blank while a draft (the coordination meeting assigns the weak point, the OPD writes the
+    # activity); plan_submit and plan_activate require it
+    activity = models.TextField(_("activity (kegiatan)"), blank=True)
     output = models.CharField(_("output"), max_length=300, blank=True)
     success_measure = models.CharField(_("success measure"), max_length=300, blank=True)
     baseline = models.CharField(_("baseline"), max_length=60, blank=True)
@@ -257,6 +260,17 @@ class ActionPlan(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("submitted for approval by"),
+        help_text=_("Who last submitted the draft; they may not approve it."),
     )
     public_summary = models.TextField(_("public summary"), blank=True)
     show_on_public_page = models.BooleanField(_("show on the public page"), default=False)
@@ -419,6 +433,47 @@ class Milestone(models.Model):
             return
         if errors := dates.outside_round_errors(self.plan.round.year, due_date=self.due_date):
             raise ValidationError(errors)
+
+
+class ReviewOutcome(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted for approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned for completion")
+    ACTIVATED = "activated", _("Activated")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PlanReview(models.Model):
+    """One step of a plan's life cycle (submitted, approved, returned, activated, cancelled): who,
+    when and why. Kept for good, as a verification decision is for a report."""
+
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("plan")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    outcome = models.CharField(_("step"), max_length=16, choices=ReviewOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    history = HistoricalRecords(get_user=history_user)
+
+    class Meta:
+        verbose_name = _("plan review")
+        verbose_name_plural = _("plan reviews")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome__in=["returned", "cancelled"]) | ~Q(note=""),
+                name="plan_review_return_and_cancel_need_note",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} · {self.plan}"
 
 
 class ReportStatus(models.TextChoices):

@@ -31,15 +31,17 @@ from actionplans.models import (
     Evidence,
     Milestone,
     Notification,
+    PlanReview,
     PlanStatus,
     ProgressReport,
     Recommendation,
     ReportStatus,
+    ReviewOutcome,
     VerificationDecision,
 )
 from surveys import scoring
 from surveys import selectors as survey_selectors
-from surveys.models import SurveyRound
+from surveys.models import Dimension, SurveyRound
 
 DUE_SOON_DAYS = 14
 PENDING_TOO_LONG_DAYS = 7
@@ -357,9 +359,15 @@ def opd_worklist(opd, *, today=None) -> dict:
     """What an OPD has to act on: plans due soon, overdue plans, returned reports waiting."""
     today = today or timezone.localdate()
     plans = ActionPlan.objects.filter(owner_opd=opd).select_related("round")
-    open_plans = plans.exclude(status__in=[PlanStatus.DONE, PlanStatus.CANCELLED, PlanStatus.DRAFT])
+    # only approved plans run: a draft or a plan waiting for approval is listed apart
+    not_running = [PlanStatus.DONE, PlanStatus.CANCELLED, PlanStatus.DRAFT, PlanStatus.SUBMITTED]
+    open_plans = plans.exclude(status__in=not_running)
     returned = ProgressReport.objects.filter(plan__owner_opd=opd)
     return {
+        # drafts assigned to the OPD (at the coordination meeting or by the Inspectorate): the
+        # OPD completes and submits them; `submitted` ones wait for approval
+        "to_complete": list(plans.filter(status=PlanStatus.DRAFT).order_by("due_date", "pk")),
+        "submitted": list(plans.filter(status=PlanStatus.SUBMITTED).order_by("due_date", "pk")),
         "due_soon": list(
             open_plans.filter(due_date__gte=today, due_date__lte=today + timedelta(DUE_SOON_DAYS))
         ),
@@ -601,14 +609,15 @@ PUBLIC_PLAN_FIELDS = (
 
 
 def public_plans(survey_round):
-    """The plans anyone may see for a round: marked for the public page and past draft.
+    """The plans anyone may see for a round: marked for the public page and approved (neither a
+    draft nor one waiting for approval).
 
     Only what the public page and open data show is loaded (no findings, notes or people);
     two queries whatever the number of plans.
     """
     return (
         ActionPlan.objects.filter(round=survey_round, show_on_public_page=True)
-        .exclude(status=PlanStatus.DRAFT)
+        .exclude(status__in=[PlanStatus.DRAFT, PlanStatus.SUBMITTED])
         .select_related("owner_opd")
         .prefetch_related("indicators")
         .only(*PUBLIC_PLAN_FIELDS)
@@ -905,3 +914,65 @@ def plan_successors(user, plan):
     """The plans of later rounds that continue `plan` and that the user may see."""
     later = ActionPlan.objects.visible_to(user).filter(carried_over_from=plan)
     return list(later.select_related("round").order_by("round__year", "pk"))
+
+
+def open_return(plan, reviews=None) -> PlanReview | None:
+    """The Inspectorate's return note a draft still has to answer: the last step when it is a
+    return and the plan is a draft again (gone once the plan is resubmitted)."""
+    if plan.status != PlanStatus.DRAFT:
+        return None
+    if reviews is None:
+        last = plan.reviews.select_related("actor").order_by("-at", "-pk").first()
+    else:
+        last = reviews[-1] if reviews else None
+    return last if last is not None and last.outcome == ReviewOutcome.RETURNED else None
+
+
+@dataclass
+class MeetingRow:
+    """One line of the coordination meeting: a weak indicator or a KPK recommendation."""
+
+    key: str  # the HTML id of the row
+    indicator: Dimension | None
+    recommendation: Recommendation | None
+    scores: list
+    plans: list
+
+
+def meeting_rows(survey_round, weak_indicators) -> dict:
+    """The round's weak indicators (with group scores and gap) and its recommendations in force,
+    each with every plan answering it (drafts too), and the OPDs to assign to. Constant queries:
+    indicators, recommendations, plans with their links, OPDs."""
+    codes = list(dict.fromkeys(weak.code for weak in weak_indicators))
+    dimensions = {d.code: d for d in Dimension.objects.filter(round=survey_round, code__in=codes)}
+    indicator_rows: dict[str, MeetingRow] = {}
+    for weak in weak_indicators:
+        if weak.code not in dimensions:
+            continue
+        row = indicator_rows.setdefault(
+            weak.code,
+            MeetingRow(f"ind-{dimensions[weak.code].pk}", dimensions[weak.code], None, [], []),
+        )
+        row.scores.append(weak)
+    recommendation_rows = {
+        r.pk: MeetingRow(f"rec-{r.pk}", None, r, [], [])
+        for r in Recommendation.objects.in_force().filter(round=survey_round).order_by("code")
+    }
+    plans = (
+        ActionPlan.objects.filter(round=survey_round)
+        .select_related("owner_opd")
+        .prefetch_related("indicators", "recommendations", "supporting_opds")
+        .order_by("status", "due_date", "pk")
+    )
+    for plan in plans:
+        for indicator in plan.indicators.all():
+            if indicator.code in indicator_rows:
+                indicator_rows[indicator.code].plans.append(plan)
+        for recommendation in plan.recommendations.all():
+            if recommendation.pk in recommendation_rows:
+                recommendation_rows[recommendation.pk].plans.append(plan)
+    return {
+        "indicator_rows": list(indicator_rows.values()),
+        "recommendation_rows": list(recommendation_rows.values()),
+        "opds": list(OPD.objects.filter(is_active=True).order_by("name")),
+    }

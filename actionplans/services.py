@@ -21,10 +21,12 @@ from actionplans.models import (
     Evidence,
     Milestone,
     Notification,
+    PlanReview,
     PlanStatus,
     ProgressReport,
     Recommendation,
     ReportStatus,
+    ReviewOutcome,
     UserPreference,
     VerificationDecision,
 )
@@ -157,15 +159,61 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
     return plan
 
 
+# what the responsible OPD writes into a draft assigned to it; the rest is the Inspectorate's
+COMPLETE_FIELDS = (
+    "root_cause",
+    "activity",
+    "output",
+    "success_measure",
+    "baseline",
+    "target",
+    "unit",
+    "start_date",
+    "due_date",
+)
+
+
 @audited
 @transaction.atomic
-def plan_cancel(*, actor, plan: ActionPlan) -> ActionPlan:
-    """Cancel instead of deleting: the plan and its history stay. A cancelled plan is final."""
+def plan_complete(*, actor, plan: ActionPlan, version: int, fields: dict) -> ActionPlan:
+    """The responsible OPD completes its draft (root cause, activity, target, dates); a stale
+    version is refused as in plan_update."""
+    stored = _locked(plan)
+    _require(actor, "complete", stored, _("You may complete only the drafts of your own OPD."))
+    if unknown := set(fields) - set(COMPLETE_FIELDS):
+        raise ValidationError(_("These fields are not the OPD's: %s") % ", ".join(sorted(unknown)))
+    claimed = ActionPlan.objects.filter(pk=plan.pk, version=version).update(version=version + 1)
+    if not claimed:
+        raise PlanConflict(
+            _(
+                "Someone else saved this plan while you were editing it. Your changes were not "
+                "saved; they are still in the form. Compare them with the current plan and save "
+                "again."
+            )
+        )
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    stored.version = version + 1
+    stored.full_clean()
+    stored.save()
+    return stored
+
+
+@audited
+@transaction.atomic
+def plan_cancel(*, actor, plan: ActionPlan, reason: str, version: int | None = None) -> ActionPlan:
+    """Cancel instead of deleting, with the reason: the plan and its history stay. A cancelled
+    plan is final. With `version`, a plan changed since the page was opened is refused."""
     plan = _locked(plan)
     _require(actor, "cancel", plan, _("You may not cancel this plan."))
+    _check_version(plan, version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the plan is cancelled.")})
     plan.status = PlanStatus.CANCELLED
-    plan.version += 1
-    plan.save()
+    plan.cancel_reason = reason
+    plan._change_reason = reason
+    _step(plan, actor, ReviewOutcome.CANCELLED, reason)
     if plan.show_on_public_page:
         _drop_public_page()
     return plan
@@ -217,6 +265,48 @@ def _moved_date(value: date, years: int, year: int) -> date:
         moved = value.replace(year=value.year + years, day=28)
     earliest, latest = dates.round_window(year)
     return min(max(moved, earliest), latest)
+
+
+# --- the life cycle: draft -> submitted -> active (or back to draft), or activated directly ----
+
+
+def _check_version(plan: ActionPlan, version: int | None):
+    if version is not None and plan.version != version:
+        raise PlanConflict(
+            _(
+                "Someone else changed this plan since you opened it; nothing was done. Look at "
+                "the plan as it is now and try again."
+            )
+        )
+
+
+def _step(plan: ActionPlan, actor, outcome: str, note: str = "") -> PlanReview:
+    """Save the plan's new state (one history row) and keep the step with its actor."""
+    plan.version += 1
+    plan.save()
+    review = PlanReview(plan=plan, actor=actor, outcome=outcome, note=note)
+    review.full_clean()
+    review.save()
+    return review
+
+
+def plan_missing_for_submit(plan: ActionPlan) -> list[str]:
+    """What a plan still lacks before it can be submitted or activated, in words."""
+    missing = []
+    if not plan.activity.strip():
+        missing.append(_("the activity (kegiatan)"))
+    if not plan.target.strip():
+        missing.append(_("the target"))
+    if not plan.milestones.exists():
+        missing.append(_("at least one milestone"))
+    return missing
+
+
+def _require_complete(plan: ActionPlan):
+    if missing := plan_missing_for_submit(plan):
+        raise ValidationError(
+            _("The plan is not complete yet: add %(missing)s.") % {"missing": ", ".join(missing)}
+        )
 
 
 @audited
@@ -296,6 +386,115 @@ def _carried_plan(actor, source, target_round, years, indicators, supporters_of)
             {"indicators": indicators, "supporting_opds": supporters_of.get(source.pk, [])},
         )
     return plan
+
+
+def plan_submit(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
+    """The responsible OPD submits its completed draft; it waits for the Inspectorate."""
+    plan = _locked(plan)
+    message = _("You may submit only the drafts of your own OPD.")
+    _require(actor, "submit", plan, message)
+    _check_version(plan, version)
+    _require_complete(plan)
+    plan.status = PlanStatus.SUBMITTED
+    plan.submitted_by = actor
+    _step(plan, actor, ReviewOutcome.SUBMITTED)
+    return plan
+
+
+@audited
+@transaction.atomic
+def plan_approve(*, actor, plan: ActionPlan, version: int, note: str = "") -> ActionPlan:
+    """The Inspectorate approves a submitted plan: it becomes active and can be reported on."""
+    plan = _locked(plan)
+    message = _(
+        "You may not approve this plan: nobody approves what they submitted or what their own "
+        "OPD owns or supports."
+    )
+    _require(actor, "review", plan, message)
+    _check_version(plan, version)
+    _require_complete(plan)
+    plan.status = PlanStatus.ACTIVE
+    _step(plan, actor, ReviewOutcome.APPROVED, (note or "").strip())
+    if plan.show_on_public_page:
+        _drop_public_page()
+    return plan
+
+
+@audited
+@transaction.atomic
+def plan_return(*, actor, plan: ActionPlan, version: int, note: str) -> ActionPlan:
+    """The Inspectorate returns a submitted plan to its OPD with a note: a draft again."""
+    plan = _locked(plan)
+    message = _(
+        "You may not return this plan: nobody decides on what they submitted or what their own "
+        "OPD owns or supports."
+    )
+    _require(actor, "review", plan, message)
+    _check_version(plan, version)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what has to be completed when returning a plan.")})
+    plan.status = PlanStatus.DRAFT
+    _step(plan, actor, ReviewOutcome.RETURNED, note)
+    return plan
+
+
+@audited
+@transaction.atomic
+def plan_activate(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
+    """The Inspectorate activates a draft it wrote itself, without the OPD's round trip."""
+    plan = _locked(plan)
+    message = _("You may not activate this plan.")
+    _require(actor, "activate", plan, message)
+    _check_version(plan, version)
+    _require_complete(plan)
+    plan.status = PlanStatus.ACTIVE
+    _step(plan, actor, ReviewOutcome.ACTIVATED)
+    if plan.show_on_public_page:
+        _drop_public_page()
+    return plan
+
+
+@audited
+@transaction.atomic
+def plan_assign(
+    *, actor, survey_round, owner_opd, supporting_opds=(), indicator=None, recommendation=None
+) -> ActionPlan:
+    """The coordination meeting: a weak indicator or a KPK recommendation of the round becomes
+    a draft plan of `owner_opd`, which completes and submits it. Goes through plan_create."""
+    if (indicator is None) == (recommendation is None):
+        raise ValueError("Assign either an indicator or a recommendation.")
+    item = indicator or recommendation
+    if item.round_id != survey_round.pk:
+        raise ValidationError(_("Choose only items of SPI %(year)s.") % {"year": survey_round.year})
+    if recommendation is not None and recommendation.is_withdrawn:
+        raise ValidationError(_("This recommendation was withdrawn."))
+    supporting = [opd for opd in supporting_opds if opd.pk != owner_opd.pk]
+    year = survey_round.year
+    fields = {
+        "round": survey_round,
+        "owner_opd": owner_opd,
+        "supporting_opds": supporting,
+        "start_date": date(year + 1, 1, 1),
+        "due_date": date(year + 1, 12, 31),
+        "status": PlanStatus.DRAFT,
+    }
+    if indicator is not None:
+        fields.update(
+            title=f"{indicator.code} {indicator.name_id}"[:200],
+            finding=_("Weak indicator of SPI %(year)s: %(code)s %(name)s (coordination meeting).")
+            % {"year": year, "code": indicator.code, "name": indicator.name_id},
+            indicators=[indicator],
+        )
+    else:
+        title = f"{recommendation.code}: {recommendation.text}"
+        fields.update(
+            title=title if len(title) <= 200 else title[:199] + "…",
+            finding=_("KPK recommendation %(code)s of SPI %(year)s: %(text)s")
+            % {"code": recommendation.code, "year": year, "text": recommendation.text},
+            recommendations=[recommendation],
+        )
+    return plan_create(actor=actor, fields=fields)
 
 
 @audited

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,11 +17,15 @@ from django.views.decorators.http import require_POST
 from actionplans import access, exporting, importing, selectors, services
 from actionplans import evidence as evidence_files
 from actionplans.forms import (
+    AssignForm,
     DecisionForm,
     MilestoneForm,
+    PlanCancelForm,
+    PlanCompleteForm,
     PlanFilterForm,
     PlanForm,
     PlanImportForm,
+    PlanReturnForm,
     PreferencesForm,
     RecommendationForm,
     RecommendationWithdrawForm,
@@ -90,8 +95,33 @@ def plan_detail(request, pk):
         "can_report": access.allows(request.user, "report", plan),
         "returned_waiting": selectors.returned_waiting(plan),
         "today": today,
+        **_lifecycle_context(request.user, plan),
     }
     return render(request, "actionplans/plan_detail.html", context)
+
+
+def _lifecycle_context(user, plan) -> dict:
+    """What _plan_actions.html shows: the steps the user may take, what is missing, the open
+    return note and the plan's approval history."""
+    can = {
+        action: access.allows(user, action, plan)
+        for action in ("complete", "submit", "activate", "review")
+    }
+    reviews = list(plan.reviews.select_related("actor").order_by("at", "pk"))
+    missing = []
+    if can["submit"] or can["activate"] or can["review"]:
+        missing = services.plan_missing_for_submit(plan)
+    return {
+        "can_complete": can["complete"],
+        "can_submit": can["submit"],
+        "can_activate": can["activate"],
+        "can_review": can["review"],
+        "missing": missing,
+        "reviews": reviews,
+        "open_return": selectors.open_return(plan, reviews),
+        "cancel_form": PlanCancelForm(initial={"version": plan.version}),
+        "return_form": PlanReturnForm(initial={"version": plan.version}),
+    }
 
 
 def _chosen_round(request):
@@ -154,7 +184,12 @@ def plan_edit(request, pk):
             return _conflict(request, form, pk, conflict)
         messages.success(request, _("The action plan was saved."))
         return redirect(plan)
-    context = {"form": form, "plan": plan, "round": plan.round}
+    context = {
+        "form": form,
+        "plan": plan,
+        "round": plan.round,
+        "open_return": selectors.open_return(plan),
+    }
     return render(request, "actionplans/plan_form.html", context)
 
 
@@ -175,13 +210,99 @@ def _conflict(request, form, pk, conflict):
 @require_POST
 def plan_cancel(request, pk):
     plan = _plan_for(request, pk, "cancel")
-    services.plan_cancel(actor=request.user, plan=plan)
-    messages.success(request, _("The action plan was cancelled; it stays in the records."))
+    form = PlanCancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("reason", [_("Try again.")])))
+        return redirect(plan)
+    done = _("The action plan was cancelled; it stays in the records.")
+    return _step(request, plan, services.plan_cancel, done, **form.cleaned_data)
+
+
+def _step(request, plan, service, done: str, **kwargs):
+    """Run one life-cycle service from a POST button; every refusal is said on the plan page."""
+    try:
+        service(actor=request.user, plan=plan, **kwargs)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    except services.PlanConflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, done)
     return redirect(plan)
 
 
+def _posted_version(request) -> int | None:
+    version = request.POST.get("version", "")
+    return int(version) if version.isdecimal() and len(version) < 10 else -1
+
+
 @login_required
-@permission_required("actionplans.add_milestone", raise_exception=True)
+@require_POST
+def plan_submit(request, pk):
+    plan = _plan_for(request, pk, "submit")
+    done = _("The plan was submitted; it waits for the Inspectorate's approval.")
+    return _step(request, plan, services.plan_submit, done, version=_posted_version(request))
+
+
+@login_required
+@require_POST
+def plan_activate(request, pk):
+    plan = _plan_for(request, pk, "activate")
+    done = _("The plan is active; its OPD can report capaian on it.")
+    return _step(request, plan, services.plan_activate, done, version=_posted_version(request))
+
+
+@login_required
+@require_POST
+def plan_approve(request, pk):
+    plan = _plan_for(request, pk, "review")
+    done = _("The plan was approved and is active.")
+    note = request.POST.get("note", "")[:4000]
+    return _step(
+        request, plan, services.plan_approve, done, version=_posted_version(request), note=note
+    )
+
+
+@login_required
+@require_POST
+def plan_return(request, pk):
+    plan = _plan_for(request, pk, "review")
+    form = PlanReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("note", [_("Try again.")])))
+        return redirect(plan)
+    done = _("The plan was returned to the OPD with your note.")
+    return _step(request, plan, services.plan_return, done, **form.cleaned_data)
+
+
+@login_required
+def plan_complete(request, pk):
+    """The responsible OPD completes its draft: root cause, activity, target, dates."""
+    plan = _plan_for(request, pk, "complete")
+    form = PlanCompleteForm(request.POST or None, instance=plan)
+    if form.is_valid():
+        try:
+            services.plan_complete(
+                actor=request.user,
+                plan=plan,
+                version=form.cleaned_data["version"],
+                fields=form.plan_fields(),
+            )
+        except services.PlanConflict as conflict:
+            form.add_error(None, str(conflict))
+        else:
+            messages.success(request, _("The draft was saved. Add milestones, then submit it."))
+            return redirect(plan)
+    context = {
+        "form": form,
+        "plan": plan,
+        "open_return": selectors.open_return(plan),
+        "milestones": plan.milestones.all(),
+    }
+    return render(request, "actionplans/plan_complete.html", context)
+
+
+@login_required
 def milestone_create(request, pk):
     plan = _plan_for(request, pk, "add_milestone")
     form = MilestoneForm(request.POST or None, plan=plan)
@@ -533,6 +654,8 @@ def round_followup(request, year):
         rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),
         can_create=access.allows_some(request.user, "add_plan", OPD),
         can_carry_over=access.allows(request.user, "carry_over", survey_round),
+        can_meet=access.sees_all_plans(request.user)
+        and request.user.has_perm("actionplans.add_actionplan"),
     )
     return render(request, "actionplans/round_followup.html", context)
 
@@ -623,3 +746,35 @@ def _carry_over_messages(request, result, survey_round):
             _("Not copied, no indicator of SPI %(year)s has their codes: %(titles)s.")
             % {"year": survey_round.year, "titles": titles},
         )
+
+
+@permission_required("actionplans.add_actionplan", raise_exception=True)
+def round_meeting(request, year):
+    """The coordination meeting (rapat koordinasi): each weak point and KPK recommendation of
+    the round with its plans, and a form per row that assigns it to an OPD as a draft."""
+    if not access.sees_all_plans(request.user):
+        raise PermissionDenied
+    context = survey_selectors.round_page(year, request.user)
+    survey_round = context["round"]
+    if request.method == "POST":
+        form = AssignForm(request.POST, survey_round=survey_round)
+        if form.is_valid():
+            try:
+                plan = services.plan_assign(
+                    actor=request.user, survey_round=survey_round, **form.cleaned_data
+                )
+            except (ValidationError, PermissionDenied) as refused:
+                messages.error(request, " ".join(getattr(refused, "messages", [str(refused)])))
+            else:
+                messages.success(
+                    request,
+                    _("Draft plan “%(title)s” assigned to %(opd)s.")
+                    % {"title": plan.title, "opd": plan.owner_opd.name},
+                )
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        anchor = request.POST.get("row", "")
+        suffix = f"#{anchor}" if anchor.replace("-", "").isalnum() and len(anchor) < 40 else ""
+        return redirect(reverse("actionplans:round_meeting", args=[year]) + suffix)
+    context.update(selectors.meeting_rows(survey_round, context.get("weak_indicators") or []))
+    return render(request, "actionplans/round_meeting.html", context)

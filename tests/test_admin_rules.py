@@ -99,7 +99,7 @@ def test_a_superuser_posting_to_a_plan_history_page_cannot_revive_a_cancelled_pl
 ):
     plan = make_plan(methodology[2024], opd_a)
     first_version = plan.history.earliest()
-    plan = services.plan_cancel(actor=inspector, plan=plan)
+    plan = services.plan_cancel(actor=inspector, plan=plan, reason="Tidak dilanjutkan")
     data = _revert_data(admin_request, plan) | {"status": PlanStatus.ACTIVE, "version": 1}
 
     response = superuser_client.post(_history_url(plan, first_version), data)

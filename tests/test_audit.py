@@ -104,7 +104,7 @@ def _plan_update(scene):
 
 
 def _plan_cancel(scene):
-    plan_services.plan_cancel(actor=scene.inspector, plan=scene.plan)
+    plan_services.plan_cancel(actor=scene.inspector, plan=scene.plan, reason="Tidak dilanjutkan")
     return scene.inspector
 
 
@@ -252,7 +252,7 @@ def test_an_accepted_report_names_the_verifier_on_the_report_the_milestone_and_t
 
 def test_a_service_refuses_to_write_without_an_actor(scene):
     with pytest.raises(ValueError, match="needs an actor"):
-        plan_services.plan_cancel(actor=None, plan=scene.plan)
+        plan_services.plan_cancel(actor=None, plan=scene.plan, reason="Tidak dilanjutkan")
     scene.plan.refresh_from_db()
     assert scene.plan.status != "cancelled"
 

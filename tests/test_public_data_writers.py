@@ -108,7 +108,9 @@ WRITERS = {
         )
     ),
     "plan_cancel(public)": lambda s: (
-        lambda: plan_services.plan_cancel(actor=s["inspector"], plan=s["plan"])
+        lambda: plan_services.plan_cancel(
+            actor=s["inspector"], plan=s["plan"], reason="Tidak dilanjutkan"
+        )
     ),
     "report_accept (verified progress)": lambda s: lambda: _accepted(s),
     "milestone_create on a verified plan": lambda s: _milestone_on_verified_plan(s),

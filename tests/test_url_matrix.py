@@ -232,6 +232,18 @@ EVERYONE = (200, 200, 200, 200)
 NOBODY = (404, 404, 404, 404)
 # a round that is not published is the Inspectorate's: anyone else gets 404, as for no round
 INSPECTOR_SEES_DRAFTS = (LOGIN, 200, 404, 404)
+NOT_A_STEP_NOW = (LOGIN, 404, 404, 404)
+LOGGED_IN_POST_ONLY = (LOGIN, 405, 405, 405)
+
+
+def _version(w):
+    return {"version": w.plan_a.version}
+
+
+def _assign(w):
+    indicator = w.plan_a.indicators.get()
+    return {"indicator": indicator.pk, "owner_opd": w.plan_b.owner_opd_id, "row": "x"}
+
 
 MATRIX: dict[str, list[Case]] = {
     # staff pages of spi_portal
@@ -386,12 +398,37 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "actionplans:plan_cancel": [
         get(INSPECTOR_POST_ONLY, kwargs=plan_a),
-        post(INSPECTOR_WRITES, kwargs=plan_b, data=lambda w: {}, writes=True),
+        post(INSPECTOR_WRITES, kwargs=plan_b, data=lambda w: {"reason": "Batal"}, writes=True),
     ],
+    # the life cycle's steps on an active plan: nobody may take them (a draft's are in
+    # tests/actionplans/test_plan_lifecycle.py)
+    "actionplans:plan_complete": [get(NOT_A_STEP_NOW, kwargs=plan_a)],
+    "actionplans:plan_submit": [
+        get(LOGGED_IN_POST_ONLY, kwargs=plan_a),
+        post(NOT_A_STEP_NOW, kwargs=plan_a, data=_version),
+    ],
+    "actionplans:plan_activate": [
+        get(LOGGED_IN_POST_ONLY, kwargs=plan_a),
+        post(NOT_A_STEP_NOW, kwargs=plan_a, data=_version),
+    ],
+    "actionplans:plan_approve": [
+        get(LOGGED_IN_POST_ONLY, kwargs=plan_a),
+        post(NOT_A_STEP_NOW, kwargs=plan_a, data=_version),
+    ],
+    "actionplans:plan_return": [
+        get(LOGGED_IN_POST_ONLY, kwargs=plan_a),
+        post(NOT_A_STEP_NOW, kwargs=plan_a, data=lambda w: _version(w) | {"note": "Lengkapi"}),
+    ],
+    "actionplans:round_meeting": [
+        get(INSPECTOR_ONLY, kwargs=year(2024)),
+        get((LOGIN, 200, 403, 403), "draft", kwargs=year(2025)),
+        post(INSPECTOR_WRITES, kwargs=year(2024), data=_assign, writes=True),
+    ],
+    # an OPD adds milestones only to its own drafts: any other plan is not there for it
     "actionplans:milestone_create": [
-        get(INSPECTOR_ONLY, kwargs=plan_a),
+        get((LOGIN, 200, 404, 404), kwargs=plan_a),
         post(
-            INSPECTOR_WRITES,
+            (LOGIN, 302, 404, 404),
             kwargs=plan_a,
             data=lambda w: {"title": "TW I", "due_date": "2025-03-31", "weight": 1},
             writes=True,

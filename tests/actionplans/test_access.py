@@ -21,7 +21,7 @@ EXPECTED = {
         set(),
         set(),
         {"plan_a", "plan_b", "draft_a", "cancelled_a"},
-        {"plan_a", "cancelled_a"},
+        {"plan_a", "draft_a", "cancelled_a"},
         {"plan_b"},
         {"plan_a", "plan_b", "draft_a", "cancelled_a"},
     ),
@@ -33,6 +33,18 @@ EXPECTED = {
         set(),
         {"plan_a", "plan_b", "draft_a"},
     ),
+    (ActionPlan, "add_milestone"): (
+        set(),
+        set(),
+        {"plan_a", "plan_b", "draft_a"},
+        {"draft_a"},
+        set(),
+        {"plan_a", "plan_b", "draft_a"},
+    ),
+    # the responsible OPD completes and submits its drafts; the Inspectorate activates a draft
+    # (not one of its member's own OPD); approving a submitted plan: test_plan_lifecycle.py
+    (ActionPlan, "complete"): (set(), set(), set(), {"draft_a"}, set(), {"draft_a"}),
+    (ActionPlan, "activate"): (set(), set(), {"draft_a"}, set(), set(), set()),
     (ActionPlan, "report"): (set(), set(), set(), {"plan_a"}, {"plan_b"}, {"plan_a"}),
     (Milestone, "view"): (set(), set(), {"milestone_a"}, {"milestone_a"}, set(), {"milestone_a"}),
     (ProgressReport, "view"): (
@@ -71,7 +83,7 @@ EXPECTED = {
 }
 SAME_AS = {
     (ActionPlan, "cancel"): (ActionPlan, "change"),
-    (ActionPlan, "add_milestone"): (ActionPlan, "change"),
+    (ActionPlan, "submit"): (ActionPlan, "complete"),
     (Evidence, "download"): (Evidence, "view"),
 }
 
@@ -80,7 +92,7 @@ SAME_AS = {
 def world(round_2024, opd_a, opd_b, head_a, head_b):
     plan_a, plan_b = make_plan(round_2024, opd_a), make_plan(round_2024, opd_b)
     cancelled = make_plan(round_2024, opd_a, title="Dibatalkan")
-    services.plan_cancel(actor=cancelled.created_by, plan=cancelled)
+    services.plan_cancel(actor=cancelled.created_by, plan=cancelled, reason="Tidak dilanjutkan")
     report_a, report_b = submit(plan_a, head_a), submit(plan_b, head_b)
     rows = {
         "plan_a": plan_a,

@@ -34,7 +34,9 @@ CALLS = {
     "plan_update": lambda w, actor: services.plan_update(
         actor=actor, plan=w.plan, version=w.plan.version, fields={"title": "Diubah"}
     ),
-    "plan_cancel": lambda w, actor: services.plan_cancel(actor=actor, plan=w.plan),
+    "plan_cancel": lambda w, actor: services.plan_cancel(
+        actor=actor, plan=w.plan, reason="Tidak dilanjutkan"
+    ),
     "milestone_create": lambda w, actor: services.milestone_create(
         actor=actor, plan=w.plan, title="TW I", due_date=w.plan.due_date
     ),
@@ -103,7 +105,7 @@ def test_each_service_refuses_a_write_without_an_actor(world, service):
 
 @pytest.mark.parametrize("service", ["plan_update", "plan_cancel", "milestone_create"])
 def test_a_cancelled_plan_is_final_for_the_services_too(world, inspector, service):
-    services.plan_cancel(actor=inspector, plan=world.plan)
+    services.plan_cancel(actor=inspector, plan=world.plan, reason="Tidak dilanjutkan")
     world.plan.refresh_from_db()
     before = _snapshot()
     with pytest.raises(PermissionDenied):

@@ -70,7 +70,7 @@ def test_changing_indicators_recommendations_and_supporting_opds_is_one_row_each
 
 
 def test_a_cancelled_plan_keeps_its_relations_in_the_cancelling_row(plan_a, inspector):
-    services.plan_cancel(actor=inspector, plan=plan_a)
+    services.plan_cancel(actor=inspector, plan=plan_a, reason="Tidak dilanjutkan")
     latest = plan_a.history.first()
     assert latest.status == PlanStatus.CANCELLED
     assert _recorded(latest, "indicators") == set(plan_a.indicators.values_list("pk", flat=True))

@@ -85,22 +85,25 @@ def test_the_supporting_opd_sees_the_plan_but_cannot_report(round_2024, opd_a, o
     assert not ActionPlan.objects.reportable_by(head_b).filter(pk=plan.pk).exists()
 
 
-def test_opd_users_see_neither_drafts_nor_other_opds_plans(round_2024, opd_a, opd_b, head_a):
+def test_opd_users_see_their_own_drafts_but_no_other_opds_plans_nor_drafts_they_support(
+    round_2024, opd_a, opd_b, head_a
+):
     own = make_plan(round_2024, opd_a)
-    make_plan(round_2024, opd_a, status=PlanStatus.DRAFT)
+    own_draft = make_plan(round_2024, opd_a, status=PlanStatus.DRAFT)
     make_plan(round_2024, opd_b)
-    assert list(ActionPlan.objects.visible_to(head_a)) == [own]
+    make_plan(round_2024, opd_b, status=PlanStatus.DRAFT, supporting_opds=[opd_a])
+    assert set(ActionPlan.objects.visible_to(head_a)) == {own, own_draft}
 
 
 def test_cancelling_keeps_the_plan(plan_a, inspector):
-    services.plan_cancel(actor=inspector, plan=plan_a)
+    services.plan_cancel(actor=inspector, plan=plan_a, reason="Tidak dilanjutkan")
     plan_a.refresh_from_db()
     assert plan_a.status == PlanStatus.CANCELLED
     assert plan_a.history.first().status == PlanStatus.CANCELLED
 
 
 def test_a_cancelled_plan_can_no_longer_be_edited(plan_a, inspector):
-    services.plan_cancel(actor=inspector, plan=plan_a)
+    services.plan_cancel(actor=inspector, plan=plan_a, reason="Tidak dilanjutkan")
     assert not ActionPlan.objects.editable_by(inspector).filter(pk=plan_a.pk).exists()
     assert ActionPlan.objects.visible_to(inspector).filter(pk=plan_a.pk).exists()
 
