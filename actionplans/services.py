@@ -692,6 +692,7 @@ def _decide(*, actor, report, outcome, note, percent=None) -> ProgressReport:
     _require(actor, "verify", report, message)
     if report.status != ReportStatus.PENDING:
         raise ReportAlreadyDecided(_("This report has been verified already."))
+    _check_decided_percent(report, percent, note)
     decision = VerificationDecision(
         report=report,
         verifier=actor,
@@ -705,6 +706,17 @@ def _decide(*, actor, report, outcome, note, percent=None) -> ProgressReport:
     report.status = outcome
     report.save()
     return report
+
+
+def _check_decided_percent(report, percent, note):
+    """Less than claimed only with a note saying why; never more than claimed."""
+    if percent is None or percent == report.percent:
+        return
+    if percent > report.percent:
+        message = _("You cannot accept more than the %(claimed)s%% claimed.")
+        raise ValidationError({"percent": message % {"claimed": report.percent}})
+    if not note.strip():
+        raise ValidationError({"note": _("Say why you accept less than the OPD claimed.")})
 
 
 def _evidence_fingerprint(report) -> list[dict]:
@@ -723,16 +735,6 @@ def report_accept(
 
     The verifier may accept less than was claimed (`percent`, with a note saying why), never
     more; the decision keeps the percent decided on, and that percent is what counts."""
-    claimed = ProgressReport.objects.values_list("percent", flat=True).get(pk=report.pk)
-    if percent is not None and percent > claimed:
-        raise ValidationError(
-            {
-                "percent": _("You cannot accept more than the %(claimed)s%% claimed.")
-                % {"claimed": claimed}
-            }
-        )
-    if percent is not None and percent < claimed and not note.strip():
-        raise ValidationError({"note": _("Say why you accept less than the OPD claimed.")})
     report = _decide(
         actor=actor, report=report, outcome=DecisionOutcome.ACCEPTED, note=note, percent=percent
     )

@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -355,3 +355,8 @@ def test_a_revision_on_the_desk_takes_the_same_queries_at_1x_and_10x_data(
         )
         counts.append(_desk_queries(inspector_client, revision))
     assert counts == [DESK_QUERIES, DESK_QUERIES]
+
+
+def test_the_percent_is_checked_only_after_the_verifier_may_decide(head_b, report_a):
+    with pytest.raises(PermissionDenied):
+        services.report_accept(actor=head_b, report=report_a, note="", percent=99)

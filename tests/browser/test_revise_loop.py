@@ -103,3 +103,31 @@ def test_a_returned_report_is_revised_with_its_evidence_and_accepted(
     ]
     plan.refresh_from_db()
     assert (plan.verified_progress, plan.status) == (60, PlanStatus.ACTIVE)
+
+
+def test_the_desk_and_the_revision_form_have_no_serious_accessibility_violation(
+    axe_page, axe_violations, log_in, head_a, inspector, methodology, opd_a
+):
+    plan = make_plan(methodology[2024], opd_a, title="SOP pelayanan kesehatan")
+    first = services.report_submit(
+        actor=head_a, plan=plan, percent=40, narrative="SOP disusun", files=[pdf_upload()]
+    )
+    services.report_return(actor=inspector, report=first, note=NOTE)
+    log_in(axe_page, head_a.username)
+    axe_page.goto(f"/plans/{plan.pk}/report/?answers={first.pk}")
+    axe_page.wait_for_selector("#id_files")
+    assert axe_violations(axe_page) == []
+    revision = services.report_submit(
+        actor=head_a,
+        plan=plan,
+        percent=50,
+        narrative="SOP ditetapkan",
+        files=[pdf_upload("sk.pdf", PDF_BYTES + b"%")],
+        revises=first,
+        keep=list(first.evidence.all()),
+    )
+    axe_page.context.clear_cookies()
+    log_in(axe_page, inspector.username)
+    axe_page.goto(f"/plans/reports/{revision.pk}/verify/")
+    axe_page.wait_for_selector(".resubmission")
+    assert axe_violations(axe_page) == []
