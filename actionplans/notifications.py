@@ -186,12 +186,18 @@ def report_accepted(report: ProgressReport, *, note: str = ""):
     return _report_decided(report, NotificationKind.REPORT_ACCEPTED, note)
 
 
-def plan_assigned(plan, *, actor):
-    """Tell the members of the plan's (new) owner OPD; the actor is not told of their own act."""
+def plan_assigned(plan, *, actor, once=False):
+    """Tell the members of the plan's (new) owner OPD who may see it (access.py: a draft may be
+    hidden from them; the link never leads to a 404); the actor is not told of their own act.
+    With `once`, members told about this plan already are not told again."""
+    members = [
+        user
+        for user in opd_members(plan.owner_opd_id, exclude=actor)
+        if access.allows(user, "view", plan)
+    ]
+    if once:
+        told = Notification.objects.filter(plan=plan, kind=NotificationKind.PLAN_ASSIGNED)
+        told = set(told.values_list("recipient_id", flat=True))
+        members = [user for user in members if user.pk not in told]
     params = {"plan": plan.title, "opd": str(plan.owner_opd), "year": plan.round.year}
-    return _notify(
-        opd_members(plan.owner_opd_id, exclude=actor),
-        NotificationKind.PLAN_ASSIGNED,
-        plan=plan,
-        params=params,
-    )
+    return _notify(members, NotificationKind.PLAN_ASSIGNED, plan=plan, params=params)

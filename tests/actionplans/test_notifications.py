@@ -264,3 +264,21 @@ def test_user_text_is_escaped_in_the_list(head_a_client, head_a, plan_a):
     content = head_a_client.get(reverse("actionplans:notifications")).content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;" in content and "&lt;b&gt;x&lt;/b&gt;" in content
+
+
+def test_a_draft_the_opd_cannot_see_yet_is_announced_when_it_becomes_active(
+    round_2024, opd_b, head_b, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = make_plan(round_2024, opd_b, status="draft", title="Rekrutmen terbuka")
+    assert mailoutbox == []  # the link would lead head B to a page they may not see
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_update(
+            actor=planner(), plan=plan, version=plan.version, fields={"status": "active"}
+        )
+        plan.refresh_from_db()
+        services.plan_update(
+            actor=planner(), plan=plan, version=plan.version, fields={"title": "Rekrutmen"}
+        )
+    assert addresses(mailoutbox) == ["b@opd.test"]
+    assert Notification.objects.filter(recipient=head_b, plan=plan).count() == 1
