@@ -159,19 +159,22 @@ def report_submitted(report: ProgressReport):
     )
 
 
-def _report_decided(report, kind, note):
+def _report_decided(report, kind, note, percent=None):
     """Tell the owner OPD; the verifiers' "waiting" notices of this report are done with."""
     waiting = Notification.objects.unread().filter(
         report=report, kind=NotificationKind.REPORT_SUBMITTED
     )
     waiting.update(read_at=timezone.now())
     plan = report.plan
+    params = {**_report_params(report), "note": note}
+    if percent is not None:
+        params["percent"] = percent
     return _notify(
         opd_members(plan.owner_opd_id),
         kind,
         plan=plan,
         report=report,
-        params={**_report_params(report), "note": note},
+        params=params,
         extra_addresses=[plan.owner_opd.email],
     )
 
@@ -181,9 +184,10 @@ def report_returned(report: ProgressReport, *, note: str):
     return _report_decided(report, NotificationKind.REPORT_RETURNED, note)
 
 
-def report_accepted(report: ProgressReport, *, note: str = ""):
-    """Tell the owner OPD's members (and the OPD's own address) a report was accepted."""
-    return _report_decided(report, NotificationKind.REPORT_ACCEPTED, note)
+def report_accepted(report: ProgressReport, *, note: str = "", percent: int | None = None):
+    """Tell the owner OPD's members (and the OPD's own address) a report was accepted; `percent`
+    is the percent accepted where the verifier accepted less than claimed."""
+    return _report_decided(report, NotificationKind.REPORT_ACCEPTED, note, percent)
 
 
 def plan_assigned(plan, *, actor, once=False):

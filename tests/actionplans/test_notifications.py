@@ -282,3 +282,11 @@ def test_a_draft_the_opd_cannot_see_yet_is_announced_when_it_becomes_active(
         )
     assert addresses(mailoutbox) == ["b@opd.test"]
     assert Notification.objects.filter(recipient=head_b, plan=plan).count() == 1
+
+
+def test_an_acceptance_at_a_lower_percent_says_the_percent_accepted(report_a, cast):
+    from actionplans import notifications
+
+    [told, *_] = notifications.report_accepted(report_a, percent=40)
+    text = notifications.notification_text(told.kind, told.params)
+    assert "40%" in text and "50%" not in text
