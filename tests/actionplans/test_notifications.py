@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from actionplans import services
+from actionplans import notifications, services
 from actionplans.models import Notification, NotificationKind, UserPreference
 from tests.actionplans.conftest import make_plan, planner, submit
 from tests.conftest import PASSWORD
@@ -285,8 +285,6 @@ def test_a_draft_the_opd_cannot_see_yet_is_announced_when_it_becomes_active(
 
 
 def test_an_acceptance_at_a_lower_percent_says_the_percent_accepted(report_a, cast):
-    from actionplans import notifications
-
     [told, *_] = notifications.report_accepted(report_a, percent=40)
     text = notifications.notification_text(told.kind, told.params)
     assert "40%" in text and "50%" not in text
