@@ -159,19 +159,22 @@ def report_submitted(report: ProgressReport):
     )
 
 
-def _report_decided(report, kind, note):
+def _report_decided(report, kind, note, percent=None):
     """Tell the owner OPD; the verifiers' "waiting" notices of this report are done with."""
     waiting = Notification.objects.unread().filter(
         report=report, kind=NotificationKind.REPORT_SUBMITTED
     )
     waiting.update(read_at=timezone.now())
     plan = report.plan
+    params = {**_report_params(report), "note": note}
+    if percent is not None:
+        params["percent"] = percent
     return _notify(
         opd_members(plan.owner_opd_id),
         kind,
         plan=plan,
         report=report,
-        params={**_report_params(report), "note": note},
+        params=params,
         extra_addresses=[plan.owner_opd.email],
     )
 
@@ -181,17 +184,24 @@ def report_returned(report: ProgressReport, *, note: str):
     return _report_decided(report, NotificationKind.REPORT_RETURNED, note)
 
 
-def report_accepted(report: ProgressReport, *, note: str = ""):
-    """Tell the owner OPD's members (and the OPD's own address) a report was accepted."""
-    return _report_decided(report, NotificationKind.REPORT_ACCEPTED, note)
+def report_accepted(report: ProgressReport, *, note: str = "", percent: int | None = None):
+    """Tell the owner OPD's members (and the OPD's own address) a report was accepted; `percent`
+    is the percent accepted where the verifier accepted less than claimed."""
+    return _report_decided(report, NotificationKind.REPORT_ACCEPTED, note, percent)
 
 
-def plan_assigned(plan, *, actor):
-    """Tell the members of the plan's (new) owner OPD; the actor is not told of their own act."""
+def plan_assigned(plan, *, actor, once=False):
+    """Tell the members of the plan's (new) owner OPD who may see it (access.py: a draft may be
+    hidden from them; the link never leads to a 404); the actor is not told of their own act.
+    With `once`, members told about this plan already are not told again."""
+    members = [
+        user
+        for user in opd_members(plan.owner_opd_id, exclude=actor)
+        if access.allows(user, "view", plan)
+    ]
+    if once:
+        told = Notification.objects.filter(plan=plan, kind=NotificationKind.PLAN_ASSIGNED)
+        told = set(told.values_list("recipient_id", flat=True))
+        members = [user for user in members if user.pk not in told]
     params = {"plan": plan.title, "opd": str(plan.owner_opd), "year": plan.round.year}
-    return _notify(
-        opd_members(plan.owner_opd_id, exclude=actor),
-        NotificationKind.PLAN_ASSIGNED,
-        plan=plan,
-        params=params,
-    )
+    return _notify(members, NotificationKind.PLAN_ASSIGNED, plan=plan, params=params)

@@ -142,8 +142,10 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
             )
         )
     # the stored flag: a bound form has already written the edit onto `plan`
-    stored = ActionPlan.objects.filter(pk=plan.pk).values_list("show_on_public_page", "owner_opd")
-    was_public, owner_before = stored.get()
+    stored = ActionPlan.objects.filter(pk=plan.pk)
+    was_public, owner_before, status_before = stored.values_list(
+        "show_on_public_page", "owner_opd", "status"
+    ).get()
     plain, related = _split_relations(fields)
     for name, value in plain.items():
         setattr(plan, name, value)
@@ -154,6 +156,8 @@ def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> Actio
         _set_relations(plan, related)
     if plan.owner_opd_id != owner_before:
         notifications.plan_assigned(plan, actor=actor)
+    elif status_before == PlanStatus.DRAFT and plan.status != PlanStatus.DRAFT:
+        notifications.plan_assigned(plan, actor=actor, once=True)  # now the OPD sees it
     if was_public or plan.show_on_public_page:
         _drop_public_page()
     return plan

@@ -37,6 +37,7 @@ from actionplans.models import (
     Evidence,
     ProgressReport,
     Recommendation,
+    ReportStatus,
     UserPreference,
 )
 from surveys import selectors as survey_selectors
@@ -81,8 +82,14 @@ def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
     today = timezone.localdate()
     milestones = list(plan.milestones.all())
+    waiting = set(
+        plan.reports.filter(status=ReportStatus.PENDING, milestone__isnull=False).values_list(
+            "milestone_id", flat=True
+        )
+    )
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
+        milestone.report_waiting = milestone.pk in waiting
     context = {
         "plan": plan,
         "timeline": selectors.plan_timeline(request.user, plan),

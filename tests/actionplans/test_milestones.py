@@ -187,3 +187,13 @@ def test_nothing_but_an_accepted_report_sets_done(plan_a):
     assert "is_verified_done" not in MilestoneForm(plan=plan_a).fields
     with pytest.raises(TypeError):
         add(plan_a, quarter=1, is_verified_done=True)
+
+
+def test_the_plan_page_says_when_a_report_completing_a_milestone_waits(
+    head_a_client, plan_a, head_a
+):
+    milestone = add(plan_a, quarter=1)
+    submit(plan_a, head_a, percent=25, milestone=milestone)
+    response = head_a_client.get(reverse("actionplans:plan_detail", args=[plan_a.pk]))
+    [shown] = response.context["milestones"]
+    assert shown.report_waiting and shown.overdue  # still overdue until it is accepted

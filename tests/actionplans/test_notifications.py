@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from actionplans import services
+from actionplans import notifications, services
 from actionplans.models import Notification, NotificationKind, UserPreference
 from tests.actionplans.conftest import make_plan, planner, submit
 from tests.conftest import PASSWORD
@@ -264,3 +264,27 @@ def test_user_text_is_escaped_in_the_list(head_a_client, head_a, plan_a):
     content = head_a_client.get(reverse("actionplans:notifications")).content.decode()
     assert "<script>alert(1)</script>" not in content
     assert "&lt;script&gt;" in content and "&lt;b&gt;x&lt;/b&gt;" in content
+
+
+def test_a_draft_the_opd_cannot_see_yet_is_announced_when_it_becomes_active(
+    round_2024, opd_b, head_b, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = make_plan(round_2024, opd_b, status="draft", title="Rekrutmen terbuka")
+    assert mailoutbox == []  # the link would lead head B to a page they may not see
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_update(
+            actor=planner(), plan=plan, version=plan.version, fields={"status": "active"}
+        )
+        plan.refresh_from_db()
+        services.plan_update(
+            actor=planner(), plan=plan, version=plan.version, fields={"title": "Rekrutmen"}
+        )
+    assert addresses(mailoutbox) == ["b@opd.test"]
+    assert Notification.objects.filter(recipient=head_b, plan=plan).count() == 1
+
+
+def test_an_acceptance_at_a_lower_percent_says_the_percent_accepted(report_a, cast):
+    [told, *_] = notifications.report_accepted(report_a, percent=40)
+    text = notifications.notification_text(told.kind, told.params)
+    assert "40%" in text and "50%" not in text
