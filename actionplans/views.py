@@ -136,7 +136,8 @@ def _chosen_round(request):
     rounds = SurveyRound.objects.visible_to(request.user)
     if request.method == "POST":
         value = request.POST.get("round", "")
-        return rounds.filter(pk=value).first() if value.isdecimal() else None
+        known = value.isdecimal() and int(value) <= 2**63 - 1  # beyond: no column holds it
+        return rounds.filter(pk=value).first() if known else None
     year = request.GET.get("round", "")
     return rounds.filter(year=year).first() if year.isdecimal() and len(year) <= 4 else None
 

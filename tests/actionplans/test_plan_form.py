@@ -242,3 +242,12 @@ def test_a_refused_form_keeps_the_ticks_and_names_them_under_each_list(
     assert '<span class="checklist-chosen-list">—</span>' in page  # no recommendation
     for indicator in indicators:
         assert re.search(rf'name="indicators" value="{indicator.pk}"[^>]*checked', page)
+
+
+def test_a_posted_round_beyond_any_id_shows_the_round_choice(inspector_client, round_2024, opd_a):
+    indicator = round_2024.dimensions.get(code="TRN")
+    data = _post_data(round_2024, opd_a, [indicator], round="9" * 30)
+    response = inspector_client.post(NEW, data)
+    assert response.status_code == 200
+    assert "rounds" in response.context and "form" not in response.context
+    assert not ActionPlan.objects.exists()
