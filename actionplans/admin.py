@@ -5,6 +5,7 @@ from actionplans.models import (
     ActionPlan,
     Evidence,
     OPDMembership,
+    PlanReview,
     ProgressReport,
     Recommendation,
     ReminderLog,
@@ -65,6 +66,14 @@ class ProgressReportAdmin(HistoryAdmin):
 @admin.register(VerificationDecision)
 class VerificationDecisionAdmin(HistoryAdmin):
     list_display = ["report", "outcome", "verifier", "decided_at"]
+
+
+@admin.register(PlanReview)
+class PlanReviewAdmin(HistoryAdmin):
+    """The steps of a plan's life cycle: written only by the services, read-only here."""
+
+    list_display = ["plan", "outcome", "actor", "at"]
+    list_filter = ["outcome"]
 
 
 @admin.register(Evidence)
