@@ -841,11 +841,19 @@ def opd_home(user, *, today=None) -> dict | None:
     for plan in supporting:
         plan.next_milestone = next(iter(plan.open_milestones), None)
         plan.overdue = plan.is_overdue(today)
+    # a draft or a plan waiting for approval is not running yet: listed apart, to complete
+    waiting_approval = (PlanStatus.DRAFT, PlanStatus.SUBMITTED)
+    worklist = {
+        "to_complete": [plan for plan in owned if plan.status == PlanStatus.DRAFT],
+        "submitted": [plan for plan in owned if plan.status == PlanStatus.SUBMITTED],
+    }
+    running = [plan for plan in owned if plan.status not in waiting_approval]
     return {
         "opd": OPD.objects.get(pk=opd_id),
         "today": today,
-        "plans": _plan_cards(owned, today, reportable),
+        "plans": _plan_cards(running, today, reportable),
         "supporting": supporting,
+        "worklist": worklist,
     }
 
 

@@ -392,6 +392,8 @@ def _carried_plan(actor, source, target_round, years, indicators, supporters_of)
     return plan
 
 
+@audited
+@transaction.atomic
 def plan_submit(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
     """The responsible OPD submits its completed draft; it waits for the Inspectorate."""
     plan = _locked(plan)

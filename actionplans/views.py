@@ -756,6 +756,7 @@ def _carry_over_messages(request, result, survey_round):
         )
 
 
+@login_required
 @permission_required("actionplans.add_actionplan", raise_exception=True)
 def round_meeting(request, year):
     """The coordination meeting (rapat koordinasi): each weak point and KPK recommendation of

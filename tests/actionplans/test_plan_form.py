@@ -213,7 +213,7 @@ def _queries(client, url):
     return len(queries)
 
 
-FORM_QUERIES = {"create": 12, "edit": 16}
+FORM_QUERIES = {"create": 15, "edit": 19}
 
 
 @pytest.mark.parametrize("page", ["create", "edit"])

@@ -323,7 +323,7 @@ def _desk_queries(client, report) -> int:
     return len(queries)
 
 
-DESK_QUERIES = 8
+DESK_QUERIES = 10
 
 
 def test_the_desk_takes_the_same_queries_at_1x_and_10x_data(
