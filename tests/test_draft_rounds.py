@@ -249,7 +249,8 @@ def _recommendation_counts(client):
 
 def test_recommendation_counts_count_only_the_plans_the_reader_may_see(counted_world):
     assert _recommendation_counts(counted_world["inspector"]) == ({"R1": (2, 0), "R2": (1, 1)}, 1)
-    assert _recommendation_counts(counted_world["head_b"]) == ({"R1": (1, 0), "R2": (1, 1)}, 1)
+    # OPD B sees its own draft (it completes it); OPD A sees none of OPD B's plans
+    assert _recommendation_counts(counted_world["head_b"]) == ({"R1": (2, 0), "R2": (1, 1)}, 1)
     assert _recommendation_counts(counted_world["head_a"]) == ({"R1": (0, 0), "R2": (0, 0)}, 0)
 
 
