@@ -418,3 +418,12 @@ def test_milestones_overdue_means_past_due_not_verified_done_of_an_open_plan(
     closed = make_plan(round_2024, opd_a, title="Selesai", status=PlanStatus.DONE)
     _milestone(closed, "Lama", date(2025, 3, 31), inspector)
     assert list(Milestone.objects.overdue(today=today)) == [late]
+
+
+def test_the_overview_counts_link_to_the_plans_they_count(inspector_client, published_2024, opd_a):
+    late = make_plan(published_2024, opd_a, title="Terlambat", due_date=OVERDUE)
+    page = _page(inspector_client, "dashboard", year=2024).content.decode()
+    overdue_link = f"{reverse('actionplans:plan_list')}?state=overdue&amp;round=2024"
+    assert f'href="{overdue_link}">1</a>' in page
+    listed = _page(inspector_client, "actionplans:plan_list", state="overdue", round=2024)
+    assert list(listed.context["plans"]) == [late]
