@@ -25,7 +25,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from surveys import public_cache, uploads
+from surveys import institution_names, public_cache, uploads
+from surveys.importing import headers, institutions, numbers
 from surveys.models import (
     Dimension,
     ImportBatch,
@@ -120,6 +121,7 @@ class ImportReport:
     updated: list[RowChange] = field(default_factory=list)
     unchanged: list[RowChange] = field(default_factory=list)
     institutions_created: list[str] = field(default_factory=list)
+    institutions_filled: list[str] = field(default_factory=list)  # "CODE (region code)"
     preview_columns: list[str] = field(default_factory=list)
     preview_rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -148,9 +150,11 @@ def _display(value) -> str:
 
 @dataclass
 class _Table:
-    header: list[str]
-    rows: list[tuple[int, list[str]]]
+    cells: list[list[str]]  # every row of the sheet, blank ones included; the header is found later
     notes: list[str]
+    header: list[str] = field(default_factory=list)
+    header_row: int = 1
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 class _Unreadable(Exception):
@@ -248,15 +252,24 @@ def _read_xlsx(content: bytes, sheet: str | None) -> _Table:
 
 def _table_from_frame(frame: pd.DataFrame, notes: list[str]) -> _Table:
     cells = frame.fillna("").astype(str).values.tolist()
-    if not cells:
+    if not cells or not any(cell.strip() for row in cells for cell in row):
         raise _Unreadable(_("is empty"))
-    header = [name.strip() for name in cells[0]]
-    rows = [
-        (number, [cell.strip() for cell in row])
-        for number, row in enumerate(cells[1:], start=2)
-        if any(cell.strip() for cell in row)
-    ]
-    return _Table(header, rows, notes)
+    return _Table(cells, notes)
+
+
+def _find_header(table: _Table, columns) -> None:
+    """Where the header is (below title and blank rows, one or two rows) and which rows are data."""
+    located = headers.locate(table.cells, headers.alias_table([c.name for c in columns]))
+    table.header, table.header_row, table.rows = located.header, located.header_row, located.rows
+    if located.first_row > 1 or located.header_row != located.first_row:
+        if located.header_row == located.first_row:
+            note = _("The header is row %(row)s; the rows above it were skipped.")
+        else:
+            note = _("The header is rows %(first)s-%(row)s (two header rows, read as one).")
+        table.notes.append(note % {"row": located.header_row, "first": located.first_row})
+    if located.notes_from is not None:
+        note = _("Rows from %(row)s on are notes under the table and were not imported.")
+        table.notes.append(note % {"row": located.notes_from})
 
 
 # --- cells: text -> value, or a message --------------------------------------------------------
@@ -270,25 +283,37 @@ class _CellInvalid(Exception):
 
 def _decimal_between(low, high, expected: Callable[[], str]):
     def parse(text):
-        if not NUMBER.match(text):
-            raise _CellInvalid(_("is not a number (expected %(what)s)") % {"what": expected()})
-        value = Decimal(text.replace(",", "."))
+        try:
+            value = numbers.read_decimal(text)
+        except numbers.NotANumber:
+            raise _CellInvalid(
+                _("is not a number (expected %(what)s)") % {"what": expected()}
+            ) from None
         if not low <= value <= high:
             raise _CellInvalid(_("is out of range (expected %(what)s)") % {"what": expected()})
-        if value.quantize(CENT) != value:
-            raise _CellInvalid(_("has more than two decimals (at most two are allowed)"))
-        return value.quantize(CENT)
+        try:
+            return numbers.to_places(value, 2)
+        except numbers.TooPrecise:
+            raise _CellInvalid(_("has more than two decimals (at most two are allowed)")) from None
 
     return parse
 
 
 def _whole_number(text):
-    if not WHOLE_NUMBER.match(text):
-        raise _CellInvalid(_("is not a whole number (expected 0 or more)"))
-    if Decimal(text) > MAX_WHOLE_NUMBER:
+    try:
+        value = numbers.read_decimal(text, grouping=True)
+    except numbers.NotANumber:
+        raise _CellInvalid(_("is not a whole number (expected 0 or more)")) from None
+    if value > MAX_WHOLE_NUMBER:
         expected = f"0 – {MAX_WHOLE_NUMBER}"
         raise _CellInvalid(_("is out of range (expected %(what)s)") % {"what": expected})
-    return int(Decimal(text))
+    try:
+        whole = int(numbers.to_places(value, 0))
+    except numbers.TooPrecise:
+        raise _CellInvalid(_("is not a whole number (expected 0 or more)")) from None
+    if whole < 0:
+        raise _CellInvalid(_("is not a whole number (expected 0 or more)"))
+    return whole
 
 
 def _year(text):
@@ -324,6 +349,18 @@ def _institution_types() -> dict[str, str]:
 @cache
 def _institution_types_in(active_language) -> dict[str, str]:
     accepted = {value: value for value in InstitutionType.values}
+    accepted.update(
+        {
+            written: InstitutionType.REGENCY
+            for written in ("kab", "kab.", "pemkab", "pemerintah kabupaten", "regency")
+        }
+        | {written: InstitutionType.CITY for written in ("pemkot", "pemerintah kota", "city")}
+        | {
+            written: InstitutionType.PROVINCE
+            for written in ("prov", "prov.", "propinsi", "pemprov", "pemerintah provinsi")
+        }
+        | {"kementrian": InstitutionType.MINISTRY, "badan": InstitutionType.AGENCY}
+    )
     for language in ("en", active_language):
         with translation.override(language):
             accepted.update({str(label).lower(): value for value, label in InstitutionType.choices})
@@ -355,38 +392,52 @@ _correction = _decimal_between(Decimal(0), Decimal(100), _correction_expected)
 @dataclass(frozen=True)
 class Column:
     name: str
-    aliases: tuple[str, ...]
     parse: Callable[[str], object]
     required: bool = True
     default: object = None
     stored_as: str | None = None  # the model field this column compares with and updates
 
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The other headers accepted for it: one table for all kinds, headers.ALIASES."""
+        return headers.ALIASES.get(self.name, ())
 
-def _optional_correction(name, alias) -> Column:
-    return Column(name, (alias,), _correction, False, Decimal("0.00"), stored_as=name)
+
+def _optional_correction(name) -> Column:
+    return Column(name, _correction, False, Decimal("0.00"), stored_as=name)
+
+
+def _region_code(text):
+    code = institution_names.region_code(text)
+    if not code.isdigit() or len(code) > 13:
+        raise _CellInvalid(_("is not a region code (expected Kemendagri digits such as 6213)"))
+    return code
 
 
 RESULT_COLUMNS = (
-    Column("year", ("tahun",), _year),
-    Column("institution_code", ("kode_instansi",), _text(32)),
-    Column("institution_name", ("nama_instansi",), _text(200), required=False),
-    Column("institution_type", ("jenis_instansi",), _choice(_institution_types), required=False),
-    Column("province", ("provinsi",), _text(100), required=False),
-    Column("internal", (), _score, stored_as="internal"),
-    Column("external", ("eksternal",), _score, stored_as="external"),
-    Column("expert", ("eksper",), _score, stored_as="expert"),
-    _optional_correction("correction_integrity", "koreksi_integritas"),
-    _optional_correction("correction_prevalence", "koreksi_prevalensi"),
-    Column("published_index", ("indeks",), _score, required=False, stored_as="published_index"),
+    Column("year", _year),
+    Column("institution_code", _text(32), required=False),
+    Column("region_code", _region_code, required=False),
+    Column("institution_name", _text(200), required=False),
+    Column("institution_type", _choice(_institution_types), required=False),
+    Column("province", _text(100), required=False),
+    Column("internal", _score, stored_as="internal"),
+    Column("external", _score, stored_as="external"),
+    Column("expert", _score, stored_as="expert"),
+    _optional_correction("correction_integrity"),
+    _optional_correction("correction_prevalence"),
+    Column("published_index", _score, required=False, stored_as="published_index"),
 )
+# A results row names its institution by at least one of these (the first present decides).
+INSTITUTION_KEYS = ("institution_code", "region_code", "institution_name")
 
 INDICATOR_COLUMNS = (
-    Column("year", ("tahun",), _year),
-    Column("institution_code", ("kode_instansi",), _text(32)),
-    Column("group", ("kelompok",), _choice(_groups)),
-    Column("indicator_code", ("kode_indikator",), _text(20)),
-    Column("score", ("nilai",), _score, stored_as="score"),
-    Column("respondents", ("responden",), _whole_number, required=False, stored_as="respondents"),
+    Column("year", _year),
+    Column("institution_code", _text(32)),
+    Column("group", _choice(_groups)),
+    Column("indicator_code", _text(20)),
+    Column("score", _score, stored_as="score"),
+    Column("respondents", _whole_number, required=False, stored_as="respondents"),
 )
 
 
@@ -399,42 +450,59 @@ class _Row:
     values: dict[str, object]
     raw: dict[str, str]
     valid: bool = True
+    institution: Institution | None = None  # a results row: the institution it was matched to
 
 
 def _normalise(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+    return headers.normalise(name)
 
 
-def _map_header(header, columns, file_name) -> tuple[dict[str, int], dict[str, str], list]:
-    """Canonical column name -> position and -> the header as written; plus header errors."""
-    by_alias = {_normalise(a): c.name for c in columns for a in (c.name, *c.aliases)}
-    positions, written, errors = {}, {}, []
+def _map_header(table, spec, file_name) -> tuple[dict[str, int], dict[str, str], list]:
+    """Canonical column name -> position and -> the header as written; plus header errors.
+
+    Headers are compared through the one alias table (headers.ALIASES); columns the portal
+    works out itself (category, rank, row number, ...) are left out with a note."""
+    columns, header, header_row = spec.columns, table.header, table.header_row
+    by_alias = headers.alias_table([c.name for c in columns])
+    positions, written, errors, ignored = {}, {}, [], []
     for position, name in enumerate(header):
         if not name:
             continue
         canonical = by_alias.get(_normalise(name))
-        if canonical is None:
-            errors.append(_unknown_column(file_name, name, list(by_alias)))
+        if canonical is None and _normalise(name) in headers.IGNORED_KEYS:
+            ignored.append(name)
+        elif canonical is None:
+            errors.append(_unknown_column(file_name, header_row, name, columns, by_alias))
         elif canonical in positions:
             message = _('names the same column as "%(other)s"') % {"other": written[canonical]}
-            errors.append(RowError(file_name, 1, name, None, message))
+            errors.append(RowError(file_name, header_row, name, None, message))
         else:
             positions[canonical], written[canonical] = position, name
     for column in columns:
         if column.required and column.name not in positions:
             names = " / ".join((column.name, *column.aliases))
             message = _("is missing (a required column: %(names)s)") % {"names": names}
-            errors.append(RowError(file_name, 1, column.name, None, message))
+            errors.append(RowError(file_name, header_row, column.name, None, message))
+    if spec.one_of and not any(name in positions for name in spec.one_of):
+        message = _("is missing: the file needs a column naming the institution (%(names)s)")
+        message %= {"names": " / ".join(spec.one_of)}
+        errors.append(RowError(file_name, header_row, spec.one_of[0], None, message))
+    if ignored:
+        note = _("Columns left out (the portal works them out itself): %(names)s")
+        table.notes.append(note % {"names": ", ".join(ignored)})
     return positions, written, errors
 
 
-def _unknown_column(file_name, name, accepted) -> RowError:
-    close = difflib.get_close_matches(_normalise(name), accepted, n=1)
+def _unknown_column(file_name, header_row, name, columns, by_alias) -> RowError:
+    close = difflib.get_close_matches(_normalise(name), list(by_alias), n=1)
     message = _("is not a known column")
     if close:
         message += _(' (did you mean "%(name)s"?)') % {"name": close[0]}
-    message += _("; accepted columns: %(names)s") % {"names": ", ".join(accepted)}
-    return RowError(file_name, 1, name, None, message)
+    names = ", ".join(c.name for c in columns)
+    message += _("; accepted columns: %(names)s (or their other names on the import page)") % {
+        "names": names
+    }
+    return RowError(file_name, header_row, name, None, message)
 
 
 def _parse_rows(table, columns, positions, written, file_name) -> tuple[list[_Row], list]:
@@ -496,14 +564,16 @@ class _Plan:
     updates: list[tuple[_Row, models.Model, tuple[FieldChange, ...]]] = field(default_factory=list)
     unchanged: list[tuple[_Row, models.Model]] = field(default_factory=list)
     new_institutions: dict[str, Institution] = field(default_factory=dict)
+    institutions_filled: list[Institution] = field(default_factory=list)  # region code found
     errors: list[RowError] = field(default_factory=list)
 
 
 class _Context:
     """What planning needs about the file: its name, present columns and their written names."""
 
-    def __init__(self, file_name, columns, positions, written):
+    def __init__(self, file_name, columns, positions, written, *, create_institutions=False):
         self.file_name = file_name
+        self.create_institutions = create_institutions
         self.stored = [c for c in columns if c.stored_as and c.name in positions]
         self.written = {c.name: written.get(c.name, c.name) for c in columns}
 
@@ -556,39 +626,50 @@ def _start_plan(rows, context, model, key):
 
 
 def _plan_results(rows, context) -> _Plan:
-    plan, rounds, institutions, stored = _start_plan(
-        rows, context, InstitutionResult, lambda r: (r.round_id, r.institution_id)
-    )
+    plan = _Plan()
+    rounds = _rounds_for(rows, context, plan)
+    matcher = institutions.Matcher.for_rows(rows, create=context.create_institutions)
+    matched = []
     for row in rows:
+        match = matcher.match(row)
+        if match.error:
+            shown = bool(row.raw.get(match.column))
+            column = match.column or _naming_column(row)
+            plan.errors.append(context.error(row, column, match.error, show_value=shown))
+        row.institution = match.institution
+        if match.institution is not None:
+            matched.append(row)
+    known = [r.institution for r in matched if r.institution.pk is not None]
+    stored = {
+        (r.round_id, r.institution_id): r
+        for r in InstitutionResult.objects.filter(
+            round__in=list(rounds.values()), institution__in=known
+        )
+    }
+    first_row = {}
+    for row in matched:
         survey_round = rounds.get(row.values["year"])
-        institution = _institution_for(row, institutions, context, plan)
-        if survey_round is None or institution is None:
+        if survey_round is None:
             continue
-        key = (survey_round.pk, institution.pk)
-        build = partial(_new_result, row, survey_round, institution)
-        _place(row, stored.get(key), build, context, plan)
+        key = (survey_round.pk, id(row.institution))
+        if key in first_row:
+            message = _("repeats row %(first)s (the same institution and year)") % {
+                "first": first_row[key]
+            }
+            plan.errors.append(context.error(row, _naming_column(row), message))
+            continue
+        first_row[key] = row.number
+        build = partial(_new_result, row, survey_round, row.institution)
+        existing = stored.get((survey_round.pk, row.institution.pk))
+        _place(row, existing if row.institution.pk else None, build, context, plan)
+    plan.new_institutions = {i.kpk_code: i for i in matcher.created}
+    plan.institutions_filled = list(matcher.filled.values())
     return plan
 
 
-def _institution_for(row, institutions, context, plan) -> Institution | None:
-    code = row.values["institution_code"]
-    if code in institutions:
-        return institutions[code]
-    if code in plan.new_institutions:
-        return plan.new_institutions[code]
-    if not row.values.get("institution_name"):
-        message = _("is empty; %(code)s is a new institution, so its name is needed") % {
-            "code": code
-        }
-        plan.errors.append(context.error(row, "institution_name", message, show_value=False))
-        return None
-    plan.new_institutions[code] = Institution(
-        kpk_code=code,
-        name=row.values["institution_name"],
-        type=row.values.get("institution_type") or InstitutionType.OTHER,
-        province=row.values.get("province") or "",
-    )
-    return plan.new_institutions[code]
+def _naming_column(row) -> str:
+    """The column a row names its institution by (for errors about the institution)."""
+    return next((name for name in INSTITUTION_KEYS if row.raw.get(name)), "institution_name")
 
 
 def _new_result(row, survey_round, institution) -> InstitutionResult:
@@ -678,6 +759,13 @@ class _Kind:
     model: type[models.Model]
     plan: Callable
     describe: Callable[[_Row], str]
+    one_of: tuple[str, ...] = ()  # at least one of these columns must be in the file
+
+
+def _describe_result(row) -> str:
+    institution = row.institution
+    name = institution.kpk_code if institution else row.values.get("institution_code")
+    return f"{name or row.values.get('institution_name')} · {row.values['year']}"
 
 
 KINDS = {
@@ -686,7 +774,8 @@ KINDS = {
         ("year", "institution_code"),
         InstitutionResult,
         _plan_results,
-        lambda row: f"{row.values['institution_code']} · {row.values['year']}",
+        _describe_result,
+        INSTITUTION_KEYS,
     ),
     ImportKind.INDICATOR_SCORES: _Kind(
         INDICATOR_COLUMNS,
@@ -711,6 +800,7 @@ def import_file(
     dry_run=False,
     sheet=None,
     expected_sha256=None,
+    create_institutions=False,
 ) -> ImportReport:
     """Validate a results or indicator-score file; unless `dry_run`, apply it in one transaction.
 
@@ -718,6 +808,9 @@ def import_file(
     file's SHA-256 differs from `expected_sha256`, or when a stored value would change and
     `replace` is false. Only columns present in the file are compared and updated. An import
     that changes nothing writes nothing (no ImportBatch either), so re-importing is idempotent.
+    A results row without a code is matched by region code or name to a known institution;
+    `create_institutions` lets such a file create the institutions it names that are unknown
+    (a row with an unknown code always creates its institution, as the file says).
     """
     spec = KINDS[ImportKind(kind)]
     content = file.read()
@@ -729,7 +822,9 @@ def import_file(
         table = _read_table(content, sheet)
     except _Unreadable as unreadable:
         raise ImportRejected([RowError(file_name, None, None, None, str(unreadable))]) from None
-    rows, errors, context = _validated_rows(table, spec, file_name)
+    rows, errors, context = _validated_rows(
+        table, spec, file_name, create_institutions=create_institutions
+    )
     report = ImportReport(
         kind=ImportKind(kind).value,
         file_name=file_name,
@@ -747,7 +842,7 @@ def import_file(
         if errors:
             raise ImportRejected(errors)
         _fill_changes(report, plan, spec, context)
-        if not dry_run and (plan.creates or plan.updates):
+        if not dry_run and (plan.creates or plan.updates or plan.institutions_filled):
             report.batch = _apply(plan, spec, report, context, actor)
     return report
 
@@ -760,9 +855,12 @@ def _check_importer(actor):
         raise PermissionDenied(_("Only the Inspectorate may import survey files."))
 
 
-def _validated_rows(table, spec, file_name) -> tuple[list[_Row], list[RowError], _Context]:
+def _validated_rows(
+    table, spec, file_name, *, create_institutions=False
+) -> tuple[list[_Row], list[RowError], _Context]:
     """Every row parsed (invalid ones flagged) and the errors so far; header errors raise."""
-    positions, written, errors = _map_header(table.header, spec.columns, file_name)
+    _find_header(table, spec.columns)
+    positions, written, errors = _map_header(table, spec, file_name)
     if errors:
         raise ImportRejected(errors)
     if not table.rows:
@@ -770,7 +868,10 @@ def _validated_rows(table, spec, file_name) -> tuple[list[_Row], list[RowError],
         raise ImportRejected([RowError(file_name, None, None, None, message)])
     rows, errors = _parse_rows(table, spec.columns, positions, written, file_name)
     errors += _duplicates(rows, spec.key_columns, written, file_name)
-    return rows, errors, _Context(file_name, spec.columns, positions, written)
+    context = _Context(
+        file_name, spec.columns, positions, written, create_institutions=create_institutions
+    )
+    return rows, errors, context
 
 
 def _fill_preview(report, table, context):
@@ -795,6 +896,9 @@ def _fill_changes(report, plan, spec, context):
     report.updated = [RowChange(r.number, spec.describe(r), ch) for r, _i, ch in plan.updates]
     report.unchanged = [RowChange(r.number, spec.describe(r)) for r, _i in plan.unchanged]
     report.institutions_created = sorted(plan.new_institutions)
+    report.institutions_filled = [
+        f"{i.kpk_code} ({i.region_code})" for i in plan.institutions_filled
+    ]
 
 
 def _apply(plan, spec, report, context, actor) -> ImportBatch:
@@ -812,6 +916,10 @@ def _apply(plan, spec, report, context, actor) -> ImportBatch:
     if plan.new_institutions:
         bulk_create_with_history(
             list(plan.new_institutions.values()), Institution, default_user=actor
+        )
+    if plan.institutions_filled:
+        bulk_update_with_history(
+            plan.institutions_filled, Institution, ["region_code"], default_user=actor
         )
     created = [instance for _row, instance in plan.creates]
     for instance in created:
