@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from spi_portal.demo import DEMO_DIR
-from surveys.services import NATIONAL_RESULTS
 from surveys.models import ImportBatch, IndicatorScore, Institution, InstitutionResult
+from surveys.services import NATIONAL_RESULTS
 
 AS_INSPECTOR = ("--actor", "inspector")
 BARTIM_ROWS = (
