@@ -1,0 +1,147 @@
+"""Cells: text -> value, or a message; the columns of each kind."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from surveys.models import InstitutionType, RespondentGroup
+
+CENT = Decimal("0.01")
+NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+WHOLE_NUMBER = re.compile(r"^\d+(\.0+)?$")
+MAX_WHOLE_NUMBER = 2_147_483_647  # the largest integer every supported database column holds
+
+
+class CellInvalid(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _decimal_between(low, high, expected: Callable[[], str]):
+    def parse(text):
+        if not NUMBER.match(text):
+            raise CellInvalid(_("is not a number (expected %(what)s)") % {"what": expected()})
+        value = Decimal(text.replace(",", "."))
+        if not low <= value <= high:
+            raise CellInvalid(_("is out of range (expected %(what)s)") % {"what": expected()})
+        if value.quantize(CENT) != value:
+            raise CellInvalid(_("has more than two decimals (at most two are allowed)"))
+        return value.quantize(CENT)
+
+    return parse
+
+
+def _whole_number(text):
+    if not WHOLE_NUMBER.match(text):
+        raise CellInvalid(_("is not a whole number (expected 0 or more)"))
+    if Decimal(text) > MAX_WHOLE_NUMBER:
+        expected = f"0 – {MAX_WHOLE_NUMBER}"
+        raise CellInvalid(_("is out of range (expected %(what)s)") % {"what": expected})
+    return int(Decimal(text))
+
+
+def _year(text):
+    if not WHOLE_NUMBER.match(text) or not 1900 <= Decimal(text) <= 2999:
+        raise CellInvalid(_("is not a year (expected a year such as 2024)"))
+    return int(Decimal(text))
+
+
+def _text(max_length):
+    def parse(text):
+        if len(text) > max_length:
+            raise CellInvalid(_("is longer than %(max)s characters") % {"max": max_length})
+        return text
+
+    return parse
+
+
+def _choice(accepted: Callable[[], dict[str, str]]):
+    def parse(text):
+        choices = accepted()
+        if text.lower() not in choices:
+            names = ", ".join(dict.fromkeys(choices))
+            raise CellInvalid(_("is not accepted (expected one of: %(names)s)") % {"names": names})
+        return choices[text.lower()]
+
+    return parse
+
+
+def _institution_types() -> dict[str, str]:
+    return _institution_types_in(translation.get_language())
+
+
+@cache
+def _institution_types_in(active_language) -> dict[str, str]:
+    accepted = {value: value for value in InstitutionType.values}
+    for language in ("en", active_language):
+        with translation.override(language):
+            accepted.update({str(label).lower(): value for value, label in InstitutionType.choices})
+    return accepted
+
+
+def _groups() -> dict[str, str]:
+    return {
+        "internal": RespondentGroup.INTERNAL,
+        "external": RespondentGroup.EXTERNAL,
+        "eksternal": RespondentGroup.EXTERNAL,
+        "expert": RespondentGroup.EXPERT,
+        "eksper": RespondentGroup.EXPERT,
+    }
+
+
+def _score_expected():
+    return _("a score from 0 to 100")
+
+
+def _correction_expected():
+    return _("a correction from 0 to 100")
+
+
+_score = _decimal_between(Decimal(0), Decimal(100), _score_expected)
+_correction = _decimal_between(Decimal(0), Decimal(100), _correction_expected)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...]
+    parse: Callable[[str], object]
+    required: bool = True
+    default: object = None
+    stored_as: str | None = None  # the model field this column compares with and updates
+
+
+def _optional_correction(name, alias) -> Column:
+    return Column(name, (alias,), _correction, False, Decimal("0.00"), stored_as=name)
+
+
+RESULT_COLUMNS = (
+    Column("year", ("tahun",), _year),
+    Column("institution_code", ("kode_instansi",), _text(32)),
+    Column("institution_name", ("nama_instansi",), _text(200), required=False),
+    Column("institution_type", ("jenis_instansi",), _choice(_institution_types), required=False),
+    Column("province", ("provinsi",), _text(100), required=False),
+    Column("internal", (), _score, stored_as="internal"),
+    Column("external", ("eksternal",), _score, stored_as="external"),
+    Column("expert", ("eksper",), _score, stored_as="expert"),
+    _optional_correction("correction_integrity", "koreksi_integritas"),
+    _optional_correction("correction_prevalence", "koreksi_prevalensi"),
+    Column("published_index", ("indeks",), _score, required=False, stored_as="published_index"),
+)
+
+INDICATOR_COLUMNS = (
+    Column("year", ("tahun",), _year),
+    Column("institution_code", ("kode_instansi",), _text(32)),
+    Column("group", ("kelompok",), _choice(_groups)),
+    Column("indicator_code", ("kode_indikator",), _text(20)),
+    Column("score", ("nilai",), _score, stored_as="score"),
+    Column("respondents", ("responden",), _whole_number, required=False, stored_as="respondents"),
+)
