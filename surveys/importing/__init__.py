@@ -8,14 +8,22 @@ valid. Changing a stored value needs `replace=True`; otherwise the change is rep
 and nothing is written.
 """
 
-from surveys.importing.batch import KINDS, PREVIEW_ROWS, import_file
+# the survey kinds register themselves with the pipeline when imported
+from surveys.importing import indicators, results  # noqa: F401
+from surveys.importing.batch import PREVIEW_ROWS, import_file
 from surveys.importing.cells import INDICATOR_COLUMNS, RESULT_COLUMNS, Column
 from surveys.importing.errors import MAX_ERRORS, ImportRejected, RowError
+from surveys.importing.kinds import PLANNERS, Job, Planned, Planner, planner_for, register
 from surveys.importing.report import FieldChange, ImportReport, RowChange
 
 __all__ = [
     "INDICATOR_COLUMNS",
-    "KINDS",
+    "PLANNERS",
+    "Job",
+    "Planned",
+    "Planner",
+    "planner_for",
+    "register",
     "MAX_ERRORS",
     "PREVIEW_ROWS",
     "RESULT_COLUMNS",

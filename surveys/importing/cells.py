@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+import numpy as np
+import pandas as pd
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -117,6 +119,35 @@ class Column:
     required: bool = True
     default: object = None
     stored_as: str | None = None  # the model field this column compares with and updates
+
+
+def parse_column(column: Column, texts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A column of text parsed at once: (values, messages), a message (or None) per cell.
+
+    Each distinct text is parsed once (a column holds few: years, codes, scores with two
+    decimals), and the answers are spread back over the rows by pandas' factorisation.
+    """
+    codes, uniques = pd.factorize(texts, sort=False)
+    values = np.empty(len(uniques), dtype=object)
+    messages = np.empty(len(uniques), dtype=object)
+    for position, text in enumerate(uniques):
+        values[position], messages[position] = parse_cell(column, text)
+    return (
+        pd.Series(values[codes], index=texts.index, dtype=object),
+        pd.Series(messages[codes], index=texts.index, dtype=object),
+    )
+
+
+def parse_cell(column: Column, text: str) -> tuple[object, str | None]:
+    """One cell: (value, None), or (None, what is wrong with it)."""
+    if text == "":
+        if column.required:
+            return None, _("is empty (a value is required)")
+        return column.default, None
+    try:
+        return column.parse(text), None
+    except CellInvalid as invalid:
+        return None, invalid.message
 
 
 def _optional_correction(name, alias) -> Column:

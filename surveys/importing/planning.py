@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext as _
 
-from surveys.importing.errors import RowError
+from surveys.importing.errors import ImportRejected, RowError, file_error
+from surveys.importing.kinds import Planned, Planner
 from surveys.importing.report import FieldChange, display
-from surveys.importing.rows import Row
+from surveys.importing.rows import Row, duplicates, map_header, parse_rows
 from surveys.models import Institution, SurveyRound
 
 
@@ -88,3 +89,33 @@ def conflicts(plan, context) -> list[RowError]:
                 RowError(context.file_name, row.number, change.column, display(change.new), message)
             )
     return errors
+
+
+class SurveyPlanner(Planner):
+    """The survey kinds: header mapped to columns, cells parsed column-wise, repeated keys
+    refused, then the kind's own `plan_rows` over the valid rows."""
+
+    permission = "surveys.run_import"
+    columns: tuple = ()
+    key_columns: tuple = ()
+
+    def refusal(self) -> str:
+        return _("Only the Inspectorate may import survey files.")
+
+    def plan(self, table, job, report) -> Planned:
+        positions, written, errors = map_header(table.header, self.columns, job.file_name)
+        if errors:
+            raise ImportRejected(errors)
+        if table.frame.empty:
+            raise ImportRejected(
+                [file_error(job.file_name, _("has a header row but no data rows"))]
+            )
+        parsed, errors = parse_rows(table, self.columns, positions, written, job.file_name)
+        errors += duplicates(parsed, self.key_columns, written, job.file_name)
+        context = Context(job.file_name, self.columns, positions, written)
+        planned = self.plan_rows(parsed.valid_rows(), context, job, report)
+        planned.errors = errors + planned.errors
+        return planned
+
+    def plan_rows(self, parsed, context, job, report) -> Planned:
+        raise NotImplementedError

@@ -18,9 +18,25 @@ PANDAS_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 @dataclass
 class Table:
+    """A sheet as text: the header's cells and the data rows below it.
+
+    `frame` holds the data rows only, every cell stripped text ("" when empty), indexed by the
+    row's number in the spreadsheet, its columns numbered from 0 like the header's cells.
+    """
+
     header: list[str]
-    rows: list[tuple[int, list[str]]]
+    frame: pd.DataFrame
     notes: list[str]
+    header_row: int = 1
+
+    def head(self, count: int) -> list[tuple[int, list[str]]]:
+        """The first `count` data rows as (spreadsheet row, cells)."""
+        top = self.frame.head(count)
+        return list(zip(top.index.tolist(), top.values.tolist(), strict=True))
+
+    @property
+    def rows(self) -> list[tuple[int, list[str]]]:
+        return self.head(len(self.frame))
 
 
 def read_table(content: bytes, sheet: str | None) -> Table:
@@ -113,13 +129,13 @@ def _read_xlsx(content: bytes, sheet: str | None) -> Table:
 
 
 def _table_from_frame(frame: pd.DataFrame, notes: list[str]) -> Table:
-    cells = frame.fillna("").astype(str).values.tolist()
-    if not cells:
+    if frame.empty:
         raise Unreadable(_("is empty"))
-    header = [name.strip() for name in cells[0]]
-    rows = [
-        (number, [cell.strip() for cell in row])
-        for number, row in enumerate(cells[1:], start=2)
-        if any(cell.strip() for cell in row)
-    ]
-    return Table(header, rows, notes)
+    frame = frame.fillna("").astype(str)
+    frame = frame.apply(lambda column: column.str.strip())
+    frame.columns = range(frame.shape[1])
+    header = frame.iloc[0].tolist()
+    data = frame.iloc[1:]
+    data.index = range(2, len(frame) + 1)
+    data = data[(data != "").any(axis=1)]
+    return Table(header, data, notes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -37,31 +38,45 @@ class RowChange:
 
 @dataclass
 class ImportReport:
+    """What an import found and did. The counts are set by the planner; the row lists are
+    built only when read (a preview reads them; a 325,000-row command-line import need not)."""
+
     kind: str
     file_name: str
     sha256: str
     rows_total: int
-    created: list[RowChange] = field(default_factory=list)
-    updated: list[RowChange] = field(default_factory=list)
-    unchanged: list[RowChange] = field(default_factory=list)
+    created_count: int = 0
+    updated_count: int = 0
+    unchanged_count: int = 0
     institutions_created: list[str] = field(default_factory=list)
     preview_columns: list[str] = field(default_factory=list)
     preview_rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
     batch: ImportBatch | None = None
+    changes: Callable[[], tuple[list, list, list]] | None = field(default=None, repr=False)
+    _lists: tuple[list, list, list] | None = field(default=None, repr=False)
+
+    def _changes(self) -> tuple[list, list, list]:
+        if self._lists is None:
+            self._lists = self.changes() if self.changes else ([], [], [])
+        return self._lists
 
     @property
-    def created_count(self):
-        return len(self.created)
+    def created(self) -> list[RowChange]:
+        return self._changes()[0]
 
     @property
-    def updated_count(self):
-        return len(self.updated)
+    def updated(self) -> list[RowChange]:
+        return self._changes()[1]
 
     @property
-    def unchanged_count(self):
-        return len(self.unchanged)
+    def unchanged(self) -> list[RowChange]:
+        return self._changes()[2]
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.created_count or self.updated_count)
 
 
 def display(value) -> str:

@@ -6,18 +6,50 @@ import difflib
 import re
 from dataclasses import dataclass
 
+import pandas as pd
 from django.utils.translation import gettext as _
 
-from surveys.importing.cells import CellInvalid
+from surveys.importing.cells import parse_column
 from surveys.importing.errors import RowError
 
 
 @dataclass
 class Row:
+    """One parsed row, for planners that look at rows one by one."""
+
     number: int
     values: dict[str, object]
     raw: dict[str, str]
     valid: bool = True
+
+
+@dataclass
+class Parsed:
+    """Every row parsed at once: `values` (parsed, by column name), `raw` (the text as written;
+    "" for a column the file lacks) and `valid`, each indexed by the row's spreadsheet number."""
+
+    values: pd.DataFrame
+    raw: pd.DataFrame
+    valid: pd.Series
+
+    def __len__(self):
+        return len(self.values)
+
+    def valid_rows(self) -> Parsed:
+        keep = self.valid.to_numpy()
+        return Parsed(self.values[keep], self.raw[keep], self.valid[keep])
+
+    def as_rows(self) -> list[Row]:
+        names = list(self.values.columns)
+        return [
+            Row(number, dict(zip(names, values, strict=True)), dict(zip(names, raw, strict=True)))
+            for number, values, raw in zip(
+                self.values.index.tolist(),
+                self.values.itertuples(index=False, name=None),
+                self.raw.itertuples(index=False, name=None),
+                strict=True,
+            )
+        ]
 
 
 def _normalise(name: str) -> str:
@@ -56,51 +88,57 @@ def _unknown_column(file_name, name, accepted) -> RowError:
     return RowError(file_name, 1, name, None, message)
 
 
-def parse_rows(table, columns, positions, written, file_name) -> tuple[list[Row], list]:
-    rows, errors = [], []
-    for number, cells in table.rows:
-        row = Row(number, {}, {})
-        for column in columns:
-            if column.name not in positions:
-                row.values[column.name] = column.default
-                continue
-            raw = cells[positions[column.name]] if positions[column.name] < len(cells) else ""
-            row.raw[column.name] = raw
-            error = _parse_cell(row, column, raw)
-            if error:
-                row.valid = False
-                errors.append(RowError(file_name, number, written[column.name], raw, error))
-        rows.append(row)
-    return rows, errors
-
-
-def _parse_cell(row, column, raw) -> str | None:
-    if raw == "":
-        if column.required:
-            return _("is empty (a value is required)")
-        row.values[column.name] = column.default
-        return None
-    try:
-        row.values[column.name] = column.parse(raw)
-    except CellInvalid as invalid:
-        return invalid.message
-    return None
-
-
-def duplicates(rows, key_columns, written, file_name) -> list[RowError]:
-    first_row, errors = {}, []
-    last = key_columns[-1]
-    for row in rows:
-        key = tuple(row.values.get(name) for name in key_columns)
-        if None in key:
+def parse_rows(table, columns, positions, written, file_name) -> tuple[Parsed, list[RowError]]:
+    """Every cell of every row parsed column by column; an error per invalid cell."""
+    index = table.frame.index
+    values, raw, errors = {}, {}, []
+    valid = pd.Series(True, index=index)
+    for column in columns:
+        position = positions.get(column.name)
+        if position is None:
+            values[column.name] = pd.Series(
+                [column.default] * len(index), index=index, dtype=object
+            )
+            raw[column.name] = pd.Series("", index=index, dtype=object)
             continue
-        if key in first_row:
-            row.valid = False
-            message = _("repeats row %(first)s (each %(key)s may appear only once)") % {
-                "first": first_row[key],
-                "key": " + ".join(written[name] for name in key_columns),
-            }
-            errors.append(RowError(file_name, row.number, written[last], row.raw[last], message))
+        if position < table.frame.shape[1]:
+            texts = table.frame[position]
         else:
-            first_row[key] = row.number
+            texts = pd.Series("", index=index, dtype=object)
+        values[column.name], messages = parse_column(column, texts)
+        raw[column.name] = texts
+        bad = messages.notna()
+        if bad.any():
+            valid &= ~bad
+            for number, text, message in zip(
+                index[bad].tolist(), texts[bad].tolist(), messages[bad].tolist(), strict=True
+            ):
+                errors.append(RowError(file_name, number, written[column.name], text, message))
+    parsed = Parsed(pd.DataFrame(values, index=index), pd.DataFrame(raw, index=index), valid)
+    return parsed, errors
+
+
+def duplicates(parsed: Parsed, key_columns, written, file_name) -> list[RowError]:
+    """A row whose key repeats an earlier row's is an error (and invalid)."""
+    keys = parsed.values[list(key_columns)]
+    known = keys.notna().all(axis=1)
+    repeated = keys[known].duplicated(keep="first")
+    if not repeated.any():
+        return []
+    first_row = {}
+    for number, key in zip(
+        keys[known].index.tolist(), keys[known].itertuples(index=False, name=None), strict=True
+    ):
+        first_row.setdefault(key, number)
+    last, errors = key_columns[-1], []
+    for number in repeated[repeated].index.tolist():
+        key = tuple(keys.loc[number])
+        parsed.valid[number] = False
+        message = _("repeats row %(first)s (each %(key)s may appear only once)") % {
+            "first": first_row[key],
+            "key": " + ".join(written[name] for name in key_columns),
+        }
+        errors.append(
+            RowError(file_name, number, written[last], parsed.raw.at[number, last], message)
+        )
     return errors
