@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 # canonical column -> the headers accepted for it (besides the canonical name itself)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -137,54 +136,41 @@ def alias_table(columns) -> dict[str, str]:
 IGNORED_KEYS = frozenset(normalise(name) for name in IGNORED)
 
 
-@dataclass
-class Located:
-    """Where the table is: header row(s) as spreadsheet row numbers, header cells, data rows."""
-
-    header_row: int  # 1-based row of the (last) header row
-    header: list[str]
-    first_row: int  # 1-based row of the first header row (the same unless two rows)
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    notes_from: int | None = None  # 1-based row where notes under the table start
-
-
 def _known(cells, aliases) -> int:
     return sum(1 for cell in cells if normalise(cell) in aliases)
 
 
-def locate(cells: list[list[str]], aliases: dict[str, str]) -> Located:
-    """The header row (the top row naming the most known columns), a second header row if the
-    cells under it complete it, and the data rows below without numbering rows and notes."""
-    searched = cells[:SEARCHED_ROWS]
-    scores = [_known(row, aliases) for row in searched]
-    best = max(range(len(searched)), key=lambda i: (scores[i], -i), default=0)
-    if not searched or scores[best] == 0:
-        best = next((i for i, row in enumerate(cells) if any(c.strip() for c in row)), 0)
-    header = [cell.strip() for cell in cells[best]] if cells else []
-    first = best
-    combined = _two_row_header(header, cells[best + 1] if best + 1 < len(cells) else [], aliases)
-    if combined is not None:
-        header, best = combined, best + 1
-    body = [
-        (number, [cell.strip() for cell in row])
-        for number, row in enumerate(cells[best + 1 :], start=best + 2)
-        if any(cell.strip() for cell in row) and not _numbering(row)
-    ]
-    rows, notes_from = _without_notes(body)
-    return Located(best + 1, header, first + 1, rows, notes_from)
+def find(top: list[list[str]], aliases: dict[str, str]) -> tuple[int, list[str], bool]:
+    """(position in `top`, header cells, two rows?): the first of the top rows naming the most
+    known columns, read together with the row under it when that row completes a merged header.
+    A sheet whose rows name no known column keeps its first row as the header."""
+    if not top:
+        return 0, [], False
+    scores = [_known(row, aliases) for row in top]
+    best = max(range(len(top)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0:
+        return 0, list(top[0]), False
+    header = list(top[best])
+    if best + 1 < len(top):
+        combined = _two_row_header(header, list(top[best + 1]), aliases)
+        if combined is not None:
+            return best, combined, True
+    return best, header, False
 
 
 def _two_row_header(top, below, aliases):
     """The header of a merged two-row header, or None: the row below names columns (alone or
     with the merged cell above it, "Nilai" + "Internal") and holds no numbers."""
-    below = [cell.strip() for cell in below] + [""] * (len(top) - len(below))
+    width = max(len(top), len(below))
+    top = top + [""] * (width - len(top))
+    below = below + [""] * (width - len(below))
     if not any(below) or any(_looks_numeric(cell) for cell in below if cell):
         return None
     filled, last = [], ""
-    for position, cell in enumerate(top + [""] * (len(below) - len(top))):
-        if cell:
-            last = cell
-        filled.append(cell or (last if below[position] else ""))
+    for upper, lower in zip(top, below, strict=True):
+        if upper:
+            last = upper
+        filled.append(upper or (last if lower else ""))
     combined = []
     for upper, lower in zip(filled, below, strict=True):
         candidates = [f"{upper} {lower}".strip(), lower, upper] if lower else [upper]
@@ -199,21 +185,21 @@ def _looks_numeric(cell: str) -> bool:
     return bool(re.fullmatch(r"[+-]?[\d.,\s]+", cell)) and not _NUMBERING.match(cell)
 
 
-def _numbering(row) -> bool:
+def is_numbering(cells) -> bool:
     """A row that only numbers the columns: (1) (2) (3) ... or 1 2 3 ..."""
-    values = [cell.strip() for cell in row if cell.strip()]
+    values = [cell.strip() for cell in cells if cell.strip()]
     if len(values) < 3 or not all(_NUMBERING.match(v) for v in values):
         return False
     numbers = [int(v.strip("()")) for v in values]
     return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
-def _without_notes(body):
-    """Rows with one text cell after the last row with several cells are notes, not data."""
-    last_data = max(
-        (i for i, (_n, row) in enumerate(body) if sum(1 for c in row if c) > 1), default=-1
-    )
-    tail = body[last_data + 1 :]
-    if tail and all(sum(1 for c in row if c) == 1 for _n, row in tail):
-        return body[: last_data + 1], tail[0][0]
-    return body, None
+def notes_start(filled_counts: list[int]) -> int | None:
+    """Where notes under the table begin, given the number of filled cells of each data row:
+    the rows with one filled cell after the last row with several. None: no notes."""
+    position = len(filled_counts)
+    while position > 0 and filled_counts[position - 1] == 1:
+        position -= 1
+    if position == len(filled_counts) or position == 0:
+        return None
+    return position
