@@ -15,6 +15,7 @@ from surveys.importing import headers
 from surveys.importing.errors import Unreadable
 
 PANDAS_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+YEAR_IN_TITLE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 @dataclass
@@ -188,3 +189,21 @@ def find_header(table: Table, names) -> None:
         note = _("The header is row %(row)s; the rows above it were skipped.")
         table.notes.append(note % {"row": header_row})
     table.header, table.header_row, table.frame = header, header_row, data
+    if "year" in names and not any(aliases.get(headers.normalise(c)) == "year" for c in header):
+        _year_from_title(table, sheet[sheet.index < first_row])
+
+
+def _year_from_title(table: Table, titles: pd.DataFrame) -> None:
+    """A sheet of one round often says its year only in its title ("Hasil SPI 2024"): with no
+    year column and exactly one year in the rows above the header, every row is of that year."""
+    text = " ".join(cell for row in titles.values.tolist() for cell in row if cell)
+    years = set(YEAR_IN_TITLE.findall(text))
+    if len(years) != 1:
+        return
+    (year,) = years
+    position = max(len(table.header), table.frame.shape[1])
+    table.header = [*table.header, *[""] * (position - len(table.header)), "year"]
+    table.frame = table.frame.copy()
+    table.frame[position] = year
+    note = _("The file has no year column; its title says %(year)s, so every row is of %(year)s.")
+    table.notes.append(note % {"year": year})
