@@ -5,7 +5,7 @@ Indonesian and English ones of KPK's spreadsheets, regional documents and our op
 is compared normalised (case, accents, spaces and punctuation do not count), so "Indeks SPI",
 "indeks_spi" and "INDEKS  SPI." are one.
 
-`locate` finds the header in the first rows of a sheet: the row naming the most known columns,
+`find` finds the header in the first rows of a sheet: the row naming the most known columns,
 below any title rows and blank rows. A two-row header (merged cells: "Nilai" over "Internal",
 "Eksternal", "Eksper") is read as one; numbering rows under it ("(1)", "(2)", ...) are skipped,
 and notes under the table (a row with one text cell, such as "Sumber: KPK") are left out.
@@ -141,21 +141,23 @@ def _known(cells, aliases) -> int:
 
 
 def find(top: list[list[str]], aliases: dict[str, str]) -> tuple[int, list[str], bool]:
-    """(position in `top`, header cells, two rows?): the first of the top rows naming the most
-    known columns, read together with the row under it when that row completes a merged header.
-    A sheet whose rows name no known column keeps its first row as the header."""
+    """(position in `top` of the first header row, header cells, two rows?): the top row naming
+    the most known columns, read together with the row above or below it when the two make a
+    merged header ("Nilai" over "Internal"). Rows naming no known column: the first row."""
     if not top:
         return 0, [], False
     scores = [_known(row, aliases) for row in top]
     best = max(range(len(top)), key=lambda i: (scores[i], -i))
     if scores[best] == 0:
         return 0, list(top[0]), False
-    header = list(top[best])
-    if best + 1 < len(top):
-        combined = _two_row_header(header, list(top[best + 1]), aliases)
-        if combined is not None:
-            return best, combined, True
-    return best, header, False
+    choices = [(scores[best], best, list(top[best]), False)]
+    for upper in (best - 1, best):
+        if 0 <= upper and upper + 1 < len(top):
+            combined = _two_row_header(list(top[upper]), list(top[upper + 1]), aliases)
+            if combined is not None:
+                choices.append((_known(combined, aliases), upper, combined, True))
+    _score, position, header, two_rows = max(choices, key=lambda c: (c[0], c[3], -c[1]))
+    return position, header, two_rows
 
 
 def _two_row_header(top, below, aliases):
@@ -176,7 +178,7 @@ def _two_row_header(top, below, aliases):
         candidates = [f"{upper} {lower}".strip(), lower, upper] if lower else [upper]
         known = next((c for c in candidates if normalise(c) in aliases), None)
         combined.append(known or candidates[0])
-    if _known(combined, aliases) <= _known(top, aliases):
+    if _known(combined, aliases) <= max(_known(top, aliases), _known(below, aliases)):
         return None
     return combined
 
@@ -203,3 +205,14 @@ def notes_start(filled_counts: list[int]) -> int | None:
     if position == len(filled_counts) or position == 0:
         return None
     return position
+
+
+def guide(kinds: dict[str, list[str]]) -> list[dict]:
+    """The alias table for people: per column, the kinds that read it and every header accepted
+    for it (the import page shows it). `kinds`: kind label -> its canonical column names."""
+    rows = []
+    for column, aliases in ALIASES.items():
+        used_by = [label for label, names in kinds.items() if column in names]
+        if used_by:
+            rows.append({"column": column, "kinds": used_by, "aliases": aliases})
+    return rows
