@@ -356,10 +356,6 @@ def _copy_dimensions(previous, survey_round):
 
 
 NATIONAL_RESULTS = Path(__file__).resolve().parent / "data" / "kpk-spi-results-2021-2025.csv"
-NATIONAL_SOURCE = _(
-    "KPK's published SPI results per institution, 2021-2025 (surveys/data/, as compiled by a "
-    "public mirror of KPK's figures)"
-)
 
 
 @audited
