@@ -18,10 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from surveys import public_cache
 from surveys.importing.cells import RESULT_COLUMNS
 from surveys.importing.errors import RowError
+from surveys.importing.kinds import Planned, register
+from surveys.importing.planning import SurveyPlanner
 from surveys.importing.report import FieldChange, RowChange, display
 from surveys.models import (
+    ImportKind,
     Institution,
     InstitutionResult,
     InstitutionType,
@@ -335,3 +339,28 @@ def _history(model, where, params, now, history_type, user_id):
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, history_type, user_id, *params, now])
+
+
+class ResultsPlanner(SurveyPlanner):
+    kind = ImportKind.RESULTS
+    columns = RESULT_COLUMNS
+    key_columns = ("year", "institution_code")
+
+    def plan_rows(self, parsed, context, job, report) -> Planned:
+        plan = plan_results(parsed, context)
+        if not job.replace:
+            plan.errors += conflicts(plan, context)
+        report.created_count = int(plan.creates.sum())
+        report.updated_count = int(plan.updates.sum())
+        report.unchanged_count = int(plan.unchanged.sum())
+        report.institutions_created = sorted(plan.new_institutions)
+        report.changes = lambda: changes(plan, context)
+        return Planned(plan.errors, (plan, context))
+
+    def write(self, planned, batch, job):
+        plan, context = planned.state
+        write(plan, batch, context, job.actor)
+        public_cache.bump()  # last: the generation row stays locked until the import commits
+
+
+register(ResultsPlanner())
