@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
@@ -145,11 +146,18 @@ def _read_xlsx(content: bytes, sheet: str | None) -> Table:
     return _table_from_frame(frame, [])
 
 
+def _stripped(column: pd.Series) -> pd.Series:
+    """The column's text without surrounding spaces; each distinct text stripped once."""
+    codes, uniques = pd.factorize(column, sort=False)
+    stripped = np.array([text.strip() for text in uniques] + [""], dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
+
+
 def _table_from_frame(frame: pd.DataFrame, notes: list[str]) -> Table:
     if frame.empty:
         raise Unreadable(_("is empty"))
     frame = frame.fillna("").astype(str)
-    frame = frame.apply(lambda column: column.str.strip())
+    frame = frame.apply(_stripped)
     frame.columns = range(frame.shape[1])
     frame.index = range(1, len(frame) + 1)
     sheet = frame[(frame != "").any(axis=1)]

@@ -176,11 +176,15 @@ def _compare_with_stored(plan, rounds, context):
         [plan.institution_ids.get(code, 0) for code in plan.institution_codes], dtype=np.int64
     )
     names = [column.stored_as for column in STORED]
-    stored = InstitutionResult.objects.filter(
-        round__in=list(rounds.values()), institution__in=list(plan.institution_ids.values())
-    ).values_list("id", "round_id", "institution_id", *names)
+    stored = (
+        InstitutionResult.objects.filter(
+            round__in=list(rounds.values()), institution__in=list(plan.institution_ids.values())
+        )
+        .order_by()
+        .values_list("id", "round_id", "institution_id", *names)
+    )
+    stored = _fetch(stored)
     position = {(r, i): n for n, (_id, r, i, *_rest) in enumerate(stored)}
-    stored = list(stored)
     found = np.array(
         [
             position.get(key, -1)
@@ -208,6 +212,17 @@ def _compare_with_stored(plan, rounds, context):
     plan.creates = ~matched
     plan.updates = matched & any_change
     plan.unchanged = matched & ~any_change
+
+
+def _fetch(queryset) -> list[tuple]:
+    """The rows of a values_list queryset; on PostgreSQL straight from the cursor (its driver
+    already gives Decimals and ints, so Django's per-row converters are not needed)."""
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def conflicts(plan: ResultsPlan, context) -> list[RowError]:
@@ -265,26 +280,51 @@ def changes(plan: ResultsPlan, context) -> tuple[list, list, list]:
 
 
 def write(plan: ResultsPlan, batch, context, actor):
-    if plan.new_institutions:
-        made = bulk_create_with_history(
-            list(plan.new_institutions.values()), Institution, default_user=actor
-        )
-        if any(institution.pk is None for institution in made):  # a database without RETURNING
-            codes = [institution.kpk_code for institution in made]
-            made = Institution.objects.filter(kpk_code__in=codes)
-        plan.institution_ids.update({i.kpk_code: i.pk for i in made})
     if plan.institutions_filled:
         bulk_update_with_history(
             plan.institutions_filled, Institution, ["region_code"], default_user=actor
         )
     now = timezone.now()
     user_id = getattr(actor, "pk", None)
+    if plan.new_institutions:
+        _create_institutions(plan, now, user_id, actor)
     if plan.updates.any():
         _update(plan, batch, context)
-        _history(batch, now, "~", user_id)
+        _history(InstitutionResult, "r.import_batch_id = %s", [batch.pk], now, "~", user_id)
     if plan.creates.any():
         _insert(plan, batch)
-        _history(batch, now, "+", user_id)
+        _history(InstitutionResult, "r.import_batch_id = %s", [batch.pk], now, "+", user_id)
+
+
+def _create_institutions(plan, now, user_id, actor):
+    made = list(plan.new_institutions.values())
+    if connection.vendor != "postgresql":
+        made = bulk_create_with_history(made, Institution, default_user=actor)
+        if any(institution.pk is None for institution in made):  # no RETURNING
+            made = Institution.objects.filter(kpk_code__in=[i.kpk_code for i in made])
+        plan.institution_ids.update({i.kpk_code: i.pk for i in made})
+        return
+    fields = [f for f in Institution._meta.concrete_fields if not f.primary_key]
+    rows = ([f.get_db_prep_save(f.pre_save(i, True), connection) for f in fields] for i in made)
+    _copy(Institution._meta.db_table, [f.column for f in fields], rows)
+    codes = [institution.kpk_code for institution in made]
+    found = Institution.objects.filter(kpk_code__in=codes).values_list("kpk_code", "pk")
+    plan.institution_ids.update(dict(found))
+    _history(Institution, "r.kpk_code = ANY(%s)", [codes], now, "+", user_id)
+
+
+def _copy(table, columns, rows):
+    """PostgreSQL's COPY of many rows (None as NULL)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [r"\N" if cell is None else cell for cell in row] for row in rows
+    )
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            buffer,
+        )
 
 
 def _update(plan, batch, context):
@@ -315,43 +355,36 @@ def _insert(plan, batch):
     cells += [[True] * count, [""] * count, [batch.pk] * count]
     rows = zip(*cells, strict=True)
     table = InstitutionResult._meta.db_table
+    if connection.vendor == "postgresql":
+        _copy(table, columns, rows)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(
-                ["" if cell is None else cell for cell in row] for row in rows
-            )
-            buffer.seek(0)
-            names = ", ".join(columns)
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", buffer
-            )
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, list(rows))
+        cursor.executemany(sql, list(rows))
 
 
-def _history(batch, now, history_type, user_id):
-    """One history row per result this batch wrote and no history row yet records at `now`."""
-    history = InstitutionResult.history.model
-    table, history_table = InstitutionResult._meta.db_table, history._meta.db_table
-    tracked = [f.column for f in InstitutionResult._meta.concrete_fields]
+def _history(model, where, params, now, history_type, user_id):
+    """One history row (at `now`, by `user_id`) per row of `model` that `where` selects and no
+    history row records at `now` yet: one INSERT ... SELECT for the whole batch."""
+    history = model.history.model
+    table, history_table = model._meta.db_table, history._meta.db_table
+    tracked = [f.column for f in model._meta.concrete_fields]
     special = {"history_id", "history_date", "history_type", "history_user_id"}
     special |= {"history_change_reason"}
     extra = [f.column for f in history._meta.concrete_fields if f.column not in tracked]
     if set(extra) - special:
         raise RuntimeError(f"history columns this import does not fill: {set(extra) - special}")
-    names = ", ".join(tracked)
-    chosen = ", ".join(f"r.{name}" for name in tracked)
+    names = ", ".join(connection.ops.quote_name(name) for name in tracked)
+    chosen = ", ".join(f"r.{connection.ops.quote_name(name)}" for name in tracked)
     sql = (
         f"INSERT INTO {history_table} ({names}, history_date, history_type, history_user_id,"  # noqa: S608
         f" history_change_reason) SELECT {chosen}, %s, %s, %s, NULL FROM {table} r"
-        f" WHERE r.import_batch_id = %s AND NOT EXISTS (SELECT 1 FROM {history_table} h"
+        f" WHERE {where} AND NOT EXISTS (SELECT 1 FROM {history_table} h"
         f" WHERE h.id = r.id AND h.history_date = %s)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, history_type, user_id, batch.pk, now])
+        cursor.execute(sql, [now, history_type, user_id, *params, now])
 
 
 class ResultsPlanner(SurveyPlanner):
