@@ -6,6 +6,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -320,3 +322,29 @@ def test_counts_read_thousands_points_and_refuse_fractions():
     ] * 4
     with pytest.raises(numbers.TooPrecise):
         numbers.read_whole("12.5")
+
+
+def test_the_import_page_previews_a_kpk_sheet_and_creates_new_names_only_when_asked(
+    inspector_client, national
+):
+    sheet = kpk_sheet([("Kabupaten Barito Timur", BARTIM), ("Kabupaten Contoh Baru", BARTIM)])
+    inspector_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    def upload(**extra):
+        file = SimpleUploadedFile("kpk.xlsx", sheet)
+        data = {"kind": "results", "file": file, **extra}
+        return inspector_client.post(reverse("surveys:import"), data)
+
+    refused = upload().context["rejected"]
+    assert [(e.row, e.column) for e in refused.errors] == [(6, "Nama Instansi")]
+    preview = upload(create_institutions="on")
+    page = preview.content.decode()
+    assert "The header is row 4; the rows above it were skipped." in page
+    form = preview.context["confirm_form"]
+    data = {name: form[name].value() for name in form.fields}
+    response = inspector_client.post(
+        reverse("surveys:import_confirm"), {k: v for k, v in data.items() if v not in (None, False)}
+    )
+    assert response.status_code == 302
+    assert Institution.objects.count() == national + 1
+    assert Institution.objects.filter(name_key="kabupaten barito timur").count() == 1
