@@ -366,6 +366,15 @@ def national_results_load(*, actor, dry_run: bool = False, replace: bool = False
     creating the institutions the file names that the portal does not know yet and matching the
     others by region code or name. Needs the rounds (load the methodology first).
     """
+    return _national_import(actor=actor, dry_run=dry_run, replace=replace)
+
+
+def national_results_check():
+    """What loading the national results would do; writes nothing, so it names no one."""
+    return _national_import(actor=None, dry_run=True, replace=False)
+
+
+def _national_import(*, actor, dry_run, replace):
     from surveys import importing  # the import pipeline imports this app's models and services
 
     with NATIONAL_RESULTS.open("rb") as handle:

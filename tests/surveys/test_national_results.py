@@ -137,3 +137,10 @@ def test_the_demo_dashboard_shows_peer_averages_from_the_first_start(client):
     assert abs(Decimal(same_province["average"]) - expected) < Decimal("0.001")
     page = response.content.decode()
     assert "surveys/data/" in page  # the source of the averages is named
+
+
+def test_a_dry_run_needs_no_account_and_writes_nothing(methodology):
+    out = command("load_national_results", "--dry-run")
+    assert "results created 3192" in out and "new institutions 674" in out
+    assert "Dry run: nothing was written." in out
+    assert counts() == (0, 0, 0, 0, 0)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from surveys.importing import ImportRejected
 from surveys.management.actor import add_actor_argument
 from surveys.management.commands._import import importing_actor, rejection_error
-from surveys.services import NATIONAL_RESULTS, national_results_load
+from surveys.services import national_results_check, national_results_load
 
 
 class Command(BaseCommand):
@@ -26,17 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, replace=False, actor=None, **options):
         actor = importing_actor(actor, dry_run=dry_run)
         try:
-            if actor is None:
-                from surveys import importing
-
-                with NATIONAL_RESULTS.open("rb") as handle:
-                    report = importing.import_file(
-                        "results",
-                        handle,
-                        file_name=NATIONAL_RESULTS.name,
-                        dry_run=True,
-                        create_institutions=True,
-                    )
+            if actor is None:  # a dry run without --actor
+                report = national_results_check()
             else:
                 report = national_results_load(actor=actor, dry_run=dry_run, replace=replace)
         except ImportRejected as rejected:
