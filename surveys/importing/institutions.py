@@ -44,6 +44,7 @@ class Matcher:
     new: dict[str, _New] = field(default_factory=dict)  # name key -> new uncoded institution
     created: list[Institution] = field(default_factory=list)
     filled: dict[int, Institution] = field(default_factory=dict)  # known ones given a region code
+    provinces: dict[str, str] = field(default_factory=dict)  # normalised -> as the file writes it
 
     @classmethod
     def for_rows(cls, rows, *, create: bool) -> Matcher:
@@ -60,6 +61,10 @@ class Matcher:
         )
         for institution in known:
             matcher._know(institution)
+        for row in rows:
+            province = row.values.get("province")
+            if province:
+                matcher.provinces.setdefault(names.normalise(province), province)
         if any(not r.values.get("institution_code") for r in rows):
             matcher.taken_codes = set(Institution.objects.values_list("kpk_code", flat=True))
         return matcher
@@ -133,7 +138,7 @@ class Matcher:
             name=name,
             name_key=key,
             type=kind,
-            province=row.values.get("province") or "",
+            province=row.values.get("province") or self._own_province(kind, key),
             region_code=row.values.get("region_code") or "",
         )
         self.created.append(institution)
@@ -143,6 +148,17 @@ class Matcher:
         if institution.region_code:
             self.by_region[institution.region_code] = institution
         return Match(institution)
+
+    def _own_province(self, kind, key) -> str:
+        """A province government is in its own province: "PEMERINTAH PROVINSI KALIMANTAN TENGAH"
+        is in Kalimantan Tengah, written as the file's other rows write it (when they do)."""
+        if kind != InstitutionType.PROVINCE:
+            return ""
+        base = names.base_of(key)
+        for candidate in (base, base.removeprefix("di ").removeprefix("dki ")):
+            if candidate in self.provinces:
+                return self.provinces[candidate]
+        return ""
 
     def _update_new(self, new: _New, row):
         """A new institution takes the region code and province of the latest round it is in:

@@ -71,6 +71,14 @@ def test_a_regency_that_moved_province_stays_one_institution_with_its_latest_cod
     assert asmat.results.count() == 5
 
 
+def test_a_province_government_is_in_its_own_province(methodology):
+    national_results_load(actor=importer())
+    provinces = dict(Institution.objects.filter(type="provinsi").values_list("name", "province"))
+    assert provinces["PEMERINTAH PROVINSI KALIMANTAN TENGAH"] == "Kalimantan Tengah"
+    assert provinces["PEMERINTAH PROVINSI D.I. YOGYAKARTA"] == "Yogyakarta"
+    assert provinces["PEMERINTAH PROVINSI PAPUA SELATAN"] == "Papua Selatan"
+
+
 def test_the_loader_is_idempotent(methodology):
     importer()
     first = command("load_national_results", "--actor", "importer")
@@ -127,7 +135,7 @@ def test_the_demo_dashboard_shows_peer_averages_from_the_first_start(client):
     peers = response.context["peers"]
     same_type, same_province = peers["same_type"], peers["same_province"]
     assert same_type["count"] > 400 and same_type["average"] is not None  # kabupaten in 2025
-    assert same_province["count"] == 13  # Kalimantan Tengah's other regencies and cities
+    assert same_province["count"] == 14  # Kalimantan Tengah's government, regencies, city
     average = InstitutionResult.objects.filter(
         round__year=2025,
         institution__province="Kalimantan Tengah",
