@@ -195,10 +195,13 @@ def print_table(sizes: list[dict], plans: dict):
             f"{size['import_ratio']:>8.0f}{limit:>9}{size['reimport_s']:>9.3f}"
             f"{size['reimport_ratio']:>8.0f}{size['history_rows']:>9}{size['peak_mib']:>10.0f}"
         )
-    print("plan import (new plans): " + ", ".join(
-        f"{rows} rows {value['queries']} queries {value['seconds']:.2f} s"
-        for rows, value in plans.items()
-    ))
+    print(
+        "plan import (new plans): "
+        + ", ".join(
+            f"{rows} rows {value['queries']} queries {value['seconds']:.2f} s"
+            for rows, value in plans.items()
+        )
+    )
 
 
 def main():

@@ -310,7 +310,7 @@ class ImportBatch(models.Model):
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")
         ordering = ["-created_at"]
-        permissions = [("run_import", _("Can import survey and plan files"))]
+        permissions = [("run_import", _("Can import survey results and indicator scores"))]
 
     def __str__(self):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
