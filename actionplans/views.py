@@ -1,6 +1,3 @@
-import hashlib
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from actionplans import access, exporting, importing, selectors, services
+from actionplans import access, exporting, selectors, services
 from actionplans import evidence as evidence_files
 from actionplans.forms import (
     AssignForm,
@@ -41,9 +38,9 @@ from actionplans.models import (
     UserPreference,
 )
 from surveys import selectors as survey_selectors
-from surveys import uploads
 from surveys.importing import ImportRejected
-from surveys.models import Dimension, RespondentGroup, SurveyRound
+from surveys.importing import flow as import_flow
+from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound
 
 PLANS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
@@ -589,22 +586,12 @@ def plan_import(request):
 
 def _plan_import_preview(upload):
     file_name = evidence_files.display_name(upload.name)
-    try:
-        uploads.upload_check(upload)
-        report = importing.plans_import(upload, file_name=file_name, actor=None, dry_run=True)
-    except uploads.UploadRefused as refused:
-        return {"errors": [str(refused)]}
-    except ImportRejected as rejected:
-        return {"errors": rejected.errors}
-    upload.seek(0)
-    content = upload.read()
-    upload.seek(0)
-    confirm = {
-        "token": uploads.pending_save(upload),
-        "sha256": hashlib.sha256(content).hexdigest(),
-        "file_name": file_name,
-    }
-    return {"report": report, "confirm": confirm}
+    answer = import_flow.preview(ImportKind.PLANS, upload, file_name=file_name)
+    if "refused" in answer:
+        return {"errors": [answer["refused"]]}
+    if "rejected" in answer:
+        return {"errors": answer["rejected"].errors}
+    return answer
 
 
 @login_required
@@ -612,24 +599,20 @@ def _plan_import_preview(upload):
 @require_POST
 def plan_import_confirm(request):
     """Import exactly the previewed file, checked again inside one transaction."""
-    token, file_name = request.POST.get("token", ""), request.POST.get("file_name", "")
     try:
-        with uploads.pending_open(token) as handle:
-            content = handle.read()
-    except (FileNotFoundError, OSError):
+        report = import_flow.confirm(
+            ImportKind.PLANS,
+            token=request.POST.get("token", ""),
+            sha256=request.POST.get("sha256", ""),
+            file_name=request.POST.get("file_name", ""),
+            actor=request.user,
+        )
+    except import_flow.Expired:
         messages.error(request, _("The uploaded file has expired; upload it again."))
         return redirect("actionplans:plan_import")
-    if hashlib.sha256(content).hexdigest() != request.POST.get("sha256"):
-        messages.error(request, _("The file has changed since it was checked; upload it again."))
-        return redirect("actionplans:plan_import")
-    try:
-        report = importing.plans_import(
-            io.BytesIO(content), file_name=file_name[:255], actor=request.user
-        )
     except ImportRejected as rejected:
         context = {"form": PlanImportForm(), "errors": rejected.errors}
         return render(request, "actionplans/plan_import.html", context)
-    uploads.pending_discard(token)
     messages.success(
         request,
         _("Imported: %(created)s new plans, %(updated)s changed, %(unchanged)s unchanged.")

@@ -120,9 +120,9 @@ class SurveyRoundAdmin(PublicDataAdmin):
 
 @admin.register(Institution)
 class InstitutionAdmin(PublicDataAdmin):
-    list_display = ["kpk_code", "name", "type", "province", "is_home"]
-    list_filter = ["type", "is_home"]
-    search_fields = ["kpk_code", "name", "province"]
+    list_display = ["kpk_code", "region_code", "name", "type", "province", "is_home"]
+    list_filter = ["type", "is_home", "province"]
+    search_fields = ["kpk_code", "region_code", "name", "name_key", "province"]
 
 
 @admin.register(InstitutionResult)

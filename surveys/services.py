@@ -389,3 +389,37 @@ def portal_settings_update(*, actor, version: int, current_round: SurveyRound | 
     settings_row.save()
     public_cache.bump()  # the public page and the overview open on this round
     return settings_row
+
+
+NATIONAL_RESULTS = Path(__file__).resolve().parent / "data" / "kpk-spi-results-2021-2025.csv"
+
+
+@audited
+def national_results_load(*, actor, dry_run: bool = False, replace: bool = False):
+    """Load KPK's national results shipped in surveys/data/ through the results import.
+
+    All rows or none (one transaction), idempotent (a second load changes and writes nothing),
+    creating the institutions the file names that the portal does not know yet and matching the
+    others by region code or name. Needs the rounds (load the methodology first).
+    """
+    return _national_import(actor=actor, dry_run=dry_run, replace=replace)
+
+
+def national_results_check():
+    """What loading the national results would do; writes nothing, so it names no one."""
+    return _national_import(actor=None, dry_run=True, replace=False)
+
+
+def _national_import(*, actor, dry_run, replace):
+    from surveys import importing  # the import pipeline imports this app's models and services
+
+    with NATIONAL_RESULTS.open("rb") as handle:
+        return importing.import_file(
+            "results",
+            handle,
+            file_name=NATIONAL_RESULTS.name,
+            actor=actor,
+            dry_run=dry_run,
+            replace=replace,
+            create_institutions=True,
+        )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from surveys import charts, exporting, importing, scoring, selectors, services, uploads
+from surveys import charts, exporting, importing, scoring, selectors, services
 from surveys.forms import (
     ImportConfirmForm,
     ImportUploadForm,
@@ -17,6 +17,7 @@ from surveys.forms import (
     RoundCreateForm,
     WhatIfForm,
 )
+from surveys.importing import flow as import_flow
 from surveys.models import SurveyRound
 from surveys.templatetags.spi import band_class_key, text_colour_on
 
@@ -105,12 +106,25 @@ def round_methodology(request, year):
     return render(request, "surveys/methodology.html", context | {"form": form})
 
 
+def header_guide() -> dict:
+    """The one alias table of import headers, for the import page's help."""
+    from surveys.importing import headers
+    from surveys.importing.cells import INDICATOR_COLUMNS, RESULT_COLUMNS
+    from surveys.models import ImportKind
+
+    kinds = {
+        ImportKind.RESULTS.label: [c.name for c in RESULT_COLUMNS],
+        ImportKind.INDICATOR_SCORES.label: [c.name for c in INDICATOR_COLUMNS],
+    }
+    return {"rows": headers.guide(kinds), "ignored": headers.IGNORED}
+
+
 @login_required
 @permission_required("surveys.run_import", raise_exception=True)
 def import_upload(request):
     """Upload a file and see what it would change; nothing is written here."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
+    context = {"form": form, "header_guide": header_guide()}
     if request.method == "POST" and form.is_valid():
         context.update(_import_preview(form.cleaned_data))
     return render(request, "surveys/import.html", context)
@@ -118,26 +132,16 @@ def import_upload(request):
 
 def _import_preview(data):
     uploaded = data["file"]
-    try:
-        uploads.upload_check(uploaded)
-        report = importing.import_file(
-            data["kind"],
-            uploaded,
-            file_name=uploaded.name,
-            dry_run=True,
-            replace=data["replace"],
-            sheet=data["sheet"] or None,
-        )
-    except uploads.UploadRefused as refused:
-        return {"refused": str(refused)}
-    except importing.ImportRejected as rejected:
-        return {"rejected": rejected}
-    uploaded.seek(0)
-    token = uploads.pending_save(uploaded)
-    confirm = ImportConfirmForm(
-        initial={**data, "token": token, "sha256": report.sha256, "file_name": uploaded.name}
-    )
-    return {"report": report, "confirm_form": confirm}
+    options = {
+        "replace": data["replace"],
+        "sheet": data["sheet"] or None,
+        "create_institutions": data["create_institutions"],
+    }
+    answer = import_flow.preview(data["kind"], uploaded, file_name=uploaded.name, **options)
+    if "report" not in answer:
+        return answer
+    confirm = ImportConfirmForm(initial={**data, **answer.pop("confirm")})
+    return answer | {"confirm_form": confirm}
 
 
 @login_required
@@ -151,24 +155,22 @@ def import_confirm(request):
         return redirect("surveys:import")
     data = form.cleaned_data
     try:
-        with uploads.pending_open(data["token"]) as handle:
-            report = importing.import_file(
-                data["kind"],
-                handle,
-                file_name=data["file_name"],
-                actor=request.user,
-                replace=data["replace"],
-                sheet=data["sheet"] or None,
-                expected_sha256=data["sha256"],
-            )
-    except FileNotFoundError:
+        report = import_flow.confirm(
+            data["kind"],
+            token=data["token"],
+            sha256=data["sha256"],
+            file_name=data["file_name"],
+            actor=request.user,
+            replace=data["replace"],
+            sheet=data["sheet"] or None,
+            create_institutions=data["create_institutions"],
+        )
+    except import_flow.Expired:
         messages.error(request, _("The uploaded file has expired; upload it again."))
         return redirect("surveys:import")
     except importing.ImportRejected as rejected:
-        return render(
-            request, "surveys/import.html", {"form": ImportUploadForm(), "rejected": rejected}
-        )
-    uploads.pending_discard(data["token"])
+        context = {"form": ImportUploadForm(), "rejected": rejected}
+        return render(request, "surveys/import.html", context | {"header_guide": header_guide()})
     messages.success(
         request,
         _("%(name)s imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.")
