@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from spi_portal import trend_svg
@@ -465,6 +466,14 @@ def sorted_by_year(rows_by_year: dict[int, Row]) -> list[Row]:
 # --- a province --------------------------------------------------------------------------------
 
 
+def is_province_government(row: Row, province: str) -> bool:
+    """The province's own government, also where its row names no province (KPK names it
+    "PEMERINTAH PROVINSI <NAME>")."""
+    return row.type == InstitutionType.PROVINCE and (
+        row.province == province or row.search_text.endswith(" " + normalised(province))
+    )
+
+
 def province_view(data) -> dict:
     """A province's own result and its regencies and cities, side by side: groups and category
     of the chosen round, and the index per round."""
@@ -486,7 +495,17 @@ def province_view(data) -> dict:
         return context
     if query.province not in provinces:
         raise Http404("No such province.")
-    rows = rows_of(rounds, regional.filter(institution__province=query.province))
+    rows = [
+        row
+        for row in rows_of(
+            rounds,
+            regional.filter(
+                Q(institution__province=query.province)
+                | Q(institution__type=InstitutionType.PROVINCE)
+            ),
+        )
+        if row.province == query.province or is_province_government(row, query.province)
+    ]
     current = [row for row in rows if row.year == survey_round.year]
     own = [row for row in current if row.type == InstitutionType.PROVINCE]
     local = sort_rows([row for row in current if row.type in LOCAL_TYPES], query.sort)
