@@ -15,8 +15,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from spi_portal import trend_svg

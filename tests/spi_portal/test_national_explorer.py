@@ -1,4 +1,4 @@
-"""The national explorer: KPK's published results of every institution, public, every view a link."""
+"""The national explorer: KPK's published results of every institution, every view a link."""
 
 import csv
 import html as html_text
@@ -176,7 +176,7 @@ def test_an_institution_page_shows_groups_corrections_both_indexes_and_category_
     assert "<svg" in html and "<polyline" in html
     assert "plotly" not in html
     assert "category-badge band-" in html
-    assert f"/national/province/?province=Kalimantan%20Tengah" in html
+    assert "/national/province/?province=Kalimantan%20Tengah" in html
 
 
 def test_it_compares_up_to_ten_institutions_and_refuses_an_eleventh(client, national, methodology):
