@@ -9,74 +9,24 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from surveys.models import Institution, InstitutionResult, RoundStatus
+from surveys.models import Institution, InstitutionResult
+from tests.national_world import (
+    DRAFT_FIGURE,
+    DRAFT_NAME,
+    HOSTILE_NAME,
+    PUBLISHED_YEARS,
+    WITHHELD_NAME,
+    build_national,
+    institution,
+    make_result,
+)
 
 pytestmark = pytest.mark.django_db
-
-PUBLISHED_YEARS = (2021, 2022, 2023, 2024)
-DRAFT_NAME = "Kota Draf Rahasia"
-DRAFT_FIGURE = "12,34"
-WITHHELD_NAME = "Kabupaten Ditahan KPK"
-HOSTILE_NAME = '<script>alert("x")</script> =HYPERLINK("http://evil.example")'
-
-
-def make_result(survey_round, institution, internal, external, expert, published, **extra):
-    return InstitutionResult.objects.create(
-        round=survey_round,
-        institution=institution,
-        internal=Decimal(internal),
-        external=Decimal(external),
-        expert=Decimal(expert),
-        published_index=None if published is None else Decimal(published),
-        **extra,
-    )
-
-
-def institution(code, name, kind="kabupaten", province="Jawa Tengah"):
-    return Institution.objects.create(kpk_code=code, name=name, type=kind, province=province)
 
 
 @pytest.fixture
 def national(methodology):
-    """2021-2024 published, 2025 a draft; a province with two regencies and a city, a ministry,
-    a hostile name, a result KPK withheld and a draft-only institution."""
-    rounds = methodology
-    kalteng = institution("62", "PEMERINTAH PROVINSI KALIMANTAN TENGAH", "provinsi", "")
-    bartim = institution("6213", "PEMERINTAH KABUPATEN BARITO TIMUR", province="Kalimantan Tengah")
-    kapuas = institution("6203", "PEMERINTAH KABUPATEN KAPUAS", province="Kalimantan Tengah")
-    palangka = institution(
-        "6271", "PEMERINTAH KOTA PALANGKA RAYA", "kota", province="Kalimantan Tengah"
-    )
-    semarang = institution("3374", "PEMERINTAH KOTA SEMARANG", "kota")
-    ministry = institution("KEMENKEU", "KEMENTERIAN KEUANGAN", "kementerian", "")
-    hostile = institution("HOSTILE", HOSTILE_NAME, "lembaga", "")
-    withheld = institution("DITAHAN", WITHHELD_NAME, province="Kalimantan Tengah")
-    for year in PUBLISHED_YEARS:
-        r = rounds[year]
-        step = Decimal(year - 2021)
-        make_result(r, kalteng, 70, 80, 70, Decimal("71.00") + step)
-        make_result(r, bartim, "66.93", "84.27", "56.79", "73.50")
-        make_result(r, kapuas, 60, 90, 80, Decimal("80.00") - step)
-        make_result(r, palangka, 75, 70, 65, None)
-        make_result(r, semarang, 80, 85, 82, "82.10")
-        make_result(r, ministry, 90, 60, 70, "76.40")
-        make_result(r, hostile, 50, 50, 50, "50.00")
-        make_result(r, withheld, 10, 10, 10, "10.00", is_published=False)
-    make_result(rounds[2025], bartim, "12.34", "12.34", "12.34", "12.34")
-    make_result(rounds[2025], institution("DRAF", DRAFT_NAME, "kota"), 50, 50, 50, "50.00")
-    for year in PUBLISHED_YEARS:
-        rounds[year].status = RoundStatus.PUBLISHED
-        rounds[year].save(update_fields=["status"])
-    return {
-        "rounds": rounds,
-        "kalteng": kalteng,
-        "bartim": bartim,
-        "kapuas": kapuas,
-        "palangka": palangka,
-        "semarang": semarang,
-        "ministry": ministry,
-        "hostile": hostile,
-    }
+    return build_national(methodology)
 
 
 def names_in(response) -> list[str]:
