@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from spi_portal import trend_svg
 from surveys import scoring
@@ -262,6 +263,22 @@ def sort_rows(rows: list[Row], sort: str) -> list[Row]:
     return sorted(rows, key=lambda row: getattr(row, key), reverse=descending)
 
 
+def sort_choices() -> list[tuple[str, str]]:
+    """The sort menu of the filter form (the column links do the same on wide screens)."""
+    return [
+        ("-index", _("Index, highest first")),
+        ("index", _("Index, lowest first")),
+        ("-internal", _("Internal, highest first")),
+        ("internal", _("Internal, lowest first")),
+        ("-external", _("External, highest first")),
+        ("external", _("External, lowest first")),
+        ("-expert", _("Expert, highest first")),
+        ("expert", _("Expert, lowest first")),
+        ("name", _("Name, A to Z")),
+        ("-name", _("Name, Z to A")),
+    ]
+
+
 def sort_links(query: Query) -> dict:
     """Per sortable column: the link that sorts by it (descending first, then ascending) and
     the column's current direction for aria-sort."""
@@ -312,6 +329,7 @@ def explorer_list(data) -> dict:
         page=page,
         total=len(all_rows),
         sort_links=sort_links(query),
+        sort_choices=sort_choices(),
         page_links=_page_links(query, page),
         export_csv=query.url(format="csv", page=""),
         export_xlsx=query.url(format="xlsx", page=""),
@@ -478,7 +496,12 @@ def province_view(data) -> dict:
     """A province's own result and its regencies and cities, side by side: groups and category
     of the chosen round, and the index per round."""
     query, rounds, survey_round = _base(data)
-    context = {"query": query, "rounds": rounds, "round": survey_round}
+    context = {
+        "query": query,
+        "rounds": rounds,
+        "round": survey_round,
+        "sort_choices": sort_choices(),
+    }
     if survey_round is None:
         return context
     regional = _published_results(rounds).filter(institution__type__in=REGIONAL_TYPES)
