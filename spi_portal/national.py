@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -21,11 +22,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from spi_portal import trend_svg
-from surveys import scoring
+from surveys import public_cache, scoring
 from surveys import selectors as survey_selectors
 from surveys.models import Institution, InstitutionResult, InstitutionType, SurveyRound
 
 PAGE_SIZE = 50
+CACHE_SECONDS = 6 * 3600
 MAX_COMPARED = 10
 SORT_KEYS = ("index", "internal", "external", "expert", "name")
 DEFAULT_SORT = "-index"
@@ -312,6 +314,17 @@ def _base(data) -> tuple[Query, list[SurveyRound], SurveyRound | None]:
     return query, rounds, chosen_round(rounds, query.year)
 
 
+def round_rows(survey_round: SurveyRound) -> list[Row]:
+    """A round's scored rows, computed once per publication generation (one query to read the
+    generation on a hit; every import, publication and admin edit moves it)."""
+    key = f"national:{public_cache.generation()}:rows:{survey_round.pk}:{survey_round.year}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = rows_of([survey_round])
+        cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
 def explorer_list(data) -> dict:
     """The list page: a round's institutions searched, filtered, sorted and one page of them."""
     query, rounds, survey_round = _base(data)
@@ -319,7 +332,7 @@ def explorer_list(data) -> dict:
     if survey_round is None:
         return context
     methodology = survey_selectors.methodology_for(survey_round)
-    all_rows = rows_of([survey_round])
+    all_rows = round_rows(survey_round)
     rows = filtered(all_rows, query)
     page = Paginator(rows, PAGE_SIZE).get_page(query.page)
     context.update(

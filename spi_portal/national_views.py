@@ -7,6 +7,8 @@ Every view is a GET link (search, filters, sort, page and year in the query stri
 from urllib.parse import urlencode
 
 from django.shortcuts import render as django_render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_safe
@@ -33,7 +35,14 @@ def render(request, template, context, status=200):
     """The page, with the query string its language links keep (without lang and format)."""
     kept = [(k, v) for k, v in request.GET.lists() if k not in ("lang", "format")]
     context["language_query"] = urlencode([(k, v) for k, values in kept for v in values])
-    return django_render(request, template, context, status=status)
+    response = django_render(request, template, context, status=status)
+    # The browser may fetch the render-blocking stylesheets as soon as the headers arrive,
+    # before it has parsed the page: one round trip less before the first number on a slow link.
+    response["Link"] = ", ".join(
+        f"<{url}>; rel=preload; as=style"
+        for url in (static("css/public.css"), reverse("surveys:bands_css"))
+    )
+    return response
 
 
 def _year(context) -> str:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from surveys import public_cache
 from surveys.models import Institution, InstitutionResult
 from tests.national_world import (
     DRAFT_FIGURE,
@@ -205,6 +206,7 @@ def test_names_are_escaped_on_pages_and_neutralised_in_spreadsheets(client, nati
     assert rows[0]["institution_name"] == HOSTILE_NAME  # starts with "<", not a formula
     formula = institution("FORMULA", "=1+1 Kota", "kota")
     make_result(national["rounds"][2024], formula, 70, 70, 70, "70")
+    public_cache.bump()
     rows = csv_rows(client.get("/national/", {"q": "1 1 kota", "format": "csv"}))
     assert rows[0]["institution_name"] == "'=1+1 Kota"
 
@@ -270,7 +272,8 @@ def _grow(methodology, factor):
     )
 
 
-LIST_QUERIES = 3  # published rounds, their bands, the round's results (values, one query)
+# the publication generation, published rounds, their bands, the round's results (one query)
+LIST_QUERIES = 4
 PAGES = [
     ("/national/", {}, LIST_QUERIES),
     ("/national/", {"q": "contoh", "type": "kota", "sort": "-external", "page": "2"}, LIST_QUERIES),
@@ -289,8 +292,28 @@ def test_query_counts_are_pinned_at_1x_and_10x_institutions(
     with django_assert_num_queries(expected):
         assert client.get(url, params).status_code == 200
     _grow(methodology, 10)
+    public_cache.bump()  # as every import and publication does
     with django_assert_num_queries(expected):
         assert client.get(url, params).status_code == 200
+
+
+def test_a_rounds_scored_rows_are_cached_until_the_public_data_changes(
+    client, national, methodology, django_assert_num_queries
+):
+    client.get("/national/")
+    with django_assert_num_queries(LIST_QUERIES - 1):  # generation, rounds, bands: no results
+        assert len(names_in(client.get("/national/", {"q": "pemerintah"}))) == 5
+    make_result(
+        methodology[2024], institution("BARU", "PEMERINTAH KOTA BARU", "kota"), 70, 70, 70, "70"
+    )
+    public_cache.bump()
+    assert "PEMERINTAH KOTA BARU" in names_in(client.get("/national/", {"q": "pemerintah"}))
+
+
+def test_the_pages_let_the_browser_fetch_their_stylesheets_early(client, national):
+    link = client.get("/national/")["Link"]
+    assert "</static/css/public.css>; rel=preload; as=style" in link
+    assert "rel=preload; as=style" in client.get(f"/national/{national['bartim'].pk}/")["Link"]
 
 
 def test_the_institution_page_costs_four_queries_whatever_the_data(
