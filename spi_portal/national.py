@@ -396,6 +396,7 @@ def institution_page(pk: int) -> dict:
     if not points:
         raise Http404("No published result for this institution.")
     return {
+        "rounds": rounds,
         "institution": institution,
         "type_label": InstitutionType(institution.type).label
         if institution.type in InstitutionType.values

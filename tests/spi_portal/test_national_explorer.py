@@ -1,6 +1,8 @@
 """The national explorer: KPK's published results of every institution, every view a link."""
 
+import base64
 import csv
+import hashlib
 import html as html_text
 import io
 import re
@@ -310,10 +312,17 @@ def test_a_rounds_scored_rows_are_cached_until_the_public_data_changes(
     assert "PEMERINTAH KOTA BARU" in names_in(client.get("/national/", {"q": "pemerintah"}))
 
 
-def test_the_pages_let_the_browser_fetch_their_stylesheets_early(client, national):
-    link = client.get("/national/")["Link"]
-    assert "</static/css/public.css>; rel=preload; as=style" in link
-    assert "rel=preload; as=style" in client.get(f"/national/{national['bartim'].pk}/")["Link"]
+@pytest.mark.parametrize("path", ["/national/", "/national/province/", "/national/compare/"])
+def test_the_stylesheet_is_inline_and_allowed_by_its_hash_alone(client, national, path):
+    response = client.get(path)
+    css = re.search(r"<style>(.*?)</style>", response.content.decode(), re.S).group(1)
+    assert ".category-badge" in css and ".band-" in css
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    policy = response["Content-Security-Policy"]
+    style_src = re.search(r"style-src ([^;]+)", policy).group(1).split()
+    assert style_src == ["'self'", f"'sha256-{digest}'"]
+    assert "unsafe-inline" not in policy
+    assert 'rel="stylesheet"' not in response.content.decode()
 
 
 def test_the_institution_page_costs_four_queries_whatever_the_data(
