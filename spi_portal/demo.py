@@ -1,4 +1,5 @@
-"""Demo data: Barito Timur 2021-2025 (public KPK figures) plus illustrative examples."""
+"""Demo data: KPK's national results 2021-2025 (public figures, shipped in surveys/data/) with
+Barito Timur as the home institution, plus illustrative indicator scores and action plans."""
 
 from pathlib import Path
 
@@ -10,10 +11,10 @@ from actionplans.demo import demo_action_plans
 from surveys import importing, public_cache
 from surveys.audit import acting_as
 from surveys.models import ImportKind, IndicatorScore, Institution, RoundStatus, SurveyRound
-from surveys.services import methodology_load_all, round_publish
+from surveys.services import methodology_load_all, national_results_load, round_publish
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "surveys" / "demo"
-HOME_CODE = "KAB-BARTIM"
+HOME_REGION_CODE = "6213"  # Kabupaten Barito Timur, in the national results file
 DEMO_PASSWORD = "demo-spi-2024-bartim"
 INSPECTOR_USERNAME = "inspektur"
 
@@ -31,9 +32,9 @@ def demo_load(*, actor=None) -> list[tuple[str, str]]:
     with acting_as(actor):
         inspector.groups.add(Group.objects.get(name="Inspektorat"))  # imports need its rights
         methodology_load_all(actor=actor)
-        _import(ImportKind.RESULTS, "results.csv", actor)
-        Institution.objects.filter(is_home=True).exclude(kpk_code=HOME_CODE).update(is_home=False)
-        home = Institution.objects.get(kpk_code=HOME_CODE)
+        national_results_load(actor=actor)  # the home's results are among them
+        home = Institution.objects.get(region_code=HOME_REGION_CODE)
+        Institution.objects.filter(is_home=True).exclude(pk=home.pk).update(is_home=False)
         if not home.is_home:
             home.is_home = True
             home.save()

@@ -31,7 +31,15 @@ class Field:
 
 
 RESULT_FIELDS = (
-    Field("kpk_code", _("KPK's code of the institution.")),
+    Field("year", _("The SPI round.")),
+    Field(
+        "kpk_code",
+        _("The portal's code of the institution (KPK names institutions, it does not code them)."),
+    ),
+    Field(
+        "region_code",
+        _("Kemendagri region code (kode wilayah) of a regional government, where known."),
+    ),
     Field("institution", _("Name of the institution.")),
     Field("institution_type", _("Type of institution (provinsi, kabupaten, kota, ...).")),
     Field("province", _("Province, where known.")),
@@ -154,12 +162,15 @@ def headline_category(index: scoring.IndexResult, methodology: scoring.Methodolo
     return methodology.band_for(index.headline_index)
 
 
-def result_row(result, methodology: scoring.Methodology) -> dict:
+def result_row(result, methodology: scoring.Methodology, *, year=None) -> dict:
+    """One result as open data; a file of them imports back unchanged (import_results)."""
     index = scoring.compute_index(result.group_scores(), methodology)
     category = headline_category(index, methodology)
     institution = result.institution
     return {
+        "year": year if year is not None else result.round.year,
         "kpk_code": institution.kpk_code,
+        "region_code": institution.region_code,
         "institution": institution.name,
         "institution_type": institution.type,
         "province": institution.province,

@@ -96,7 +96,8 @@ def results_csv(request, year):
         survey_round = selectors.published_round_or_404(year)
         methodology = survey_selectors.methodology_for(survey_round)
         rows = [
-            open_data.result_row(r, methodology) for r in selectors.public_results(survey_round)
+            open_data.result_row(r, methodology, year=survey_round.year)
+            for r in selectors.public_results(survey_round)
         ]
         return open_data.csv_text(open_data.RESULT_FIELDS, rows)
 
@@ -150,7 +151,8 @@ def _round_document(survey_round) -> dict:
         "licence": open_data.LICENCE,
         "methodology": _methodology(survey_round),
         "results": [
-            open_data.result_row(r, methodology) for r in selectors.public_results(survey_round)
+            open_data.result_row(r, methodology, year=year)
+            for r in selectors.public_results(survey_round)
         ],
         "indicator_scores": [
             open_data.indicator_row(s) for s in selectors.public_indicator_scores(survey_round)

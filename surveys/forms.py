@@ -18,6 +18,13 @@ class ImportUploadForm(forms.Form):
         label=_("Replace values that differ from the stored ones (the old values stay in history)"),
         required=False,
     )
+    create_institutions = forms.BooleanField(
+        label=_(
+            "Results: create the institutions the file names that the portal does not know "
+            "(otherwise an unknown name is an error)"
+        ),
+        required=False,
+    )
 
 
 class ImportConfirmForm(forms.Form):
@@ -27,6 +34,7 @@ class ImportConfirmForm(forms.Form):
     file_name = forms.CharField(max_length=255)
     sheet = forms.CharField(max_length=100, required=False)
     replace = forms.BooleanField(required=False)
+    create_institutions = forms.BooleanField(required=False)
 
 
 def _score(label):

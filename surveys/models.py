@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from surveys import scoring
 from surveys.audit import history_user
+from surveys.institution_names import institution_key
 
 SCORE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -38,8 +39,27 @@ class InstitutionType(models.TextChoices):
 
 
 class Institution(models.Model):
+    # Every institution has a code: the one a file gives, else one the portal generates from the
+    # name (KAB-BARITO-TIMUR, BNPT). KPK's own files name institutions and do not code them, and
+    # the code is what addresses, open data, indicator-score files and commands name them by.
     kpk_code = models.CharField(_("KPK code"), max_length=32, unique=True)
+    region_code = models.CharField(
+        _("region code"),
+        max_length=13,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^[0-9]+$", _("Digits only, e.g. 6213 or 62."))],
+        help_text=_("Kemendagri region code (kode wilayah), e.g. 6213; empty for ministries."),
+    )
     name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(
+        _("name key"),
+        max_length=200,
+        db_index=True,
+        editable=False,
+        default="",
+        help_text=_("The name normalised for matching (see surveys/institution_names.py)."),
+    )
     type = models.CharField(
         _("type"), max_length=16, choices=InstitutionType.choices, default=InstitutionType.OTHER
     )
@@ -58,11 +78,20 @@ class Institution(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_home"], condition=Q(is_home=True), name="one_home_institution"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["region_code"],
+                condition=~Q(region_code=""),
+                name="institution_unique_region_code",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = institution_key(self.name, self.type)
+        super().save(*args, **kwargs)
 
 
 class RoundStatus(models.TextChoices):

@@ -353,3 +353,32 @@ def _copy_dimensions(previous, survey_round):
             answered_by_external=dimension.answered_by_external,
             answered_by_expert=dimension.answered_by_expert,
         )
+
+
+NATIONAL_RESULTS = Path(__file__).resolve().parent / "data" / "kpk-spi-results-2021-2025.csv"
+NATIONAL_SOURCE = _(
+    "KPK's published SPI results per institution, 2021-2025 (surveys/data/, as compiled by a "
+    "public mirror of KPK's figures)"
+)
+
+
+@audited
+def national_results_load(*, actor, dry_run: bool = False, replace: bool = False):
+    """Load KPK's national results shipped in surveys/data/ through the results import.
+
+    All rows or none (one transaction), idempotent (a second load changes and writes nothing),
+    creating the institutions the file names that the portal does not know yet and matching the
+    others by region code or name. Needs the rounds (load the methodology first).
+    """
+    from surveys import importing  # the import pipeline imports this app's models and services
+
+    with NATIONAL_RESULTS.open("rb") as handle:
+        return importing.import_file(
+            "results",
+            handle,
+            file_name=NATIONAL_RESULTS.name,
+            actor=actor,
+            dry_run=dry_run,
+            replace=replace,
+            create_institutions=True,
+        )

@@ -105,12 +105,25 @@ def round_methodology(request, year):
     return render(request, "surveys/methodology.html", context | {"form": form})
 
 
+def header_guide() -> dict:
+    """The one alias table of import headers, for the import page's help."""
+    from surveys.importing import headers
+    from surveys.importing.cells import INDICATOR_COLUMNS, RESULT_COLUMNS
+    from surveys.models import ImportKind
+
+    kinds = {
+        ImportKind.RESULTS.label: [c.name for c in RESULT_COLUMNS],
+        ImportKind.INDICATOR_SCORES.label: [c.name for c in INDICATOR_COLUMNS],
+    }
+    return {"rows": headers.guide(kinds), "ignored": headers.IGNORED}
+
+
 @login_required
 @permission_required("surveys.run_import", raise_exception=True)
 def import_upload(request):
     """Upload a file and see what it would change; nothing is written here."""
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form}
+    context = {"form": form, "header_guide": header_guide()}
     if request.method == "POST" and form.is_valid():
         context.update(_import_preview(form.cleaned_data))
     return render(request, "surveys/import.html", context)
@@ -127,6 +140,7 @@ def _import_preview(data):
             dry_run=True,
             replace=data["replace"],
             sheet=data["sheet"] or None,
+            create_institutions=data["create_institutions"],
         )
     except uploads.UploadRefused as refused:
         return {"refused": str(refused)}
@@ -160,14 +174,14 @@ def import_confirm(request):
                 replace=data["replace"],
                 sheet=data["sheet"] or None,
                 expected_sha256=data["sha256"],
+                create_institutions=data["create_institutions"],
             )
     except FileNotFoundError:
         messages.error(request, _("The uploaded file has expired; upload it again."))
         return redirect("surveys:import")
     except importing.ImportRejected as rejected:
-        return render(
-            request, "surveys/import.html", {"form": ImportUploadForm(), "rejected": rejected}
-        )
+        context = {"form": ImportUploadForm(), "rejected": rejected}
+        return render(request, "surveys/import.html", context | {"header_guide": header_guide()})
     uploads.pending_discard(data["token"])
     messages.success(
         request,

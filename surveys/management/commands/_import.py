@@ -39,9 +39,18 @@ class ImportCommand(BaseCommand):
             "--replace", action="store_true", help=_("Allow changing values already stored.")
         )
         parser.add_argument("--sheet", help=_("XLSX sheet name (default: the first sheet)"))
+        if self.kind == "results":
+            parser.add_argument(
+                "--create-institutions",
+                action="store_true",
+                help=_("Create the institutions a file names by name only that are not known."),
+            )
         add_actor_argument(parser)
 
     def handle(self, *args, file, dry_run, replace, sheet, actor, **options):
+        extra = {}
+        if options.get("create_institutions"):
+            extra["create_institutions"] = True
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("%(file)s: no such file") % {"file": file})
@@ -56,6 +65,7 @@ class ImportCommand(BaseCommand):
                     replace=replace,
                     dry_run=dry_run,
                     sheet=sheet,
+                    **extra,
                 )
         except ImportRejected as rejected:
             self._write_errors(rejected)
@@ -83,6 +93,9 @@ class ImportCommand(BaseCommand):
         if report.institutions_created:
             codes = ", ".join(report.institutions_created)
             self.stdout.write(_("New institutions: %(codes)s") % {"codes": codes})
+        if report.institutions_filled:
+            filled = ", ".join(report.institutions_filled)
+            self.stdout.write(_("Region codes added: %(codes)s") % {"codes": filled})
         if report.dry_run:
             self._write_changes(report)
         elif report.batch is None:

@@ -1,0 +1,383 @@
+"""The results kind: one row per institution and round, planned and written column-wise.
+
+Planning reads the rounds, the institutions and the stored results the file names in three
+queries and compares the file with them as arrays; writing inserts the new results in bulk (COPY on
+PostgreSQL), updates the changed ones, and records one history row per written result with one
+`INSERT ... SELECT` per history type, all named by the batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from surveys import public_cache
+from surveys.importing import cells, institutions
+from surveys.importing.cells import INSTITUTION_KEYS, RESULT_COLUMNS
+from surveys.importing.errors import RowError
+from surveys.importing.kinds import Planned, register
+from surveys.importing.planning import SurveyPlanner
+from surveys.importing.report import FieldChange, RowChange, display
+from surveys.models import (
+    ImportKind,
+    Institution,
+    InstitutionResult,
+    SurveyRound,
+)
+
+STORED = [column for column in RESULT_COLUMNS if column.stored_as]
+
+
+@dataclass
+class ResultsPlan:
+    """What the file does: rows (by position in `rows`) to create, update or leave alone."""
+
+    rows: object = None  # the valid rows (rows.Parsed)
+    round_ids: np.ndarray | None = None
+    institution_codes: np.ndarray | None = None
+    stored_ids: np.ndarray | None = None  # the stored result's id per row, 0 for a new one
+    creates: np.ndarray | None = None  # boolean masks over `rows`
+    updates: np.ndarray | None = None
+    unchanged: np.ndarray | None = None
+    changed: dict[str, np.ndarray] = field(default_factory=dict)  # column -> changed cells
+    old: dict[str, np.ndarray] = field(default_factory=dict)  # column -> stored values
+    new_institutions: dict[str, Institution] = field(default_factory=dict)
+    institutions_filled: list[Institution] = field(default_factory=list)  # region code found
+    institution_ids: dict[str, int] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def plan_results(parsed, context) -> ResultsPlan:
+    plan = ResultsPlan()
+    values = parsed.values
+    years = values["year"].to_numpy(object)
+    rounds = {r.year: r.pk for r in SurveyRound.objects.filter(year__in=set(years.tolist()))}
+    known_round = np.array([year in rounds for year in years], dtype=bool)
+    if not known_round.all():
+        _unknown_rounds(parsed, ~known_round, context, plan)
+    codes = _match_institutions(parsed, context, plan)
+    matched = np.array([code is not None for code in codes], dtype=bool)
+    keep = known_round & matched
+    keep &= ~_repeated(parsed, keep, years, codes, context, plan)
+    values = values.copy()
+    values["institution_code"] = codes  # the row's institution, however the file named it
+    parsed = type(parsed)(values[keep], parsed.raw[keep], parsed.valid[keep])
+    plan.rows = parsed
+    plan.round_ids = np.array([rounds[y] for y in years[keep]], dtype=np.int64)
+    plan.institution_codes = codes[keep]
+    _compare_with_stored(plan, rounds, context)
+    return plan
+
+
+def _unknown_rounds(parsed, unknown, context, plan):
+    known = ", ".join(
+        str(y) for y in SurveyRound.objects.order_by("year").values_list("year", flat=True)
+    )
+    message = _("is not a survey round in the portal (known rounds: %(known)s)") % {
+        "known": known or _("none yet; load the methodology first")
+    }
+    raw = parsed.raw["year"][unknown]
+    for number, text in zip(raw.index.tolist(), raw.tolist(), strict=True):
+        plan.errors.append(
+            RowError(context.file_name, number, context.written["year"], text, message)
+        )
+
+
+class _Named:
+    """The cells that name a row's institution, as the matcher reads them."""
+
+    def __init__(self, values: dict):
+        self.values = values
+
+
+def _match_institutions(parsed, context, plan) -> np.ndarray:
+    """The code of each row's institution (None: an error was recorded): by code, region code
+    or normalised name (institutions.Matcher), each distinct naming matched once, in file order.
+    Fills the plan's known ids, new institutions and region codes found for known ones."""
+    frame = parsed.values
+    naming = [name for name in _NAMING if name in frame.columns]
+    keys = list(frame[naming].itertuples(index=False, name=None))
+    distinct: dict[tuple, int] = {}
+    for key in keys:
+        distinct.setdefault(key, len(distinct))
+    named = [_Named(dict(zip(naming, key, strict=True))) for key in distinct]
+    matcher = institutions.Matcher.for_rows(named, create=context.create_institutions)
+    answers = [matcher.match(row) for row in named]
+    codes = np.empty(len(keys), dtype=object)
+    numbers = frame.index.tolist()
+    for position, (number, key) in enumerate(zip(numbers, keys, strict=True)):
+        answer = answers[distinct[key]]
+        if answer.institution is not None:
+            codes[position] = answer.institution.kpk_code
+            continue
+        column = answer.column or "institution_name"
+        text = parsed.raw.at[number, column] if column in parsed.raw.columns else ""
+        plan.errors.append(
+            RowError(context.file_name, number, context.written[column], text or None, answer.error)
+        )
+    plan.new_institutions = {i.kpk_code: i for i in matcher.created}
+    plan.institution_ids = {i.kpk_code: i.pk for i in matcher.by_code.values() if i.pk is not None}
+    plan.institution_ids.update(
+        {
+            a.institution.kpk_code: a.institution.pk
+            for a in answers
+            if a.institution and a.institution.pk
+        }
+    )
+    plan.institutions_filled = list(matcher.filled.values())
+    return codes
+
+
+_NAMING = (
+    "institution_code",
+    "region_code",
+    "institution_name",
+    "institution_type",
+    "province",
+    "year",
+)
+
+
+def _repeated(parsed, keep, years, codes, context, plan) -> np.ndarray:
+    """Rows naming the same institution and year as an earlier row (by any of its names)."""
+    repeated = np.zeros(len(codes), dtype=bool)
+    first_row: dict[tuple, int] = {}
+    numbers = parsed.values.index.tolist()
+    for position in np.flatnonzero(keep).tolist():
+        key = (years[position], codes[position])
+        if key not in first_row:
+            first_row[key] = numbers[position]
+            continue
+        repeated[position] = True
+        message = _("repeats row %(first)s (the same institution and year)") % {
+            "first": first_row[key]
+        }
+        column = next(
+            (n for n in cells.INSTITUTION_KEYS if parsed.raw.at[numbers[position], n]),
+            "institution_name",
+        )
+        text = parsed.raw.at[numbers[position], column]
+        plan.errors.append(
+            RowError(context.file_name, numbers[position], context.written[column], text, message)
+        )
+    return repeated
+
+
+def _compare_with_stored(plan, rounds, context):
+    count = len(plan.rows)
+    institution_ids = np.array(
+        [plan.institution_ids.get(code, 0) for code in plan.institution_codes], dtype=np.int64
+    )
+    names = [column.stored_as for column in STORED]
+    stored = InstitutionResult.objects.filter(
+        round__in=list(rounds.values()), institution__in=list(plan.institution_ids.values())
+    ).values_list("id", "round_id", "institution_id", *names)
+    position = {(r, i): n for n, (_id, r, i, *_rest) in enumerate(stored)}
+    stored = list(stored)
+    found = np.array(
+        [
+            position.get(key, -1)
+            for key in zip(plan.round_ids.tolist(), institution_ids.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    matched = found >= 0
+    plan.stored_ids = np.zeros(count, dtype=np.int64)
+    if stored:
+        ids = np.array([row[0] for row in stored], dtype=np.int64)
+        plan.stored_ids[matched] = ids[found[matched]]
+    any_change = np.zeros(count, dtype=bool)
+    for column in context.stored:
+        at = 3 + names.index(column.stored_as)
+        old = np.empty(count, dtype=object)
+        if stored:
+            column_values = np.empty(len(stored), dtype=object)
+            column_values[:] = [row[at] for row in stored]
+            old[matched] = column_values[found[matched]]
+        new = plan.rows.values[column.name].to_numpy(object)
+        changed = matched & (new != old)
+        plan.changed[column.name], plan.old[column.name] = changed, old
+        any_change |= changed
+    plan.creates = ~matched
+    plan.updates = matched & any_change
+    plan.unchanged = matched & ~any_change
+
+
+def conflicts(plan: ResultsPlan, context) -> list[RowError]:
+    errors = []
+    message = _("would replace the stored value %(old)s (import with replace to change it)")
+    for column in context.stored:
+        changed = plan.changed[column.name]
+        if not changed.any():
+            continue
+        new = plan.rows.values[column.name].to_numpy(object)[changed]
+        old = plan.old[column.name][changed]
+        numbers = plan.rows.values.index.to_numpy()[changed]
+        for number, value, before in zip(numbers.tolist(), new, old, strict=True):
+            errors.append(
+                RowError(
+                    context.file_name,
+                    number,
+                    context.written[column.name],
+                    display(value),
+                    message % {"old": display(before)},
+                )
+            )
+    return errors
+
+
+def describe(values) -> str:
+    return f"{values['institution_code']} · {values['year']}"
+
+
+def changes(plan: ResultsPlan, context) -> tuple[list, list, list]:
+    """The report's created, updated and unchanged rows (built only when someone reads them)."""
+    frame = plan.rows.values
+    numbers = frame.index.tolist()
+    records = frame.to_dict("records")
+    created, updated, unchanged = [], [], []
+    for n, (number, values) in enumerate(zip(numbers, records, strict=True)):
+        if plan.creates[n]:
+            fields = tuple(
+                FieldChange(context.written[c.name], None, values[c.name]) for c in STORED
+            )
+            created.append(RowChange(number, describe(values), fields))
+        elif plan.updates[n]:
+            fields = tuple(
+                FieldChange(context.written[c.name], plan.old[c.name][n], values[c.name])
+                for c in context.stored
+                if plan.changed[c.name][n]
+            )
+            updated.append(RowChange(number, describe(values), fields))
+        else:
+            unchanged.append(RowChange(number, describe(values)))
+    return created, updated, unchanged
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def write(plan: ResultsPlan, batch, context, actor):
+    if plan.new_institutions:
+        made = bulk_create_with_history(
+            list(plan.new_institutions.values()), Institution, default_user=actor
+        )
+        if any(institution.pk is None for institution in made):  # a database without RETURNING
+            codes = [institution.kpk_code for institution in made]
+            made = Institution.objects.filter(kpk_code__in=codes)
+        plan.institution_ids.update({i.kpk_code: i.pk for i in made})
+    if plan.institutions_filled:
+        bulk_update_with_history(
+            plan.institutions_filled, Institution, ["region_code"], default_user=actor
+        )
+    now = timezone.now()
+    user_id = getattr(actor, "pk", None)
+    if plan.updates.any():
+        _update(plan, batch, context)
+        _history(batch, now, "~", user_id)
+    if plan.creates.any():
+        _insert(plan, batch)
+        _history(batch, now, "+", user_id)
+
+
+def _update(plan, batch, context):
+    columns = [c for c in context.stored]
+    table = InstitutionResult._meta.db_table
+    names = [InstitutionResult._meta.get_field(c.stored_as).column for c in columns]
+    assignments = ", ".join(f"{connection.ops.quote_name(n)} = %s" for n in names)
+    sql = f"UPDATE {table} SET {assignments}, import_batch_id = %s WHERE id = %s"  # noqa: S608
+    mask = plan.updates
+    values = [plan.rows.values[c.name].to_numpy(object)[mask] for c in columns]
+    ids = plan.stored_ids[mask].tolist()
+    params = [(*cells, batch.pk, pk) for *cells, pk in zip(*values, ids, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _insert(plan, batch):
+    mask = plan.creates
+    frame = plan.rows.values[mask]
+    institution_ids = [plan.institution_ids[code] for code in plan.institution_codes[mask]]
+    columns = ["round_id", "institution_id"] + [
+        InstitutionResult._meta.get_field(c.stored_as).column for c in STORED
+    ]
+    columns += ["is_published", "not_published_reason", "import_batch_id"]
+    cells = [plan.round_ids[mask].tolist(), institution_ids]
+    cells += [frame[c.name].tolist() for c in STORED]
+    count = len(frame)
+    cells += [[True] * count, [""] * count, [batch.pk] * count]
+    rows = zip(*cells, strict=True)
+    table = InstitutionResult._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(
+                ["" if cell is None else cell for cell in row] for row in rows
+            )
+            buffer.seek(0)
+            names = ", ".join(columns)
+            cursor.cursor.copy_expert(
+                f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", buffer
+            )
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, list(rows))
+
+
+def _history(batch, now, history_type, user_id):
+    """One history row per result this batch wrote and no history row yet records at `now`."""
+    history = InstitutionResult.history.model
+    table, history_table = InstitutionResult._meta.db_table, history._meta.db_table
+    tracked = [f.column for f in InstitutionResult._meta.concrete_fields]
+    special = {"history_id", "history_date", "history_type", "history_user_id"}
+    special |= {"history_change_reason"}
+    extra = [f.column for f in history._meta.concrete_fields if f.column not in tracked]
+    if set(extra) - special:
+        raise RuntimeError(f"history columns this import does not fill: {set(extra) - special}")
+    names = ", ".join(tracked)
+    chosen = ", ".join(f"r.{name}" for name in tracked)
+    sql = (
+        f"INSERT INTO {history_table} ({names}, history_date, history_type, history_user_id,"  # noqa: S608
+        f" history_change_reason) SELECT {chosen}, %s, %s, %s, NULL FROM {table} r"
+        f" WHERE r.import_batch_id = %s AND NOT EXISTS (SELECT 1 FROM {history_table} h"
+        f" WHERE h.id = r.id AND h.history_date = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, history_type, user_id, batch.pk, now])
+
+
+class ResultsPlanner(SurveyPlanner):
+    kind = ImportKind.RESULTS
+    columns = RESULT_COLUMNS
+    key_columns = ("year", "institution_code")
+    one_of = INSTITUTION_KEYS
+
+    def plan_rows(self, parsed, context, job, report) -> Planned:
+        plan = plan_results(parsed, context)
+        if not job.replace:
+            plan.errors += conflicts(plan, context)
+        report.created_count = int(plan.creates.sum())
+        report.updated_count = int(plan.updates.sum())
+        report.unchanged_count = int(plan.unchanged.sum())
+        report.institutions_created = sorted(plan.new_institutions)
+        report.institutions_filled = [
+            f"{i.kpk_code} ({i.region_code})" for i in plan.institutions_filled
+        ]
+        report.changes = lambda: changes(plan, context)
+        return Planned(plan.errors, (plan, context))
+
+    def write(self, planned, batch, job):
+        plan, context = planned.state
+        write(plan, batch, context, job.actor)
+        public_cache.bump()  # last: the generation row stays locked until the import commits
+
+
+register(ResultsPlanner())
