@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from spi_portal import trend_svg
 from surveys import public_cache, scoring
 from surveys import selectors as survey_selectors
+from surveys.institution_names import institution_key
 from surveys.models import Institution, InstitutionResult, InstitutionType, SurveyRound
 
 PAGE_SIZE = 50
@@ -39,6 +40,8 @@ VALUE_FIELDS = (
     "institution__kpk_code",
     "institution__type",
     "institution__province",
+    "institution__region_code",
+    "institution__name_key",
     "internal",
     "external",
     "expert",
@@ -49,6 +52,7 @@ VALUE_FIELDS = (
 EXPORT_COLUMNS = (
     "year",
     "institution_code",
+    "region_code",
     "institution_name",
     "institution_type",
     "province",
@@ -75,6 +79,7 @@ class Row:
     code: str
     type: str
     province: str
+    region_code: str
     internal: Decimal
     external: Decimal
     expert: Decimal
@@ -101,6 +106,7 @@ class Row:
         return [
             self.year,
             self.code,
+            self.region_code,
             self.name,
             self.type,
             self.province,
@@ -146,6 +152,8 @@ def _scored(values, survey_round: SurveyRound, methodology: scoring.Methodology)
         code,
         kind,
         province,
+        region,
+        key,
         internal,
         external,
         expert,
@@ -164,6 +172,7 @@ def _scored(values, survey_round: SurveyRound, methodology: scoring.Methodology)
         code=code,
         type=kind,
         province=province,
+        region_code=region,
         internal=internal,
         external=external,
         expert=expert,
@@ -174,7 +183,7 @@ def _scored(values, survey_round: SurveyRound, methodology: scoring.Methodology)
         index=index,
         band=band,
         band_number=methodology.bands.index(band) + 1,
-        search_text=normalised(name),
+        search_text=f"{normalised(name)} | {key} | {region}",
     )
 
 
@@ -244,12 +253,19 @@ class Query:
         return "?" + urlencode(params) if params else "?"
 
 
+def matches(row: Row, words: list[str], key: str) -> bool:
+    """Every word of the search in the name (or its key or region code), or the search's own
+    name key in the row's: "Pemkab Barito" finds "PEMERINTAH KABUPATEN BARITO TIMUR"."""
+    return all(word in row.search_text for word in words) or (bool(key) and key in row.search_text)
+
+
 def filtered(rows: list[Row], query: Query) -> list[Row]:
     words = normalised(query.q).split()
+    key = institution_key(query.q) if query.q else ""
     kept = [
         row
         for row in rows
-        if all(word in row.search_text for word in words)
+        if matches(row, words, key)
         and (not query.type or row.type == query.type)
         and (not query.province or row.province == query.province)
         and (query.category is None or row.band_number == query.category)
@@ -421,6 +437,7 @@ def institution_export_rows(context: dict) -> list[Row]:
                 code=institution.kpk_code,
                 type=institution.type,
                 province=institution.province,
+                region_code=institution.region_code,
                 internal=result.internal,
                 external=result.external,
                 expert=result.expert,
@@ -498,11 +515,13 @@ def sorted_by_year(rows_by_year: dict[int, Row]) -> list[Row]:
 # --- a province --------------------------------------------------------------------------------
 
 
-def is_province_government(row: Row, province: str) -> bool:
-    """The province's own government, also where its row names no province (KPK names it
-    "PEMERINTAH PROVINSI <NAME>")."""
+def is_province_government(row: Row, province: str, region_codes: set[str]) -> bool:
+    """The province's own government, also where its row names no province: by region code
+    (62 for 6213) or by name (KPK names it "PEMERINTAH PROVINSI <NAME>")."""
     return row.type == InstitutionType.PROVINCE and (
-        row.province == province or row.search_text.endswith(" " + normalised(province))
+        row.province == province
+        or (row.region_code and row.region_code in region_codes)
+        or row.search_text.startswith(normalised(f"pemerintah provinsi {province}") + " |")
     )
 
 
@@ -532,16 +551,22 @@ def province_view(data) -> dict:
         return context
     if query.province not in provinces:
         raise Http404("No such province.")
+    candidates = rows_of(
+        rounds,
+        regional.filter(
+            Q(institution__province=query.province) | Q(institution__type=InstitutionType.PROVINCE)
+        ),
+    )
+    prefixes = {
+        row.region_code[:2]
+        for row in candidates
+        if row.province == query.province and row.type in LOCAL_TYPES and row.region_code
+    }
     rows = [
         row
-        for row in rows_of(
-            rounds,
-            regional.filter(
-                Q(institution__province=query.province)
-                | Q(institution__type=InstitutionType.PROVINCE)
-            ),
-        )
-        if row.province == query.province or is_province_government(row, query.province)
+        for row in candidates
+        if (row.province == query.province and row.type in LOCAL_TYPES)
+        or is_province_government(row, query.province, prefixes)
     ]
     current = [row for row in rows if row.year == survey_round.year]
     own = [row for row in current if row.type == InstitutionType.PROVINCE]

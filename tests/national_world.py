@@ -28,7 +28,14 @@ def make_result(survey_round, institution, internal, external, expert, published
 
 
 def institution(code, name, kind="kabupaten", province="Jawa Tengah"):
-    return Institution.objects.create(kpk_code=code, name=name, type=kind, province=province)
+    """A code of digits is also the institution's region code (kode wilayah)."""
+    return Institution.objects.create(
+        kpk_code=code,
+        region_code=code if code.isdigit() else "",
+        name=name,
+        type=kind,
+        province=province,
+    )
 
 
 def build_national(rounds: dict) -> dict:

@@ -59,6 +59,15 @@ def test_it_searches_by_name_ignoring_case_and_punctuation(client, national):
     assert 'value="kabupaten.  barito"' in response.content.decode()
 
 
+@pytest.mark.parametrize("search", ["Pemkab Barito Timur", "Kab. Barito Timur", "6213"])
+def test_it_finds_an_institution_by_the_name_variants_files_use_or_its_region_code(
+    client, national, search
+):
+    assert names_in(client.get("/national/", {"q": search})) == [
+        "PEMERINTAH KABUPATEN BARITO TIMUR"
+    ]
+
+
 def test_it_filters_by_type_province_and_category_of_the_rounds_own_bands(client, national):
     by_type = client.get("/national/", {"type": "kota"})
     assert sorted(names_in(by_type)) == [
@@ -186,7 +195,8 @@ def test_exports_hold_the_same_rows_in_the_same_order_as_the_page(client, nation
     assert [row["institution_name"] for row in rows] == page_names
     workbook = load_workbook(io.BytesIO(client.get(url, {**params, "format": "xlsx"}).content))
     sheet = list(workbook.active.iter_rows(values_only=True))
-    assert [row[2] for row in sheet[1:]] == page_names
+    assert sheet[0][3] == "institution_name"
+    assert [row[3] for row in sheet[1:]] == page_names
 
 
 def test_the_institution_and_comparison_exports_hold_every_published_round(client, national):
