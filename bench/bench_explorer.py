@@ -268,9 +268,10 @@ def main():
             for name, path in paths.items():
                 views = [slow_phone_view(browser, base_url + path) for _ in range(RUNS)]
                 ms = statistics.median(v["ms"] for v in views)
+                best = min(v["ms"] for v in views)
                 size = statistics.median(v["bytes"] for v in views)
                 html_ms = statistics.median(v["html_ms"] for v in views)
-                rows.append((name, counts[name], size, ms, html_ms))
+                rows.append((name, counts[name], size, ms, best, html_ms))
             browser.close()
     print(
         f"slow 3G ({SLOW_3G['downloadThroughput'] * 8 / 1000:.0f} kbit/s, "
@@ -279,15 +280,19 @@ def main():
     )
     print(
         f"{'page':32} {'queries':>7} {'KB before 1st number':>21} {'ms to 1st number':>17}"
-        f" {'ms to all HTML':>15}  ok"
+        f" {'(best)':>7} {'ms to all HTML':>15}  ok"
     )
     failed = False
-    for name, queries, size, ms, html_ms in rows:
+    for name, queries, size, ms, best, html_ms in rows:
         ok = size <= BUDGET_BYTES and ms <= BUDGET_MS
         failed |= not ok
         verdict = "yes" if ok else "NO"
-        print(f"{name:32} {queries:7d} {size / 1024:21.1f} {ms:17.0f} {html_ms:15.0f}  {verdict}")
-    print(f"budget: {BUDGET_BYTES // 1024} KB and {BUDGET_MS} ms before the first number")
+        print(
+            f"{name:32} {queries:7d} {size / 1024:21.1f} {ms:17.0f} {best:7.0f} {html_ms:15.0f}"
+            f"  {verdict}"
+        )
+    print(f"budget: {BUDGET_BYTES // 1024} KB and {BUDGET_MS} ms before the first number (median)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 1 if failed else 0
 
 
