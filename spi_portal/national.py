@@ -484,6 +484,7 @@ def comparison(data) -> dict:
         "ids": ids,
         "max_compared": MAX_COMPARED,
         "too_many": len(ids) > MAX_COMPARED,
+        "first_ids": ",".join(map(str, ids[:MAX_COMPARED])),
     }
     if context["too_many"] or not ids or survey_round is None:
         return context

@@ -156,6 +156,7 @@ def test_it_compares_up_to_ten_institutions_and_refuses_an_eleventh(client, nati
     assert refused.status_code == 400
     assert "11" in refused.content.decode() and "10" in refused.content.decode()
     assert "BARITO" not in refused.content.decode()
+    assert f"?ids={','.join(eleven[:10])}" in refused.content.decode()
 
 
 def test_the_list_offers_checkboxes_that_open_the_comparison(client, national):
