@@ -81,3 +81,19 @@ def test_search_filter_sort_institution_and_compare_work_without_javascript_at_3
     assert _names(page)[0] == "PEMERINTAH PROVINSI KALIMANTAN TENGAH"
     _no_horizontal_scroll(page)
     assert page_watch.console_errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_explorer_pages_have_no_serious_accessibility_violation(
+    new_context, axe_violations, national, width
+):
+    page = new_context(bypass_csp=True, viewport={"width": width, "height": 900}).new_page()
+    bartim, kapuas = national["bartim"].pk, national["kapuas"].pk
+    for path in (
+        "/national/?province=Kalimantan+Tengah",
+        f"/national/{bartim}/",
+        f"/national/compare/?ids={bartim},{kapuas}",
+        "/national/province/?province=Kalimantan+Tengah",
+    ):
+        page.goto(path)
+        assert axe_violations(page) == [], path
