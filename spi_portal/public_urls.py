@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from spi_portal import public_views
+from spi_portal import national_views, public_views
 
 urlpatterns = [
     path("", public_views.public_page, name="public_page"),
@@ -20,6 +20,10 @@ urlpatterns = [
         public_views.methodology_json,
         name="open_data_methodology",
     ),
+    path("national/", national_views.explorer, name="national"),
+    path("national/compare/", national_views.compare, name="national_compare"),
+    path("national/province/", national_views.province, name="national_province"),
+    path("national/<int:pk>/", national_views.institution, name="national_institution"),
     path("api/v1/rounds/", public_views.api_rounds, name="api_rounds"),
     path("api/v1/rounds/<int:year>/", public_views.api_round, name="api_round"),
 ]

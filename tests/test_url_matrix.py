@@ -187,6 +187,12 @@ def _wrong_old_password(w):
     }
 
 
+def _home_pk():
+    from surveys.models import Institution
+
+    return Institution.objects.get(is_home=True).pk
+
+
 # --- the matrix --------------------------------------------------------------------------------
 
 
@@ -487,6 +493,10 @@ MATRIX: dict[str, list[Case]] = {
         get(NOBODY, "draft", kwargs=year(2025)),
     ],
     "api_rounds": [get(EVERYONE)],
+    "national": [get(EVERYONE), get(NOBODY, "draft", query="year=2025")],
+    "national_compare": [get(EVERYONE, query="ids=1,2")],
+    "national_province": [get(EVERYONE), get(NOBODY, "draft", query="year=2025")],
+    "national_institution": [get(EVERYONE, kwargs=lambda w: {"pk": _home_pk()})],
     "api_round": [get(EVERYONE, kwargs=year(2024)), get(NOBODY, "draft", kwargs=year(2025))],
 }
 
