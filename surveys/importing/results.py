@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,7 +178,10 @@ def _fetch(queryset) -> list[tuple]:
     already gives Decimals and ints, so Django's per-row converters are not needed)."""
     if connection.vendor != "postgresql":
         return list(queryset)
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. no known institution yet
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
