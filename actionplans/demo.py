@@ -5,8 +5,10 @@ Loaded by spi_portal.demo.demo_load(); idempotent: what exists (by code, usernam
 title) is left as it is.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -18,12 +20,9 @@ from actionplans.models import (
     OPD,
     ActionPlan,
     McpArea,
-    Notification,
-    NotificationKind,
     OPDMembership,
     OPDRole,
     PlanStatus,
-    ProgressReport,
     Recommendation,
 )
 from surveys.models import SurveyRound
@@ -319,9 +318,41 @@ MILESTONE_TITLES = [
 ]
 
 
-def _create_plan(item, survey_round, opds, recommendations, inspector, today):
+# The story's calendar: KPK published SPI 2024 in December 2024; the coordination meeting
+# assigned the plans in January 2025 and they started in February; reports come in since then,
+# the last of them in the past days. Due dates are counted from today, so that the demo always
+# has plans due soon and one overdue.
+PLANNED_AT = datetime(2025, 1, 20, 9, 30)
+PLANS_START = date(2025, 2, 3)
+CANCELLED_AT = datetime(2025, 6, 16, 10, 0)
+LATE_ASSIGNMENT_AGO = timedelta(days=20)
+REPORT_SPACING = timedelta(days=75)  # between two reports of one plan
+LAST_REPORT_AGO = timedelta(days=6)  # the newest report of a plan: waiting, or just decided
+DECIDED_AFTER = timedelta(days=3)
+EVIDENCE_BEFORE_REPORT = timedelta(days=4)
+
+
+class _StoryClock(datetime):
+    moment = None
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.moment.astimezone(tz) if tz else cls.moment
+
+
+@contextmanager
+def story_time(moment: datetime):
+    """Write as if at `moment`: every timezone.now() (field defaults, auto_now_add, history
+    rows, date checks) answers it, so that the demo's dates follow its story."""
+    aware = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    clock = type("StoryClock", (_StoryClock,), {"moment": aware})
+    with mock.patch("django.utils.timezone.datetime", clock):
+        yield
+
+
+def _create_plan(item, survey_round, opds, recommendations, inspector, today, earliest_start):
     due = today + timedelta(days=item.due_in_days)
-    start = min(date(today.year, 1, 2), due - timedelta(days=90))
+    start = min(earliest_start, due - timedelta(days=90))
     fields = {
         "round": survey_round,
         "title": item.title,
@@ -356,37 +387,63 @@ def _create_plan(item, survey_round, opds, recommendations, inspector, today):
     return plan
 
 
-def _play_reports(item, plan, reporter, inspector, today):
+def _report_times(count: int, now: datetime) -> list[datetime]:
+    """When each of a plan's reports came in, oldest first, the last one LAST_REPORT_AGO."""
+    last = now - LAST_REPORT_AGO
+    return [last - REPORT_SPACING * (count - 1 - number) for number in range(count)]
+
+
+def _play_reports(item, plan, reporter, inspector, now):
     milestones = list(plan.milestones.order_by("due_date"))
-    for number, (percent, outcome, note) in enumerate(item.reports):
+    times = _report_times(len(item.reports), now)
+    for number, ((percent, outcome, note), submitted) in enumerate(
+        zip(item.reports, times, strict=True)
+    ):
         pdf = SimpleUploadedFile(
             f"bukti-dukung-{number + 1}.pdf", sample_evidence_pdf(item.title), "application/pdf"
         )
-        report = services.report_submit(
-            actor=reporter,
-            plan=plan,
-            percent=percent,
-            narrative=f"Capaian {percent}%: {item.activity}",
-            files=[pdf],
-            milestone=milestones[number] if number < len(milestones) else None,
-            effective_date=today - timedelta(days=20 - number),
-        )
-        submitted = timezone.now() - timedelta(days=10 * (len(item.reports) - number))
-        ProgressReport.objects.filter(pk=report.pk).update(submitted_at=submitted)
-        if outcome == "accepted":
-            services.report_accept(actor=inspector, report=report, note=note)
-        elif outcome == "returned":
-            services.report_return(actor=inspector, report=report, note=note)
-        report.decisions.update(decided_at=submitted + timedelta(days=3))
-        _date_notifications(report, submitted)
+        with story_time(submitted):
+            report = services.report_submit(
+                actor=reporter,
+                plan=plan,
+                percent=percent,
+                narrative=f"Capaian {percent}%: {item.activity}",
+                files=[pdf],
+                report_date=timezone.localdate(),
+                milestone=milestones[number] if number < len(milestones) else None,
+                effective_date=timezone.localdate() - EVIDENCE_BEFORE_REPORT,
+            )
+        with story_time(submitted + DECIDED_AFTER):
+            if outcome == "accepted":
+                services.report_accept(actor=inspector, report=report, note=note)
+            elif outcome == "returned":
+                services.report_return(actor=inspector, report=report, note=note)
 
 
-def _date_notifications(report, submitted):
-    """The story's notifications dated with it: sent when the report came, or was decided."""
-    told = Notification.objects.filter(report=report)
-    told.filter(kind=NotificationKind.REPORT_SUBMITTED).update(created_at=submitted)
-    decided = told.exclude(kind=NotificationKind.REPORT_SUBMITTED)
-    decided.update(created_at=submitted + timedelta(days=3))
+def _play_plan(item, survey_round, opds, users, recommendations, inspector, now):
+    today = timezone.localdate(now)
+    # a plan still going through approval was assigned lately and starts with the next year
+    planned_at, start = (
+        (now - LATE_ASSIGNMENT_AGO, date(today.year + 1, 1, 4))
+        if item.lifecycle
+        else (PLANNED_AT, PLANS_START)
+    )
+    with story_time(planned_at):
+        plan = _create_plan(item, survey_round, opds, recommendations, inspector, today, start)
+    _play_reports(item, plan, users.get(item.owner), inspector, now)
+    if item.cancel:
+        with story_time(CANCELLED_AT):
+            reason = "Digantikan oleh presensi daring provinsi."
+            services.plan_cancel(actor=inspector, plan=plan, reason=reason)
+    if item.lifecycle:
+        with story_time(now - LAST_REPORT_AGO):
+            owner = users[item.owner]
+            plan = services.plan_submit(actor=owner, plan=plan, version=plan.version)
+    if item.lifecycle == "returned":
+        with story_time(now - LAST_REPORT_AGO + DECIDED_AFTER):
+            services.plan_return(
+                actor=inspector, plan=plan, version=plan.version, note=item.return_note
+            )
 
 
 def demo_action_plans(*, inspector, make_user) -> list[str]:
@@ -399,24 +456,12 @@ def demo_action_plans(*, inspector, make_user) -> list[str]:
     users = _opd_users(opds, make_user)
     survey_round = SurveyRound.objects.get(year=2024)
     recommendations = _recommendations(survey_round)
-    today = timezone.localdate()
+    now = timezone.now()
     # the story fills everyone's notification list; nobody is mailed about it
     with notifications.mails_held_back():
         for item in PLANS_2024:
             if ActionPlan.objects.filter(round=survey_round, title=item.title).exists():
                 continue
-            plan = _create_plan(item, survey_round, opds, recommendations, inspector, today)
-            _play_reports(item, plan, users.get(item.owner), inspector, today)
-            if item.cancel:
-                reason = "Digantikan oleh presensi daring provinsi."
-                services.plan_cancel(actor=inspector, plan=plan, reason=reason)
-            if item.lifecycle:
-                plan = services.plan_submit(
-                    actor=users[item.owner], plan=plan, version=plan.version
-                )
-            if item.lifecycle == "returned":
-                services.plan_return(
-                    actor=inspector, plan=plan, version=plan.version, note=item.return_note
-                )
+            _play_plan(item, survey_round, opds, users, recommendations, inspector, now)
 
     return [username for username, _code, _role in OPD_USERS]
