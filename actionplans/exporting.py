@@ -38,7 +38,8 @@ COLUMNS = [
     "verified_progress",
     "overdue",
 ]
-EXPORT_ONLY = {"id", "verified_progress", "overdue"}
+# a status moves only through the plan's actions (activate, approve, cancel): never by a file
+EXPORT_ONLY = {"id", "verified_progress", "overdue", "status"}
 
 
 def _codes(items) -> str:

@@ -66,13 +66,6 @@ class PlanRowForm(forms.ModelForm):
         fields = PLAIN_FIELDS
         widgets = {"start_date": DATE_WIDGET, "due_date": DATE_WIDGET}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        current = self.instance.status if self.instance.pk else None
-        self.fields["status"].choices = [
-            c for c in PlanStatus.choices if c[0] in (PlanStatus.DRAFT, PlanStatus.ACTIVE, current)
-        ]
-
     def _post_clean(self):
         """As ModelForm's, but the model's check constraints are evaluated here rather than by
         one query per row (the database enforces them again on the write)."""
@@ -244,12 +237,6 @@ def _checked_row(file_name, number, values, lookups):
             column = None if name == "__all__" else FIELD_COLUMN.get(name, name)
             for message in messages:
                 row.error(column, message)
-    elif plan is not None:
-        try:
-            services._check_status_move(plan.status, form.cleaned_data["status"])
-        except ValidationError as error:
-            for message in error.messages:
-                row.error("status", message)
     return row, form, plan
 
 
