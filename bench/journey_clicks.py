@@ -57,7 +57,7 @@ def journey(walk):
     page = walk.page
     page.goto(BASE + "/")
     walk.sign_in("inspektur")  # lands on the work desk
-    walk.click("a[href^='/plans/new/?round=2024&indicator=']", "desk: create a plan for a weak point")
+    walk.click("a[href^='/plans/new/?round=2024&indicator=']", "desk: plan a weak point")
     page.fill("input[name=title]", "Rencana perjalanan uji")
     page.fill("textarea[name=finding]", "Temuan")
     page.fill("textarea[name=activity]", "Kegiatan")
