@@ -97,6 +97,11 @@ class DemoPlan:
     reports: list[tuple] = field(default_factory=list)
     cancel: bool = False
     target: str = ""
+    # what the plan delivers and how success is measured (shown to the verifier)
+    output: str = ""
+    success_measure: str = ""
+    baseline: str = ""
+    unit: str = ""
     # the approval loop after creation (a draft): "submitted" by the owner's user, or
     # "returned" to it with `return_note`
     lifecycle: str = ""
@@ -119,6 +124,11 @@ PLANS_2024 = [
     ),
     DemoPlan(
         title="Kanal pengaduan (WBS) terintegrasi dengan SP4N-LAPOR!",
+        output="Kanal WBS terintegrasi SP4N-LAPOR!",
+        success_measure="Pengaduan yang ditindaklanjuti dalam 14 hari",
+        baseline="0",
+        unit="persen",
+        target="90",
         owner="DISKOMINFO",
         indicators=["SOS"],
         recommendations=["R-04"],
@@ -131,6 +141,11 @@ PLANS_2024 = [
     ),
     DemoPlan(
         title="Seleksi terbuka JPT pratama berbasis sistem merit",
+        output="Pola karier dan seleksi terbuka JPT pratama",
+        success_measure="JPT pratama diisi melalui seleksi terbuka",
+        baseline="0",
+        unit="jabatan",
+        target="8",
         owner="BKPSDM",
         indicators=["SDM"],
         recommendations=["R-01"],
@@ -144,6 +159,11 @@ PLANS_2024 = [
     ),
     DemoPlan(
         title="Standar pelayanan perizinan diumumkan di MPP dan daring",
+        output="SK standar pelayanan dan papan informasi di MPP",
+        success_measure="Jenis izin dengan standar pelayanan diumumkan",
+        baseline="0",
+        unit="jenis izin",
+        target="25",
         owner="DPMPTSP",
         indicators=["TRN"],
         recommendations=["R-02"],
@@ -166,6 +186,11 @@ PLANS_2024 = [
     ),
     DemoPlan(
         title="Pengumuman RUP tepat waktu dan e-katalog lokal",
+        output="RUP seluruh OPD di SiRUP; e-katalog lokal tayang",
+        success_measure="OPD yang mengumumkan RUP paling lambat Maret",
+        baseline="9",
+        unit="OPD",
+        target="38",
         owner="PBJ",
         indicators=["PBJ"],
         recommendations=["R-03"],
@@ -182,6 +207,11 @@ PLANS_2024 = [
     ),
     DemoPlan(
         title="SPPD elektronik dan penertiban perjalanan dinas",
+        output="Aplikasi SPPD elektronik",
+        success_measure="Perjalanan dinas dipertanggungjawabkan secara elektronik",
+        baseline="0",
+        unit="persen",
+        target="100",
         owner="BPKAD",
         indicators=["ANG"],
         recommendations=["R-05"],
@@ -360,6 +390,10 @@ def _create_plan(item, survey_round, opds, recommendations, inspector, today, ea
         "root_cause": item.root_cause,
         "activity": item.activity,
         "target": item.target,
+        "output": item.output,
+        "success_measure": item.success_measure,
+        "baseline": item.baseline,
+        "unit": item.unit,
         "respondent_group": item.group,
         "mcp_area": item.mcp_area,
         "start_date": start,
