@@ -62,7 +62,7 @@ def test_search_filter_sort_institution_and_compare_work_without_javascript_at_3
 
     page.check("input[aria-label$='KAPUAS']")
     page.check("input[aria-label$='BARITO TIMUR']")
-    page.get_by_role("button", name="Compare the chosen institutions").click()
+    page.locator("#compare-chosen").click()
     page.wait_for_load_state()
     assert "/national/compare/" in page.url
     compared = page.locator("main table").first.inner_text()
