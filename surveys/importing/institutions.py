@@ -52,7 +52,8 @@ class Matcher:
         matcher = cls(create=create)
         codes = {r.values.get("institution_code") for r in rows} - {None, ""}
         regions = {r.values.get("region_code") for r in rows} - {None, ""}
-        keys = {_key(r) for r in rows} - {""}
+        # Only a row without a code is matched by name (a coded one: by code or region code).
+        keys = {_key(r) for r in rows if not r.values.get("institution_code")} - {""}
         wanted = set(keys)
         for key in keys:
             if not names.has_type(key):  # "Barito Timur": any type of that name
