@@ -55,8 +55,11 @@ MAX_CODE = 32
 
 def normalise(text: str) -> str:
     """Lower case, accents off, punctuation as spaces, single letters joined ("d.i." -> "di")."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text or ""
+    if not text.isascii():  # accents off (ASCII text has none: the common case, kept fast)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower()
     words = _NOT_WORD.sub(" ", text).split()
     joined: list[str] = []
     initials = False  # the last joined word is a run of single letters
@@ -68,8 +71,9 @@ def normalise(text: str) -> str:
             joined.append(word)
         initials = single if not (single and initials) else True
     text = " ".join(joined)
-    for phrase, short in _PHRASES.items():
-        text = re.sub(rf"\b{phrase}\b", short, text)
+    if "daerah" in text or "diy" in text:  # the words every phrase starts with
+        for phrase, short in _PHRASES.items():
+            text = re.sub(rf"\b{phrase}\b", short, text)
     return text
 
 

@@ -9,6 +9,7 @@ institutions, is a row error. Everything known is read in a constant number of q
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -51,7 +52,8 @@ class Matcher:
         matcher = cls(create=create)
         codes = {r.values.get("institution_code") for r in rows} - {None, ""}
         regions = {r.values.get("region_code") for r in rows} - {None, ""}
-        keys = {_key(r) for r in rows} - {""}
+        # Only a row without a code is matched by name (a coded one: by code or region code).
+        keys = {_key(r) for r in rows if not r.values.get("institution_code")} - {""}
         wanted = set(keys)
         for key in keys:
             if not names.has_type(key):  # "Barito Timur": any type of that name
@@ -61,10 +63,13 @@ class Matcher:
         )
         for institution in known:
             matcher._know(institution)
+        seen = set()
         for row in rows:
             province = row.values.get("province")
             if province:
-                matcher.provinces.setdefault(names.normalise(province), province)
+                if province not in seen:
+                    seen.add(province)
+                    matcher.provinces.setdefault(names.normalise(province), province)
         if any(not r.values.get("institution_code") for r in rows):
             matcher.taken_codes = set(Institution.objects.values_list("kpk_code", flat=True))
         return matcher
@@ -180,4 +185,11 @@ class Matcher:
 
 def _key(row) -> str:
     name = row.values.get("institution_name") or ""
-    return names.institution_key(name, row.values.get("institution_type")) if name else ""
+    return _institution_key(name, row.values.get("institution_type")) if name else ""
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _institution_key(name: str, type_hint: str | None) -> str:
+    """names.institution_key, once per distinct (name, type): a national file names each
+    institution once per round."""
+    return names.institution_key(name, type_hint)

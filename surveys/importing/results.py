@@ -104,7 +104,15 @@ def _match_institutions(parsed, context, plan) -> np.ndarray:
     Fills the plan's known ids, new institutions and region codes found for known ones."""
     frame = parsed.values
     naming = [name for name in _NAMING if name in frame.columns]
-    keys = list(frame[naming].itertuples(index=False, name=None))
+    columns = {name: frame[name].tolist() for name in naming}
+    if "institution_code" in columns and "year" in columns:
+        # A row with a code is matched by its code alone, whatever its year: without the
+        # year, each institution of a national file is matched once, not once per round.
+        columns["year"] = [
+            None if code else year
+            for code, year in zip(columns["institution_code"], columns["year"], strict=True)
+        ]
+    keys = list(zip(*columns.values(), strict=True))
     distinct: dict[tuple, int] = {}
     for key in keys:
         distinct.setdefault(key, len(distinct))
