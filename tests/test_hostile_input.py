@@ -614,6 +614,20 @@ def test_fuzzed_survey_files_are_imported_or_rejected_and_a_rejection_writes_not
     print(f"\n{kind}: {len(outcomes)} files, {outcomes.count('applied')} applied")
 
 
+def test_a_csv_with_a_lone_carriage_return_is_rejected_and_writes_nothing(import_world):
+    # found by the fuzzer: the second reading (below title rows) raised csv.Error uncaught
+    before = InstitutionResult.objects.count(), Institution.objects.count()
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(
+            ImportKind.RESULTS,
+            io.BytesIO(b"0\r,YEAR\n,"),
+            file_name="hasil.csv",
+            actor=import_world["actor"],
+        )
+    assert "CSV" in " ".join(error.message for error in rejected.value.errors)
+    assert (InstitutionResult.objects.count(), Institution.objects.count()) == before
+
+
 def test_fuzzed_plan_files_are_imported_or_rejected_and_a_rejection_writes_nothing(import_world):
     outcomes = []
 

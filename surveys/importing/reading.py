@@ -79,22 +79,28 @@ def _separator(text: str) -> str:
     return max([",", ";", "\t"], key=lambda sep: max(line.count(sep) for line in lines))
 
 
-def _read_csv(text: str, notes: list[str]) -> Table:
+def _csv_frame(text: str):
     separator = _separator(text)
     options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False}
     try:
-        frame = pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
+        return pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
     except pd.errors.ParserError as error:
         width = _width_below_title(text, separator)
         if width is None:
             raise Unreadable(_csv_problem(str(error))) from error
         try:  # title rows above the table: read every row as wide as the table's
-            frame = pd.read_csv(
+            return pd.read_csv(
                 io.StringIO(text), skip_blank_lines=False, names=range(width), **options
             )
         except pd.errors.ParserError as again:
             raise Unreadable(_csv_problem(str(again))) from again
+
+
+def _read_csv(text: str, notes: list[str]) -> Table:
+    try:
+        frame = _csv_frame(text)
     except (pd.errors.EmptyDataError, csv.Error) as error:
+        # also from the second reading below title rows (a lone carriage return, for one)
         raise Unreadable(_("is not a readable CSV file (%(error)s)") % {"error": error}) from None
     return _table_from_frame(frame, notes)
 
