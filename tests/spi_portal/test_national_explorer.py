@@ -48,6 +48,7 @@ def test_it_lists_the_latest_published_round_by_index_in_indonesian(client, nati
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="id">' in html
+    assert "{#" not in html and "SHA-256" not in html  # no template comment leaks onto the page
     assert "Hasil SPI nasional 2024" in html or "National SPI results 2024" in html
     assert names_in(response)[:2] == ["PEMERINTAH KOTA SEMARANG", "PEMERINTAH KABUPATEN KAPUAS"]
     assert "77,00" in html  # Kapuas 2024, Indonesian decimals
