@@ -87,6 +87,12 @@ def sees_all_plans(user) -> bool:
     return user.is_authenticated and user.has_perm("actionplans.view_all_plans")
 
 
+def has_inspectorate_say(user) -> bool:
+    """Activates, approves and returns plans (on OPDs not the user's own), e.g. offers a new
+    plan's "save and activate"."""
+    return sees_all_plans(user) and user.has_perm("actionplans.change_actionplan")
+
+
 def opd_scope(user, path: str) -> Q | None:
     """Q selecting rows whose plan (reached by `path`) is visible to the user: plans owned or
     supported by the user's OPD; a draft only to its responsible OPD, which completes it.
@@ -147,7 +153,7 @@ def _completable(plans, user):
 
 def _inspectorate_not_own_plan(plans, user):
     """The Inspectorate's say on a plan, never on one its member's own OPD owns or supports."""
-    if not (sees_all_plans(user) and user.has_perm("actionplans.change_actionplan")):
+    if not has_inspectorate_say(user):
         return plans.none()
     opd_id = opd_id_of(user)
     if opd_id is None:

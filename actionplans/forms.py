@@ -46,6 +46,8 @@ PLAN_FIELDS = [
     "public_summary",
     "show_on_public_page",
 ]
+# on a new plan, one optional line per quarter of its first year, each becoming a milestone
+FIRST_MILESTONE_FIELDS = tuple(f"milestone_q{quarter}" for quarter in Quarter.values)
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -73,10 +75,11 @@ PLAN_SECTIONS = (
     Section(
         "schedule",
         _("Schedule"),
-        ("start_date", "due_date"),
+        ("start_date", "due_date", *FIRST_MILESTONE_FIELDS),
         _(
-            "Milestones (for example one per quarter, Triwulan I-IV) are added on the plan's "
-            "page once the plan is saved."
+            "Say what is due at the end of each quarter (triwulan) of the plan's first year: "
+            "each line becomes a milestone. More milestones, in later years or on dates of "
+            "their own, are added on the plan's page."
         ),
     ),
     Section("responsibility", _("Responsibility"), ("owner_opd", "supporting_opds")),
@@ -256,6 +259,16 @@ class PlanForm(forms.ModelForm):
         active = OPD.objects.filter(is_active=True)
         self.fields["owner_opd"].queryset = active
         self.fields["supporting_opds"].queryset = active
+        if not self.instance.pk:
+            self._add_first_milestones()
+
+    def _add_first_milestones(self):
+        for quarter, name in zip(Quarter, FIRST_MILESTONE_FIELDS, strict=True):
+            self.fields[name] = forms.CharField(
+                label=_("Milestone %(quarter)s") % {"quarter": quarter.label},
+                max_length=Milestone._meta.get_field("title").max_length,
+                required=False,
+            )
 
     def _narrow_to_round(self, survey_round):
         """Only the round's indicators (weakest first, with scores and gap) and its
@@ -309,7 +322,7 @@ class PlanForm(forms.ModelForm):
 
     def _rows(self, names) -> list[list]:
         rows: list[list] = []
-        for name in names:
+        for name in (name for name in names if name in self.fields):
             if name in SHORT_FIELDS and rows and rows[-1][0].name in SHORT_FIELDS:
                 rows[-1].append(self[name])
             else:
@@ -321,6 +334,7 @@ class PlanForm(forms.ModelForm):
         survey_round = cleaned.get("round")
         if survey_round is None:
             return cleaned
+        self._check_first_milestones(cleaned.get("start_date"), cleaned.get("due_date"))
         for name in ("indicators", "recommendations"):
             chosen = cleaned.get(name) or []
             if any(item.round_id != survey_round.pk for item in chosen):
@@ -331,6 +345,32 @@ class PlanForm(forms.ModelForm):
 
     def plan_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in PLAN_FIELDS}
+
+    def _check_first_milestones(self, start_date, due_date):
+        """A quarter's line is due within the plan's own dates (of its first year)."""
+        if start_date is None:
+            return
+        for quarter, name in zip(Quarter, FIRST_MILESTONE_FIELDS, strict=True):
+            if not self.cleaned_data.get(name, "").strip():
+                continue
+            end = dates.quarter_end(start_date.year, quarter)
+            params = {"quarter": quarter.label, "year": start_date.year}
+            if end < start_date:
+                message = _("%(quarter)s %(year)s ends before the plan starts.")
+            elif due_date is not None and end > due_date:
+                message = _("%(quarter)s %(year)s ends after the plan's due date.")
+            else:
+                continue
+            self.add_error(name, message % params)
+
+    def first_milestones(self) -> list[dict]:
+        """The quarters given a line on a new plan, as milestone_create's arguments (the
+        year is the plan's first, the service's default)."""
+        return [
+            {"title": self.cleaned_data[name].strip(), "quarter": int(quarter)}
+            for quarter, name in zip(Quarter, FIRST_MILESTONE_FIELDS, strict=True)
+            if self.cleaned_data.get(name, "").strip()
+        ]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -801,6 +801,20 @@ def _plan_cards(plans, today, reportable: set[int]) -> list:
     return plans
 
 
+def _attach_returned_evidence(cards):
+    """On each card whose last report was returned (and may be answered), that report's files,
+    which the card's revision form keeps: one query for all cards."""
+    returned = {
+        plan.last_report.pk: plan.last_report
+        for plan in cards
+        if plan.can_report and plan.last_report and plan.last_report.status == ReportStatus.RETURNED
+    }
+    for report in returned.values():
+        report.kept_evidence = []
+    for item in Evidence.objects.filter(report__in=list(returned)).order_by("pk"):
+        returned[item.report_id].kept_evidence.append(item)
+
+
 def opd_home(user, *, today=None) -> dict | None:
     """An OPD's first page: a card per plan it owns (newest round first, open plans before
     closed ones), and the plans it supports apart. None for a user without an OPD.
@@ -847,11 +861,14 @@ def opd_home(user, *, today=None) -> dict | None:
         "to_complete": [plan for plan in owned if plan.status == PlanStatus.DRAFT],
         "submitted": [plan for plan in owned if plan.status == PlanStatus.SUBMITTED],
     }
-    running = [plan for plan in owned if plan.status not in waiting_approval]
+    running = _plan_cards(
+        [plan for plan in owned if plan.status not in waiting_approval], today, reportable
+    )
+    _attach_returned_evidence(running)
     return {
         "opd": OPD.objects.get(pk=opd_id),
         "today": today,
-        "plans": _plan_cards(running, today, reportable),
+        "plans": running,
         "supporting": supporting,
         "worklist": worklist,
     }

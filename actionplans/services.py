@@ -104,8 +104,9 @@ def _check_status_move(before: str | None, after: str):
 
 @audited
 @transaction.atomic
-def plan_create(*, actor, fields: dict) -> ActionPlan:
-    """Create a plan from form fields (many-to-many ones included); one history row."""
+def plan_create(*, actor, fields: dict, milestones=()) -> ActionPlan:
+    """Create a plan from form fields (many-to-many ones included); one history row. Each of
+    `milestones` (milestone_create's arguments) is added with it, all or nothing."""
     owner = fields.get("owner_opd")
     _require(actor, "add_plan", owner, _("You may not create plans for this OPD."))
     plain, related = _split_relations(fields)
@@ -115,6 +116,8 @@ def plan_create(*, actor, fields: dict) -> ActionPlan:
     with _one_history_row(plan, "+"):
         plan.save()
         _set_relations(plan, related)
+    for milestone in milestones:
+        milestone_create(actor=actor, plan=plan, **milestone)
     notifications.plan_assigned(plan, actor=actor)
     if plan.show_on_public_page:
         _drop_public_page()

@@ -165,11 +165,30 @@ def plan_create(request):
         survey_round=survey_round,
     )
     if form.is_valid():
-        plan = services.plan_create(actor=request.user, fields=form.plan_fields())
+        plan = services.plan_create(
+            actor=request.user, fields=form.plan_fields(), milestones=form.first_milestones()
+        )
+        if request.POST.get("then") == "activate":
+            return _activate_new(request, plan)
         messages.success(request, _("The action plan was created as a draft."))
         return redirect(plan)
-    context = {"form": form, "plan": None, "round": survey_round}
+    can_activate = access.has_inspectorate_say(request.user)
+    context = {"form": form, "plan": None, "round": survey_round, "can_activate": can_activate}
     return render(request, "actionplans/plan_form.html", context)
+
+
+def _activate_new(request, plan):
+    """Save and activate: a plan the Inspectorate wrote whole is active at once; one that is
+    not complete stays a draft, saying what is missing."""
+    try:
+        services.plan_activate(actor=request.user, plan=plan, version=plan.version)
+    except (ValidationError, PermissionDenied) as refusal:
+        reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else ""
+        message = _("The plan was saved as a draft, not activated. %(reason)s")
+        messages.warning(request, message % {"reason": reason})
+    else:
+        messages.success(request, _("The action plan was created and is active."))
+    return redirect(plan)
 
 
 @login_required

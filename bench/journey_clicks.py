@@ -64,13 +64,9 @@ def journey(walk):
     page.fill("input[name=target]", "100")
     page.fill("input[name=start_date]", "2025-02-03")
     page.fill("input[name=due_date]", "2027-06-30")
+    page.fill("input[name=milestone_q1]", "SK tim disusun")  # a quarter's line: a milestone
     walk.choose("select[name=owner_opd]", "owner OPD", label="BKPSDM")
-    walk.click("main form button[type=submit]", "save the draft")
-    walk.click("a[href$='/milestones/new/']", "add milestone")
-    page.fill("input[name=title]", "Triwulan I")
-    walk.choose("select[name=quarter]", "quarter", value="1")
-    walk.click("main form button[type=submit]", "save milestone")
-    walk.click("form[action$='/activate/'] button", "activate")
+    walk.click("main form button[value=activate]", "save and activate")
     walk.sign_out()
     walk.sign_in("kepala_bkpsdm")  # lands on the OPD's cards
     card = "article:has-text('Rencana perjalanan uji')"
@@ -86,9 +82,10 @@ def journey(walk):
     walk.click("button[value=returned]", "return")
     walk.sign_out()
     walk.sign_in("kepala_bkpsdm")
-    walk.click(f"{card} a[href*='answers=']", "card: answer the return")
-    page.fill("input[name=percent]", "50")
-    walk.click("main form button[type=submit]", "send the revision (evidence kept)")
+    page.fill(f"{card} form.card-revision input[name=percent]", "50")  # answered on the card
+    walk.click(
+        f"{card} form.card-revision button[type=submit]", "send the revision (evidence kept)"
+    )
     walk.sign_out()
     walk.sign_in("inspektur")
     walk.click("a:has-text('Rencana perjalanan uji')[href$='/verify/']", "desk: the revision")

@@ -1,6 +1,7 @@
 """The first page after login, by role: the Inspectorate's work desk across every round, the
 OPD's plan cards, and the current follow-up round they (and the overview) open on."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -427,3 +428,37 @@ def test_the_overview_counts_link_to_the_plans_they_count(inspector_client, publ
     assert f'href="{overdue_link}">1</a>' in page
     listed = _page(inspector_client, "actionplans:plan_list", state="overdue", round=2024)
     assert list(listed.context["plans"]) == [late]
+
+
+def _card_form(page, plan):
+    """The fields of the revision form on `plan`'s card, as a browser would post them."""
+    action = reverse("actionplans:report_create", args=[plan.pk])
+    form = re.search(rf'<form[^>]*action="{action}\?answers=(\d+)"(.*?)</form>', page, re.S)
+    assert form, "the returned card holds its revision form"
+    body = form.group(2)
+    data = {
+        "report_date": re.search(r'name="report_date" value="([^"]+)"', body).group(1),
+        "percent": re.search(r'name="percent"[^>]*value="(\d+)"', body).group(1),
+        "narrative": re.search(r'name="narrative"[^>]*>([^<]*)</textarea>', body).group(1),
+        "keep": re.findall(r'name="keep" value="(\d+)"', body),
+    }
+    return f"{action}?answers={form.group(1)}", data
+
+
+def test_a_returned_card_answers_the_return_in_place_keeping_the_evidence(head_a_client, opd_plans):
+    returned = opd_plans["returned"]
+    earlier = returned.reports.get()
+    page = _page(head_a_client, "actionplans:my_plans").content.decode()
+    assert page.count('class="card-revision') == 1  # only the returned card
+    url, data = _card_form(page, returned)
+    assert url.endswith(f"?answers={earlier.pk}")
+    assert data["percent"] == "40" and data["narrative"] == "SOP disusun"
+    assert data["keep"] == [str(item.pk) for item in earlier.evidence.all()]
+    assert "laporan.pdf" in page
+    response = head_a_client.post(url, {**data, "percent": "55"})
+    assert response.status_code == 302
+    revision = returned.reports.get(revises=earlier)
+    assert revision.percent == 55 and revision.status == "pending"
+    assert [str(item.carried_from_id) for item in revision.evidence.all()] == data["keep"]
+    again = _page(head_a_client, "actionplans:my_plans").content.decode()
+    assert "card-revision" not in again  # no stale form once answered

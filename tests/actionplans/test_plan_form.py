@@ -2,6 +2,7 @@
 that work without JavaScript, and a query count that does not grow with the data."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actionplans.forms import PLAN_SECTIONS, PlanForm
-from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
+from actionplans.models import OPD, ActionPlan, Milestone, PlanStatus, Recommendation
 from surveys.models import Dimension, IndicatorScore
 from tests.actionplans.conftest import make_plan
 
@@ -65,7 +66,7 @@ def test_it_groups_the_fields_in_six_headed_sections_in_order(inspector_client, 
     assert keys == ["problem", "activity", "target", "schedule", "responsibility", "publication"]
     for heading in ("Problem", "Activity", "Target", "Schedule", "Responsibility", "Publication"):
         assert re.search(rf"<legend[^>]*>{heading}</legend>", page)
-    assert "Milestones (for example one per quarter" in page
+    assert "each line becomes a milestone" in page
     sections = {section.key: section.fields for section in PLAN_SECTIONS}
     assert sections["problem"][:2] == ("finding", "root_cause")
     assert sections["responsibility"] == ("owner_opd", "supporting_opds")
@@ -251,3 +252,85 @@ def test_a_posted_round_beyond_any_id_shows_the_round_choice(inspector_client, r
     assert response.status_code == 200
     assert "rounds" in response.context and "form" not in response.context
     assert not ActionPlan.objects.exists()
+
+
+def _milestone_rows(plan):
+    return list(plan.milestones.order_by("quarter").values_list("title", "quarter", "due_date"))
+
+
+def test_quarter_lines_of_a_new_plan_become_milestones_of_its_first_year(
+    inspector_client, round_2024, opd_a
+):
+    indicator = round_2024.dimensions.get(code="TRN")
+    lines = {"milestone_q1": "SOP disusun", "milestone_q2": "  SOP diumumkan  "}
+    response = inspector_client.post(NEW, _post_data(round_2024, opd_a, [indicator], **lines))
+    plan = ActionPlan.objects.get()
+    assert response.status_code == 302 and plan.status == PlanStatus.DRAFT
+    assert _milestone_rows(plan) == [
+        ("SOP disusun", 1, date(2025, 3, 31)),
+        ("SOP diumumkan", 2, date(2025, 6, 30)),
+    ]
+
+
+def test_save_and_activate_makes_a_complete_new_plan_active_at_once(
+    inspector_client, round_2024, opd_a
+):
+    indicator = round_2024.dimensions.get(code="TRN")
+    data = _post_data(
+        round_2024, opd_a, [indicator], target="100", milestone_q2="SOP diumumkan", then="activate"
+    )
+    response = inspector_client.post(NEW, data, follow=True)
+    plan = ActionPlan.objects.get()
+    assert plan.status == PlanStatus.ACTIVE
+    assert plan.reviews.get().outcome == "activated"
+    assert "created and is active" in response.content.decode()
+
+
+def test_save_and_activate_keeps_an_incomplete_plan_a_draft_and_says_what_is_missing(
+    inspector_client, round_2024, opd_a
+):
+    indicator = round_2024.dimensions.get(code="TRN")
+    data = _post_data(round_2024, opd_a, [indicator], target="100", then="activate")
+    page = inspector_client.post(NEW, data, follow=True).content.decode()
+    assert ActionPlan.objects.get().status == PlanStatus.DRAFT
+    assert "saved as a draft, not activated" in page and "milestone" in page
+
+
+def test_save_and_activate_is_offered_to_the_inspectorate_and_never_works_on_its_own_opd(
+    inspector_client, dual_role_client, round_2024, opd_a
+):
+    assert 'value="activate"' in _form_page(inspector_client).content.decode()
+    indicator = round_2024.dimensions.get(code="TRN")
+    data = _post_data(
+        round_2024, opd_a, [indicator], target="100", milestone_q1="SOP", then="activate"
+    )
+    dual_role_client.post(NEW, data)
+    assert ActionPlan.objects.get().status == PlanStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("start", "due", "quarter", "says"),
+    [
+        (
+            "2025-05-01",
+            "2025-12-31",
+            "milestone_q1",
+            "Triwulan I 2025 ends before the plan starts.",
+        ),
+        ("2025-01-01", "2025-06-30", "milestone_q3", "Triwulan III 2025 ends after the plan's due"),
+    ],
+)
+def test_a_quarter_outside_the_plan_s_dates_is_refused_and_nothing_is_saved(
+    inspector_client, round_2024, opd_a, start, due, quarter, says
+):
+    indicator = round_2024.dimensions.get(code="TRN")
+    data = _post_data(round_2024, opd_a, [indicator], start_date=start, due_date=due)
+    response = inspector_client.post(NEW, {**data, quarter: "Tahap"})
+    assert response.status_code == 200
+    assert says in " ".join(response.context["form"].errors[quarter])
+    assert not ActionPlan.objects.exists() and not Milestone.objects.exists()
+
+
+def test_an_edit_has_no_quarter_lines(inspector_client, plan_a):
+    form = inspector_client.get(reverse("actionplans:plan_edit", args=[plan_a.pk])).context["form"]
+    assert not any(name.startswith("milestone_q") for name in form.fields)
