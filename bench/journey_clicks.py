@@ -10,7 +10,9 @@ typing is not counted. Run against a freshly loaded demo (it writes):
 
 It prints every click with the role switches marked, and the totals with and without signing
 in and out. The same walk through the UI of commit cdf1073 (before issue 11) took 38 clicks,
-15 of them signing in and out (see the closing note of issue 11).
+15 of them signing in and out (23 in the pages); on the UI of issue 11 it takes 22, 11 of them
+signing in and out (11 in the pages). Signing in and out is the same five sessions on both: one
+browser plays three people, which real people on their own devices do not repeat.
 """
 
 import os
