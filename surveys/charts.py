@@ -6,7 +6,7 @@ round's category bands.
 
 import json
 import textwrap
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import plotly.graph_objects as go
 from django.utils.formats import number_format
@@ -32,7 +32,11 @@ def plotly_separators(language: str | None) -> str:
 def chart_number(value, decimal_pos: int = 2) -> str:
     """A number printed inside a chart as the page prints it: 67,78 in Indonesian, 67.78 in
     English, with a real minus. Kept here so the shared number filter can replace it."""
-    text = number_format(value, decimal_pos=decimal_pos, use_l10n=True)
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimal_pos), ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "−0,00"
+    # Django's number_format cuts extra decimals; rounding first keeps 16,666 at 16,7
+    text = number_format(rounded, decimal_pos=decimal_pos, use_l10n=True)
     return MINUS + text[1:] if text.startswith("-") else text
 
 
@@ -63,8 +67,13 @@ def plotly_text(text) -> str:
 def wrapped_label(text, width: int = LABEL_WIDTH) -> str:
     """A category label broken onto lines (plotly's <br>), each line escaped: long OPD names
     stay whole beside a bar instead of being cut at the margin."""
-    lines = textwrap.wrap(str(text), width=width) or [""]
-    return "<br>".join(plotly_text(line) for line in lines)
+    return "<br>".join(plotly_text(line) for line in _label_lines(text, width))
+
+
+def _label_lines(text, width: int = LABEL_WIDTH) -> list[str]:
+    """Whole words only: a name is never cut inside a word."""
+    wrapped = textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)
+    return wrapped or [""]
 
 
 def _f(value):
@@ -176,7 +185,7 @@ def progress_figure(labels: list[str], values: list) -> dict:
     """Verified progress per OPD as horizontal bars, every OPD drawn: one without an accepted
     report sits at 0 in grey and says so, rather than dropping out of the chart."""
     none_yet = _("no accepted report yet")
-    lines = sum(len(textwrap.wrap(str(label), LABEL_WIDTH)) or 1 for label in labels)
+    lines = sum(len(_label_lines(label)) for label in labels)
     figure = go.Figure(
         go.Bar(
             x=[_f(v) or 0.0 for v in values],
