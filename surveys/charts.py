@@ -20,6 +20,7 @@ PROGRESS_COLOUR = "#1f4e79"
 NO_PROGRESS_COLOUR = "#adb5bd"
 # plotly's layout.separators: the decimal mark, then the thousands mark
 SEPARATORS = {"id": ",.", "en": ".,"}
+BAND_LABEL_SHIFT = 16  # pixels between the two rows of band names over the index bar
 LABEL_WIDTH = 24  # characters per line of a wrapped category label
 MINUS = "\u2212"
 
@@ -99,16 +100,18 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
         }
         for band, upper in zip(bands, uppers, strict=True)
     ]
+    # every other band's name one line higher: narrow neighbours (73-78, 78-100) never overlap
     annotations = [
         {
             "x": float(band.lower_bound + upper) / 2,
             "y": 1.0,
             "yref": "paper",
+            "yshift": BAND_LABEL_SHIFT * (position % 2),
             "text": plotly_text(label_for(band)),
             "showarrow": False,
             "yanchor": "bottom",
         }
-        for band, upper in zip(bands, uppers, strict=True)
+        for position, (band, upper) in enumerate(zip(bands, uppers, strict=True))
     ]
     figure = go.Figure(
         go.Bar(
@@ -122,12 +125,12 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
             hovertemplate="%{x:.2f}<extra></extra>",
         ),
         layout=_layout(
-            height=160,
+            height=176,
             shapes=shapes,
             annotations=annotations,
             showlegend=False,
             xaxis={"range": [0, 100]},
-            margin={"l": 60, "r": 20, "t": 30, "b": 30},
+            margin={"l": 60, "r": 20, "t": 30 + BAND_LABEL_SHIFT, "b": 30},
         ),
     )
     return figure_json(figure)
