@@ -62,7 +62,7 @@ def test_the_heat_map_is_a_table_with_indicator_names_and_group_names(
     inspector_client, scored_2024
 ):
     response = dashboard(inspector_client)
-    assertContains(response, '<table class="heat-table" id="indicator-heat-table">')
+    assertContains(response, '<table class="heat-table" id="indicator-heat-table"')
     header = (
         '<tr><th scope="col">Indikator</th><th scope="col" class="heat-group">Internal</th>'
         '<th scope="col" class="heat-group">Eksternal</th>'
