@@ -8,7 +8,10 @@ import json
 from decimal import Decimal
 
 import plotly.graph_objects as go
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from surveys import formatting
 
 GROUP_COLOURS = {"internal": "#1f4e79", "external": "#2e7d32", "expert": "#6a1b9a"}
 INDEX_COLOUR = "#212529"
@@ -79,7 +82,7 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
             orientation="h",
             marker={"color": INDEX_COLOUR},
             width=0.4,
-            text=[str(index)],
+            text=[formatting.number(index, get_language())],
             textposition="outside",
         ),
         layout=_layout(

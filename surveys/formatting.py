@@ -31,7 +31,7 @@ DEFAULT_LANGUAGE = "id"
 
 
 def language_key(language: str | None) -> str:
-    """"en", "en-us" → "en"; anything the portal does not speak → Indonesian, its default."""
+    """ "en", "en-us" → "en"; anything the portal does not speak → Indonesian, its default."""
     key = (language or DEFAULT_LANGUAGE)[:2].lower()
     return key if key in DECIMAL_SEPARATOR else DEFAULT_LANGUAGE
 

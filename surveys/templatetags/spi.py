@@ -1,10 +1,6 @@
-from datetime import datetime
-
 from django import template
-from django.utils import timezone
 from django.utils.translation import get_language
 
-from surveys import formatting
 from surveys.models import RespondentGroup
 
 register = template.Library()
@@ -39,51 +35,6 @@ def dimension_name(dimension):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
-
-
-# --- numbers and dates: the one way of writing them (surveys/formatting.py) -------------------
-
-
-@register.filter
-def number(value, places=2):
-    """67,78 / 67.78; a real minus; {{ weight|number:4 }} for 0,3325."""
-    return formatting.number(value, get_language(), int(places))
-
-
-@register.filter
-def signed(value, places=2):
-    """A difference: +0,49, −1,74 (real minus), 0,00 without a sign."""
-    return formatting.signed(value, get_language(), int(places))
-
-
-@register.filter
-def deduction(value, places=2):
-    """An amount taken off the index (a correction): −1,12, and 0,00 when it is zero."""
-    return formatting.deduction(value, get_language(), int(places))
-
-
-@register.filter
-def percent(value, places=-1):
-    """16,7%, 100%: one decimal by default, dropped when it is zero; no space before %."""
-    return formatting.percent(value, get_language(), int(places))
-
-
-@register.filter
-def day(value):
-    """31 Des 2026 / 31 Dec 2026 (a moment is written as its local date)."""
-    return formatting.day(_local(value), get_language())
-
-
-@register.filter
-def day_time(value):
-    """1 Des 2026 14.06 / 1 Dec 2026 14:06, where the time of day matters."""
-    return formatting.day_time(_local(value), get_language())
-
-
-def _local(value):
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        return timezone.localtime(value)
-    return value
 
 
 @register.filter
