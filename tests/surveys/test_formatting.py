@@ -4,12 +4,13 @@ import ast
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from surveys import formatting
+from surveys import charts, formatting
 from surveys.formatting import MINUS
 
 
@@ -111,7 +112,7 @@ def test_the_formatting_module_imports_neither_django_nor_project_apps():
 
 def _render(source, language, **context):
     with translation.override(language):
-        return Template("{% load spi %}" + source).render(Context(context))
+        return Template(source).render(Context(context))  # builtins: no {% load %} needed
 
 
 def test_the_filters_write_the_language_of_the_request(settings):
@@ -136,3 +137,11 @@ def test_the_filters_write_the_language_of_the_request(settings):
     assert _render(source, "en", **values) == (
         f"67.78 {MINUS}1.74 0.00 16.7% 0.3325 31 Dec 2026 1 Dec 2026 14:06 1 Dec 2026"
     )
+
+
+def test_the_index_bar_is_labelled_as_the_page_writes_the_index():
+    bands = [SimpleNamespace(lower_bound=D("0"), colour="#c62828", label="Rentan")]
+    for language, label in (("id", "67,78"), ("en", "67.78")):
+        with translation.override(language):
+            figure = charts.banded_index_figure(D("67.78"), bands, lambda band: band.label)
+        assert figure["data"][0]["text"] == [label]
