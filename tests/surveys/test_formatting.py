@@ -145,3 +145,7 @@ def test_the_index_bar_is_labelled_as_the_page_writes_the_index():
         with translation.override(language):
             figure = charts.banded_index_figure(D("67.78"), bands, lambda band: band.label)
         assert figure["data"][0]["text"] == [label]
+
+
+def test_a_filter_given_no_number_shows_the_value_as_it_is():
+    assert _render("{{ x|number }} {{ x|percent }} {{ x|day }}", "id", x="n/a") == "n/a n/a n/a"
