@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from surveys.formatting import day
 
 EARLIEST = date(2000, 1, 1)
 FUTURE_DAYS = 7  # a report or evidence dated a few days ahead: time zones, the week's end
@@ -42,7 +44,8 @@ def outside_round_errors(year: int, **dates) -> dict:
     2000 that its field's validator refuses, are left alone: one message per slip)."""
     earliest, latest = round_window(year)
     message = _("For SPI %(year)s give a date from %(earliest)s to %(latest)s.")
-    params = {"year": year, "earliest": date_format(earliest), "latest": date_format(latest)}
+    language = get_language()
+    params = {"year": year, "earliest": day(earliest, language), "latest": day(latest, language)}
     return {
         name: ValidationError(message, code="date_outside_round", params=params)
         for name, value in dates.items()
@@ -56,7 +59,7 @@ def report_date_errors(year: int, report_date) -> dict:
     if report_date is None or report_date < EARLIEST or report_date >= earliest:
         return {}
     message = _("A report on a plan of SPI %(year)s is dated from %(earliest)s on.")
-    params = {"year": year, "earliest": date_format(earliest)}
+    params = {"year": year, "earliest": day(earliest, get_language())}
     return {"report_date": ValidationError(message, code="date_outside_round", params=params)}
 
 

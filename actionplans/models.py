@@ -11,11 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actionplans import dates
+from surveys import formatting
 from surveys.audit import history_user
 from surveys.models import Dimension, RespondentGroup, SurveyRound
 
@@ -414,7 +415,7 @@ class Milestone(models.Model):
         """'Triwulan III 2025' for a quarter, else the due date as the page's language writes it."""
         if self.quarter:
             return f"{self.get_quarter_display()} {self.due_date.year}"
-        return date_format(self.due_date, "SHORT_DATE_FORMAT")
+        return formatting.day(self.due_date, get_language())
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()

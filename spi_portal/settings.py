@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "actionplans.context_processors.menu",
             ],
+            # one way to write numbers and dates, on every template without a {% load %}
+            "builtins": ["surveys.templatetags.spi_formats"],
         },
     },
 ]

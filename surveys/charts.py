@@ -6,12 +6,13 @@ round's category bands.
 
 import json
 import textwrap
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import plotly.graph_objects as go
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from surveys import formatting
 
 GROUP_COLOURS = {"internal": "#1f4e79", "external": "#2e7d32", "expert": "#6a1b9a"}
 INDEX_COLOUR = "#212529"
@@ -22,23 +23,11 @@ NO_PROGRESS_COLOUR = "#adb5bd"
 SEPARATORS = {"id": ",.", "en": ".,"}
 BAND_LABEL_SHIFT = 16  # pixels between the two rows of band names over the index bar
 LABEL_WIDTH = 24  # characters per line of a wrapped category label
-MINUS = "\u2212"
 
 
 def plotly_separators(language: str | None) -> str:
     """Decimal and thousands marks for plotly's ticks and hovers in the page's language."""
     return SEPARATORS.get((language or "id").split("-")[0], SEPARATORS["id"])
-
-
-def chart_number(value, decimal_pos: int = 2) -> str:
-    """A number printed inside a chart as the page prints it: 67,78 in Indonesian, 67.78 in
-    English, with a real minus. Kept here so the shared number filter can replace it."""
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimal_pos), ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)  # never "−0,00"
-    # Django's number_format cuts extra decimals; rounding first keeps 16,666 at 16,7
-    text = number_format(rounded, decimal_pos=decimal_pos, use_l10n=True)
-    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def _layout(**overrides):
@@ -120,7 +109,7 @@ def banded_index_figure(index: Decimal, bands, label_for) -> dict:
             orientation="h",
             marker={"color": INDEX_COLOUR},
             width=0.4,
-            text=[chart_number(index)],
+            text=[formatting.number(index, get_language())],
             textposition="outside",
             hovertemplate="%{x:.2f}<extra></extra>",
         ),
@@ -197,7 +186,7 @@ def progress_figure(labels: list[str], values: list) -> dict:
             marker={
                 "color": [NO_PROGRESS_COLOUR if v is None else PROGRESS_COLOUR for v in values]
             },
-            text=[none_yet if v is None else f"{chart_number(v, 1)} %" for v in values],
+            text=[none_yet if v is None else formatting.percent(v, get_language()) for v in values],
             # a long bar carries its value inside, so no value runs past the chart's edge
             textposition=["inside" if v is not None and v >= 50 else "outside" for v in values],
             insidetextanchor="end",
@@ -208,7 +197,7 @@ def progress_figure(labels: list[str], values: list) -> dict:
         ),
         layout=_layout(
             height=70 + 18 * lines + 14 * len(labels),
-            xaxis={"range": [0, 100], "dtick": 25, "ticksuffix": " %", "automargin": True},
+            xaxis={"range": [0, 100], "dtick": 25, "ticksuffix": "%", "automargin": True},
             yaxis={"autorange": "reversed", "automargin": True},
             showlegend=False,
             margin={"l": 10, "r": 30, "t": 10, "b": 30},

@@ -250,6 +250,6 @@ def test_signed_differences_follow_the_active_language():
     template = Template("{% load spi %}{{ up|signed }} {{ down|signed }}")
     context = Context({"up": Decimal("6.54"), "down": Decimal("-1.12")})
     with translation.override("id"):
-        assert template.render(context) == "+6,54 -1,12"
+        assert template.render(context) == "+6,54 −1,12"
     with translation.override("en"):
-        assert template.render(context) == "+6.54 -1.12"
+        assert template.render(context) == "+6.54 −1.12"

@@ -1,5 +1,4 @@
 from django import template
-from django.utils.formats import localize
 from django.utils.translation import get_language
 
 from surveys.models import RespondentGroup
@@ -36,12 +35,6 @@ def dimension_name(dimension):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
-
-
-@register.filter
-def signed(value):
-    """A difference with an explicit sign, localised (+0,01 in Indonesian, +0.01 in English)."""
-    return f"+{localize(value)}" if value is not None and value > 0 else value
 
 
 @register.filter

@@ -138,7 +138,7 @@ def test_the_plan_form_and_so_the_plan_import_name_the_implausible_dates(plan_a)
     assert not form.is_valid()
     assert form.errors["start_date"] == ["Give a date from 1 January 2000 on."]
     assert form.errors["due_date"] == [
-        "For SPI 2024 give a date from Jan. 1, 2023 to Dec. 31, 2034."
+        "For SPI 2024 give a date from 1 Jan 2023 to 31 Dec 2034."
     ]
 
 

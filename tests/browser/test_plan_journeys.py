@@ -93,4 +93,4 @@ def test_a_report_is_returned_answered_and_accepted_and_the_public_page_shows_it
     assert ProgressReport.objects.get(percent=60).evidence.count() == 1
     citizen.reload()
     assert float(public_plan.locator("progress").get_attribute("value")) == 60
-    assert "60 %" in public_plan.inner_text()
+    assert "60%" in public_plan.inner_text()

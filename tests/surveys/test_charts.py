@@ -1,4 +1,4 @@
-"""Chart helpers: numbers as the page prints them, labels wrapped whole and escaped."""
+"""Chart helpers: separators in the page's language, labels wrapped whole and escaped."""
 
 from decimal import Decimal
 
@@ -7,20 +7,6 @@ from django.utils import translation
 from surveys import charts
 
 LONG_OPD = "Badan Pengelolaan Keuangan dan Aset Daerah"
-
-
-def test_a_chart_number_has_a_decimal_comma_in_indonesian_and_a_point_in_english():
-    with translation.override("id"):
-        assert charts.chart_number(Decimal("67.78")) == "67,78"
-        assert charts.chart_number(Decimal("16.666"), 1) == "16,7"
-    with translation.override("en"):
-        assert charts.chart_number(Decimal("67.78")) == "67.78"
-
-
-def test_a_negative_chart_number_has_a_real_minus():
-    with translation.override("id"):
-        assert charts.chart_number(Decimal("-1.74")) == "\u22121,74"
-        assert charts.chart_number(Decimal("-0.001")) == "0,00"
 
 
 def test_plotly_separators_follow_the_language():
