@@ -42,7 +42,9 @@ from actionplans.models import (
 from surveys import scoring
 from surveys import selectors as survey_selectors
 from surveys.models import Dimension, SurveyRound
+from surveys.naming import indicator_name
 
+MAX_CODE_LENGTH = Dimension._meta.get_field("code").max_length
 DUE_SOON_DAYS = 14
 PENDING_TOO_LONG_DAYS = 7
 # a plan covers a weak point or a recommendation only once it is under way (or done): a draft
@@ -248,6 +250,14 @@ class WeakPoint:
     plans: list
     plan_count: int | None = None
     draft_count: int = 0
+
+    @property
+    def name_id(self) -> str:
+        return self.scores[0].name_id if self.scores else ""
+
+    @property
+    def name_en(self) -> str:
+        return self.scores[0].name_en if self.scores else ""
 
     @property
     def has_plan(self) -> bool:
@@ -889,7 +899,23 @@ class IndicatorDetail:
     scores: list  # (group, score), in the order internal, external, expert
     weakest: Decimal | None
     gap: Decimal | None  # points below the next category's lower bound (None: not below)
-    band: str  # that category's label
+    band: scoring.Band | None  # that category
+
+
+def indicator_filter_choices(rounds, year, chosen=None) -> list[tuple[str, str]]:
+    """The plan filter's indicators by name (value: the code, as links and old URLs give it):
+    those of the chosen round, or of every round the user sees, named as in the latest one.
+    A code no such round has (from an old link) stays a choice, so the filter still applies."""
+    dimensions = Dimension.objects.filter(round__in=rounds)
+    if year and str(year).isdigit():
+        dimensions = dimensions.filter(round__year=year)
+    named: dict[str, str] = {}
+    for dimension in dimensions.order_by("code", "-round__year").only("code", "name_id", "name_en"):
+        named.setdefault(dimension.code, f"{indicator_name(dimension)} ({dimension.code})")
+    if chosen and chosen not in named and len(chosen) <= MAX_CODE_LENGTH:
+        named[chosen] = chosen
+    ordered = sorted(named.items(), key=lambda item: item[1].casefold())
+    return [("", "---------"), *ordered]
 
 
 def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
@@ -898,14 +924,14 @@ def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
     scores = list(survey_selectors.home_indicator_scores(survey_round))
     if not scores:
         return {}
-    threshold, band = None, ""
+    threshold, band = None, None
     result = survey_selectors.home_result(survey_round)
     if result is not None:
         index = scoring.compute_index(
             result.group_scores(), survey_selectors.methodology_for(survey_round)
         )
         target = index.next_band or index.category
-        threshold, band = target.lower_bound, target.label_id
+        threshold, band = target.lower_bound, target
     by_dimension: dict[int, dict] = defaultdict(dict)
     for score in scores:
         by_dimension[score.dimension_id][score.group] = score.score
