@@ -289,4 +289,9 @@ def _report_index(survey_round):
         return {"index": None}
     index = scoring.compute_index(result.group_scores(), selectors.methodology_for(survey_round))
     weak = selectors.weak_indicators(index, selectors.home_indicator_scores(survey_round))
-    return {"index": index, "result": result, "weak_indicators": weak}
+    return {
+        "index": index,
+        "result": result,
+        "weak_indicators": weak,
+        "weak_by_indicator": selectors.weak_by_indicator(weak),
+    }

@@ -348,6 +348,14 @@ def weak_indicators(index: scoring.IndexResult, scores) -> list[scoring.WeakIndi
     ]
 
 
+def weak_by_indicator(weak: list[scoring.WeakIndicator]) -> list[list[scoring.WeakIndicator]]:
+    """The weak scores grouped per indicator, the weakest indicator first."""
+    groups: dict[str, list[scoring.WeakIndicator]] = {}
+    for item in weak:
+        groups.setdefault(item.code, []).append(item)
+    return list(groups.values())
+
+
 def round_page(year: int, user) -> dict:
     """Everything the round page shows for the home institution: index, bands, indicators."""
     survey_round = round_with_methodology(year, user)

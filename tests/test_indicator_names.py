@@ -92,7 +92,11 @@ def test_the_follow_up_report_names_indicators_in_its_weak_points_and_plan_table
     make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
     html = inspector_client.get(reverse("followup_report", args=[2024])).content.decode()
     weak_list = html[html.index("<ul>", html.index("r-index")) :]
-    assert f"<li>{tagged(weak_pbj.name_id, 'PBJ')} · Eksper 41,50 ({indonesian_gap('Waspada', '31,50')})</li>" in weak_list
+    gap = indonesian_gap("Waspada", "31,50")
+    assert (
+        f'<li>{tagged(weak_pbj.name_id, "PBJ")} · <span class="text-nowrap">Eksper 41,50</span> '
+        f'<span class="weak-gap">({gap})</span></li>'
+    ) in weak_list
     table = html[html.index('id="r-plans"') :]
     assert f"<td>{tagged(weak_pbj.name_id, 'PBJ')}</td>" in table
 
@@ -108,6 +112,7 @@ def test_the_follow_up_pdf_names_the_indicator_and_its_gap(inspector_client, wea
     ).stdout.decode()
     flat = " ".join(text.split())
     assert "Procurement of goods and services PBJ · Expert 41.50 (gap to Watch: 31.50)" in flat
+    assert "services PBJ" in flat[flat.index("Action plans") :]  # the plan table, in columns
 
 
 def test_the_follow_up_xlsx_has_an_indicator_name_column(inspector_client, weak_pbj, opd_a):
