@@ -155,14 +155,15 @@ class Rollup:
     left_out: int
 
 
-def _rollup_rows(plans, key: str | None):
+def _rollup_rows(plans, key: str | tuple[str, ...] | None):
     counted = Q(verified_progress__isnull=False)
     weighted = ExpressionWrapper(
         F("weight") * F("verified_progress"), output_field=DecimalField(max_digits=12)
     )
     rows = plans.exclude(status=PlanStatus.CANCELLED).order_by()
     if key:
-        rows = rows.values(key).order_by(key)
+        keys = (key,) if isinstance(key, str) else key
+        rows = rows.values(*keys).order_by(*keys)
     aggregates = {
         "n_plans": Count("pk", distinct=True),
         "n_counted": Count("pk", filter=counted, distinct=True),
@@ -186,6 +187,26 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     "indicators__code") or overall; plans without an accepted report are left out and
     counted, never averaged in as 0. Cancelled plans are not part of any roll-up."""
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
+
+
+@dataclass(frozen=True)
+class IndicatorLabel:
+    """An indicator as a roll-up row names it (what the indicator filter shows)."""
+
+    code: str
+    name_id: str
+    name_en: str
+
+
+INDICATOR_KEYS = ("indicators__code", "indicators__name_id", "indicators__name_en")
+
+
+def indicator_rollup(plans) -> list[Rollup]:
+    """progress_rollup per indicator of one round's plans, each row labelled by its indicator."""
+    return [
+        _rollup(row, IndicatorLabel(*(row[key] for key in INDICATOR_KEYS)))
+        for row in _rollup_rows(plans, INDICATOR_KEYS)
+    ]
 
 
 def _counted_plans(plans) -> Q:

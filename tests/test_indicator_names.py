@@ -190,3 +190,13 @@ def test_plan_detail_and_form_name_the_indicator(inspector_client, weak_pbj, opd
     ).content.decode()
     assert tagged(weak_pbj.name_en, "PBJ") in form
     assert "gap to Watch: 31.50" in form
+
+
+def test_the_round_follow_up_rolls_progress_up_per_named_indicator(
+    inspector_client, weak_pbj, opd_a
+):
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    response = inspector_client.get(reverse("actionplans:round_followup", args=[2024]), **ENGLISH)
+    [row] = response.context["rollup_indicator"]
+    assert (row.label.code, row.plans) == ("PBJ", 1)
+    assert f'<th scope="row">{tagged(weak_pbj.name_en, "PBJ")}</th>' in response.content.decode()
