@@ -200,3 +200,13 @@ def test_the_round_follow_up_rolls_progress_up_per_named_indicator(
     [row] = response.context["rollup_indicator"]
     assert (row.label.code, row.plans) == ("PBJ", 1)
     assert f'<th scope="row">{tagged(weak_pbj.name_en, "PBJ")}</th>' in response.content.decode()
+
+
+def test_an_indicator_name_is_escaped_where_it_is_shown(inspector_client, weak_pbj, opd_a):
+    weak_pbj.name_id = weak_pbj.name_en = '<script>alert("x")</script>'
+    weak_pbj.save()
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    for url in (reverse("actionplans:plan_list"), reverse("dashboard") + "?year=2024"):
+        html = inspector_client.get(url).content.decode()
+        assert "<script>alert" not in html, url
+        assert tagged("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;", "PBJ") in html, url

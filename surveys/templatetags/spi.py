@@ -47,9 +47,8 @@ def indicator(item):
 
 @register.filter
 def gap_label(weak):
-    """A weak score's gap, named by the band it is counted to: "selisih ke Waspada: 25,13"."""
-    if weak.band is None:
-        return gettext("gap: %(gap)s") % {"gap": localize(weak.gap)}
+    """A weak score's gap, named by the band it is counted to: "selisih ke Waspada: 25,13"
+    (weak_indicators and indicator_details always give the band)."""
     return gettext("gap to %(band)s: %(gap)s") % {
         "band": band_name(weak.band),
         "gap": localize(weak.gap),
