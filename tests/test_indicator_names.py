@@ -74,7 +74,7 @@ def test_the_dashboard_names_a_weak_point_with_its_code_and_labelled_gap(
     assert "Expert 41.50</span> <span class=\"weak-gap\">(gap to Watch: 31.50)</span>" in html
 
 
-def test_the_round_follow_up_desk_and_meeting_name_the_weak_indicator(
+def test_the_round_follow_up_and_meeting_name_the_weak_indicator(
     inspector_client, weak_pbj
 ):
     for url in (
@@ -210,3 +210,9 @@ def test_an_indicator_name_is_escaped_where_it_is_shown(inspector_client, weak_p
         html = inspector_client.get(url).content.decode()
         assert "<script>alert" not in html, url
         assert tagged("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;", "PBJ") in html, url
+
+
+def test_the_desk_names_a_weak_point_without_a_plan(inspector_client, weak_pbj, published_2024):
+    html = inspector_client.get(reverse("actionplans:desk"), **ENGLISH).content.decode()
+    assert f"<strong>{tagged(weak_pbj.name_en, 'PBJ')}</strong>" in html
+    assert "Expert 41.50</span> <span class=\"weak-gap\">(gap to Watch: 31.50)</span>" in html
