@@ -71,7 +71,7 @@ def test_the_dashboard_names_a_weak_point_with_its_code_and_labelled_gap(
     english = inspector_client.get(reverse("dashboard"), {"year": 2024}, **ENGLISH)
     html = english.content.decode()
     assert tagged(weak_pbj.name_en, "PBJ") in html
-    assert "Expert 41.50</span> <span class=\"weak-gap\">(gap to Watch: 31.50)</span>" in html
+    assert "Expert 41.50</span> <span class=\"weak-gap text-nowrap\">(gap to Watch: 31.50)</span>" in html
 
 
 def test_the_round_follow_up_and_meeting_name_the_weak_indicator(
@@ -95,7 +95,7 @@ def test_the_follow_up_report_names_indicators_in_its_weak_points_and_plan_table
     gap = indonesian_gap("Waspada", "31,50")
     assert (
         f'<li>{tagged(weak_pbj.name_id, "PBJ")} · <span class="text-nowrap">Eksper 41,50</span> '
-        f'<span class="weak-gap">({gap})</span></li>'
+        f'<span class="weak-gap text-nowrap">({gap})</span></li>'
     ) in weak_list
     table = html[html.index('id="r-plans"') :]
     assert f"<td>{tagged(weak_pbj.name_id, 'PBJ')}</td>" in table
@@ -215,4 +215,4 @@ def test_an_indicator_name_is_escaped_where_it_is_shown(inspector_client, weak_p
 def test_the_desk_names_a_weak_point_without_a_plan(inspector_client, weak_pbj, published_2024):
     html = inspector_client.get(reverse("actionplans:desk"), **ENGLISH).content.decode()
     assert f"<strong>{tagged(weak_pbj.name_en, 'PBJ')}</strong>" in html
-    assert "Expert 41.50</span> <span class=\"weak-gap\">(gap to Watch: 31.50)</span>" in html
+    assert "Expert 41.50</span> <span class=\"weak-gap text-nowrap\">(gap to Watch: 31.50)</span>" in html
