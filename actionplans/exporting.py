@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from surveys.exporting import table_response
+from surveys.naming import indicator_names
 
 LIST_SEPARATOR = ";"
 
@@ -18,6 +19,7 @@ COLUMNS = [
     "root_cause",
     "recommendation_codes",
     "indicator_codes",
+    "indicator_names",
     "respondent_group",
     "activity",
     "output",
@@ -39,7 +41,8 @@ COLUMNS = [
     "overdue",
 ]
 # a status moves only through the plan's actions (activate, approve, cancel): never by a file
-EXPORT_ONLY = {"id", "verified_progress", "overdue", "status"}
+# and the indicators' names are there for the reader: the import goes by their codes
+EXPORT_ONLY = {"id", "indicator_names", "verified_progress", "overdue", "status"}
 
 
 def _codes(items) -> str:
@@ -52,6 +55,7 @@ def plan_row(plan, today) -> list:
         "round_year": plan.round.year,
         "recommendation_codes": _codes(plan.recommendations.all()),
         "indicator_codes": _codes(plan.indicators.all()),
+        "indicator_names": indicator_names(plan.indicators.all()),
         "start_date": plan.start_date.isoformat(),
         "due_date": plan.due_date.isoformat(),
         "owner_opd_code": plan.owner_opd.code,

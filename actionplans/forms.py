@@ -598,7 +598,7 @@ class PlanFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "---------"), *PlanStatus.choices], required=False, label=_("status")
     )
-    indicator = forms.CharField(required=False, max_length=20, label=_("indicator code"))
+    indicator = forms.ChoiceField(required=False, label=_("Indicator"))
     overdue = forms.BooleanField(required=False, label=_("overdue only"))
     state = forms.ChoiceField(
         choices=[("", "---------"), *PlanState.choices], required=False, label=_("work state")
@@ -606,7 +606,11 @@ class PlanFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = SurveyRound.objects.visible_to(user).order_by("-year")
+        rounds = SurveyRound.objects.visible_to(user)
+        self.fields["round"].queryset = rounds.order_by("-year")
+        self.fields["indicator"].choices = selectors.indicator_filter_choices(
+            rounds, self.data.get("round"), self.data.get("indicator")
+        )
         if not sees_all_plans(user):
             self.fields["opd"].queryset = OPD.objects.filter(pk=opd_id_of(user))
 

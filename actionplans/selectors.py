@@ -42,7 +42,9 @@ from actionplans.models import (
 from surveys import scoring
 from surveys import selectors as survey_selectors
 from surveys.models import Dimension, SurveyRound
+from surveys.naming import indicator_name
 
+MAX_CODE_LENGTH = Dimension._meta.get_field("code").max_length
 DUE_SOON_DAYS = 14
 PENDING_TOO_LONG_DAYS = 7
 # a plan covers a weak point or a recommendation only once it is under way (or done): a draft
@@ -153,14 +155,15 @@ class Rollup:
     left_out: int
 
 
-def _rollup_rows(plans, key: str | None):
+def _rollup_rows(plans, key: str | tuple[str, ...] | None):
     counted = Q(verified_progress__isnull=False)
     weighted = ExpressionWrapper(
         F("weight") * F("verified_progress"), output_field=DecimalField(max_digits=12)
     )
     rows = plans.exclude(status=PlanStatus.CANCELLED).order_by()
     if key:
-        rows = rows.values(key).order_by(key)
+        keys = (key,) if isinstance(key, str) else key
+        rows = rows.values(*keys).order_by(*keys)
     aggregates = {
         "n_plans": Count("pk", distinct=True),
         "n_counted": Count("pk", filter=counted, distinct=True),
@@ -184,6 +187,26 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     "indicators__code") or overall; plans without an accepted report are left out and
     counted, never averaged in as 0. Cancelled plans are not part of any roll-up."""
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
+
+
+@dataclass(frozen=True)
+class IndicatorLabel:
+    """An indicator as a roll-up row names it (what the indicator filter shows)."""
+
+    code: str
+    name_id: str
+    name_en: str
+
+
+INDICATOR_KEYS = ("indicators__code", "indicators__name_id", "indicators__name_en")
+
+
+def indicator_rollup(plans) -> list[Rollup]:
+    """progress_rollup per indicator of one round's plans, each row labelled by its indicator."""
+    return [
+        _rollup(row, IndicatorLabel(*(row[key] for key in INDICATOR_KEYS)))
+        for row in _rollup_rows(plans, INDICATOR_KEYS)
+    ]
 
 
 def _counted_plans(plans) -> Q:
@@ -248,6 +271,14 @@ class WeakPoint:
     plans: list
     plan_count: int | None = None
     draft_count: int = 0
+
+    @property
+    def name_id(self) -> str:
+        return self.scores[0].name_id if self.scores else ""
+
+    @property
+    def name_en(self) -> str:
+        return self.scores[0].name_en if self.scores else ""
 
     @property
     def has_plan(self) -> bool:
@@ -906,7 +937,23 @@ class IndicatorDetail:
     scores: list  # (group, score), in the order internal, external, expert
     weakest: Decimal | None
     gap: Decimal | None  # points below the next category's lower bound (None: not below)
-    band: str  # that category's label
+    band: scoring.Band | None  # that category
+
+
+def indicator_filter_choices(rounds, year, chosen=None) -> list[tuple[str, str]]:
+    """The plan filter's indicators by name (value: the code, as links and old URLs give it):
+    those of the chosen round, or of every round the user sees, named as in the latest one.
+    A code no such round has (from an old link) stays a choice, so the filter still applies."""
+    dimensions = Dimension.objects.filter(round__in=rounds)
+    if year and str(year).isdigit():
+        dimensions = dimensions.filter(round__year=year)
+    named: dict[str, str] = {}
+    for dimension in dimensions.order_by("code", "-round__year").only("code", "name_id", "name_en"):
+        named.setdefault(dimension.code, f"{indicator_name(dimension)} ({dimension.code})")
+    if chosen and chosen not in named and len(chosen) <= MAX_CODE_LENGTH:
+        named[chosen] = chosen
+    ordered = sorted(named.items(), key=lambda item: item[1].casefold())
+    return [("", "---------"), *ordered]
 
 
 def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
@@ -915,14 +962,14 @@ def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
     scores = list(survey_selectors.home_indicator_scores(survey_round))
     if not scores:
         return {}
-    threshold, band = None, ""
+    threshold, band = None, None
     result = survey_selectors.home_result(survey_round)
     if result is not None:
         index = scoring.compute_index(
             result.group_scores(), survey_selectors.methodology_for(survey_round)
         )
         target = index.next_band or index.category
-        threshold, band = target.lower_bound, target.label_id
+        threshold, band = target.lower_bound, target
     by_dimension: dict[int, dict] = defaultdict(dict)
     for score in scores:
         by_dimension[score.dimension_id][score.group] = score.score

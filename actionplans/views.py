@@ -661,7 +661,7 @@ def round_followup(request, year):
         follow_up=selectors.follow_up_rate(survey_round, visible_plans),
         rollup_round=selectors.progress_rollup(plans)[0],
         rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
-        rollup_indicator=selectors.progress_rollup(plans, "indicators__code"),
+        rollup_indicator=selectors.indicator_rollup(plans),
         can_create=access.allows_some(request.user, "add_plan", OPD),
         can_carry_over=access.allows(request.user, "carry_over", survey_round),
         can_meet=access.sees_all_plans(request.user)

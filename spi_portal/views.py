@@ -15,6 +15,7 @@ from actionplans.models import ActionPlan, ReportStatus
 from surveys import charts, exporting, public_cache, scoring, selectors, services
 from surveys.forms import PortalSettingsForm
 from surveys.models import PortalSettings, sees_draft_rounds
+from surveys.naming import indicator_names
 from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
@@ -241,6 +242,7 @@ REPORT_COLUMNS = [
     "title",
     "owner_opd",
     "indicators",
+    "indicator_names",
     "recommendations",
     "status",
     "due_date",
@@ -264,6 +266,7 @@ def _report_row(plan):
         plan.title,
         plan.owner_opd.name,
         ", ".join(i.code for i in plan.indicators.all()),
+        indicator_names(plan.indicators.all()),
         ", ".join(r.code for r in plan.recommendations.all()),
         plan.get_status_display(),
         plan.due_date.isoformat(),
@@ -278,4 +281,9 @@ def _report_index(survey_round):
         return {"index": None}
     index = scoring.compute_index(result.group_scores(), selectors.methodology_for(survey_round))
     weak = selectors.weak_indicators(index, selectors.home_indicator_scores(survey_round))
-    return {"index": index, "result": result, "weak_indicators": weak}
+    return {
+        "index": index,
+        "result": result,
+        "weak_indicators": weak,
+        "weak_by_indicator": selectors.weak_by_indicator(weak),
+    }

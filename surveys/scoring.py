@@ -196,6 +196,10 @@ class WeakIndicator:
     group: str | None
     score: Decimal
     gap: Decimal
+    # what pages name it by: the indicator's names, and the band the gap is counted to
+    name_id: str = ""
+    name_en: str = ""
+    band: Band | None = None
 
 
 def weakest_indicators(indicator_scores, threshold: Decimal) -> list[WeakIndicator]:

@@ -1,7 +1,7 @@
 """Reads for the survey pages and commands."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -379,10 +379,24 @@ def comparison_table(institutions, rounds) -> list[dict]:
 
 def weak_indicators(index: scoring.IndexResult, scores) -> list[scoring.WeakIndicator]:
     """Indicator scores below the next category's lower bound (the current one at the top)."""
-    threshold = (index.next_band or index.category).lower_bound
-    return scoring.weakest_indicators(
-        [(s.dimension.code, s.group, s.score) for s in scores], threshold
+    band = index.next_band or index.category
+    scores = list(scores)
+    names = {s.dimension.code: s.dimension for s in scores}
+    weak = scoring.weakest_indicators(
+        [(s.dimension.code, s.group, s.score) for s in scores], band.lower_bound
     )
+    return [
+        replace(w, name_id=names[w.code].name_id, name_en=names[w.code].name_en, band=band)
+        for w in weak
+    ]
+
+
+def weak_by_indicator(weak: list[scoring.WeakIndicator]) -> list[list[scoring.WeakIndicator]]:
+    """The weak scores grouped per indicator, the weakest indicator first."""
+    groups: dict[str, list[scoring.WeakIndicator]] = {}
+    for item in weak:
+        groups.setdefault(item.code, []).append(item)
+    return list(groups.values())
 
 
 def round_page(year: int, user) -> dict:

@@ -1,7 +1,10 @@
 from django import template
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 
+from surveys import formatting
 from surveys.models import RespondentGroup
+from surveys.naming import band_name, indicator_name
 
 register = template.Library()
 
@@ -24,12 +27,32 @@ def text_colour_on(hex_colour):
 @register.filter
 def band_label(band):
     """The band's label in the active language."""
-    return band.label_en if get_language() == "en" else band.label_id
+    return band_name(band)
 
 
 @register.filter
 def dimension_name(dimension):
-    return dimension.name_en if get_language() == "en" else dimension.name_id
+    return indicator_name(dimension)
+
+
+@register.filter
+def indicator(item):
+    """How every page shows an indicator: its name, with its code as a small tag."""
+    return format_html(
+        '{} <span class="badge rounded-pill text-bg-light border indicator-code">{}</span>',
+        indicator_name(item),
+        item.code,
+    )
+
+
+@register.filter
+def gap_label(weak):
+    """A weak score's gap, named by the band it is counted to: "selisih ke Waspada: 25,13"
+    (weak_indicators and indicator_details always give the band)."""
+    return gettext("gap to %(band)s: %(gap)s") % {
+        "band": band_name(weak.band),
+        "gap": formatting.number(weak.gap, get_language()),
+    }
 
 
 @register.filter

@@ -148,16 +148,16 @@ def test_each_indicator_shows_its_name_code_group_scores_and_gap_weakest_first(
     _score(round_2024, home, "PBJ", "internal", "95.00")
     response = _form_page(inspector_client)
     round_page = inspector_client.get(reverse("actionplans:round_followup", args=[2024]))
-    gap = {weak.code: weak.gap for weak in round_page.context["weak_indicators"]}
+    weak = {weak.code: weak for weak in round_page.context["weak_indicators"]}
     codes = [d.code for d in response.context["form"].fields["indicators"].queryset]
     assert codes[:3] == ["TRN", "SDM", "PBJ"]  # weakest first, unscored ones after
     page = response.content.decode()
     trn = round_2024.dimensions.get(code="TRN")
     label = re.search(r'for="id_indicators_0">(.*?)</label>', page, re.S).group(1)
-    assert trn.name_id in label
-    assert '<span class="badge rounded-pill text-bg-light border">TRN</span>' in label
+    assert trn.name_en in label  # the page is in English
+    assert '<span class="badge rounded-pill text-bg-light border indicator-code">TRN</span>' in label
     assert "Internal 60.00 · External 82.50" in label
-    assert f"{gap['TRN']} below" in label
+    assert f"gap to {weak['TRN'].band.label_en}: {weak['TRN'].gap}" in label
     assert "No score of the home institution" in page
 
 

@@ -174,9 +174,10 @@ def _list_queries(client):
     return len(captured), response.context["page"].paginator.count
 
 
-# session, user, 2 x permissions, roll-up, round and OPD filter choices, count, page, indicators,
-# the menu: reports waiting for verification (the user's OPD, the count), unread notifications
-PLAN_LIST_QUERIES = 13
+# session, user, 2 x permissions, roll-up, round, OPD and indicator filter choices, count, page,
+# indicators, the menu: reports waiting for verification (the user's OPD, the count), unread
+# notifications
+PLAN_LIST_QUERIES = 14
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(

@@ -1,0 +1,218 @@
+"""Indicators are named, not coded: every page, export and document shows an indicator by its
+name in the page's language with its code as a tag, and a gap says which band it is counted to."""
+
+import csv
+import io
+import re
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from actionplans.models import ActionPlan, PlanStatus
+from surveys.models import IndicatorScore
+
+ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def tagged(name, code):
+    """What the one indicator filter renders."""
+    return f'{name} <span class="badge rounded-pill text-bg-light border indicator-code">{code}</span>'
+
+
+def indonesian_gap(band, gap):
+    with translation.override("id"):
+        return translation.gettext("gap to %(band)s: %(gap)s") % {"band": band, "gap": gap}
+
+
+@pytest.fixture
+def weak_pbj(bartim_2024):
+    """The home institution's expert score on PBJ, 41.50: 31.50 below Waspada (73), the band
+    above its index 67.78 (Rentan); TRN at 80 is not weak."""
+    survey_round = bartim_2024.round
+    dimensions = {d.code: d for d in survey_round.dimensions.all()}
+    for code, group, score in [("PBJ", "expert", "41.50"), ("TRN", "internal", "80")]:
+        IndicatorScore.objects.create(
+            round=survey_round,
+            institution=bartim_2024.institution,
+            group=group,
+            dimension=dimensions[code],
+            score=Decimal(score),
+        )
+    return dimensions["PBJ"]
+
+
+def make_plan(survey_round, opd, title, indicator):
+    plan = ActionPlan.objects.create(
+        round=survey_round,
+        title=title,
+        finding="Temuan",
+        activity="Kegiatan",
+        start_date=date(2025, 1, 1),
+        due_date=date(2025, 12, 31),
+        owner_opd=opd,
+        status=PlanStatus.ACTIVE,
+    )
+    plan.indicators.add(indicator)
+    return plan
+
+
+def test_the_dashboard_names_a_weak_point_with_its_code_and_labelled_gap(
+    inspector_client, weak_pbj
+):
+    html = inspector_client.get(reverse("dashboard"), {"year": 2024}).content.decode()
+    assert tagged(weak_pbj.name_id, "PBJ") in html
+    assert indonesian_gap("Waspada", "31,50") in html
+    assert "kesenjangan" not in html
+    english = inspector_client.get(reverse("dashboard"), {"year": 2024}, **ENGLISH)
+    html = english.content.decode()
+    assert tagged(weak_pbj.name_en, "PBJ") in html
+    assert "Expert 41.50</span> <span class=\"weak-gap text-nowrap\">(gap to Watch: 31.50)</span>" in html
+
+
+def test_the_round_follow_up_and_meeting_name_the_weak_indicator(
+    inspector_client, weak_pbj
+):
+    for url in (
+        reverse("actionplans:round_followup", args=[2024]),
+        reverse("actionplans:round_meeting", args=[2024]),
+    ):
+        html = inspector_client.get(url, **ENGLISH).content.decode()
+        assert tagged(weak_pbj.name_en, "PBJ") in html, url
+        assert "gap to Watch: 31.50" in html, url
+
+
+def test_the_follow_up_report_names_indicators_in_its_weak_points_and_plan_table(
+    inspector_client, weak_pbj, opd_a
+):
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    html = inspector_client.get(reverse("followup_report", args=[2024])).content.decode()
+    weak_list = html[html.index("<ul>", html.index("r-index")) :]
+    gap = indonesian_gap("Waspada", "31,50")
+    assert (
+        f'<li>{tagged(weak_pbj.name_id, "PBJ")} · <span class="text-nowrap">Eksper 41,50</span> '
+        f'<span class="weak-gap text-nowrap">({gap})</span></li>'
+    ) in weak_list
+    table = html[html.index('id="r-plans"') :]
+    assert f"<td>{tagged(weak_pbj.name_id, 'PBJ')}</td>" in table
+
+
+def test_the_follow_up_pdf_names_the_indicator_and_its_gap(inspector_client, weak_pbj, opd_a):
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    response = inspector_client.get(
+        reverse("followup_report", args=[2024]), {"format": "pdf"}, **ENGLISH
+    )
+    assert response["Content-Type"] == "application/pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    flat = " ".join(text.split())
+    assert "Procurement of goods and services PBJ · Expert 41.50 (gap to Watch: 31.50)" in flat
+    assert "services PBJ" in flat[flat.index("Action plans") :]  # the plan table, in columns
+
+
+def test_the_follow_up_xlsx_has_an_indicator_name_column(inspector_client, weak_pbj, opd_a):
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    response = inspector_client.get(reverse("followup_report", args=[2024]), {"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    row = [c.value for c in sheet[2]]
+    assert header.index("indicator_names") == header.index("indicators") + 1
+    assert (row[header.index("indicators")], row[header.index("indicator_names")]) == (
+        "PBJ",
+        weak_pbj.name_id,
+    )
+
+
+def test_the_plan_export_has_an_indicator_name_column_beside_the_codes(
+    inspector_client, weak_pbj, opd_a
+):
+    trn = weak_pbj.round.dimensions.get(code="TRN")
+    plan = make_plan(weak_pbj.round, opd_a, "Dua indikator", weak_pbj)
+    plan.indicators.add(trn)
+    response = inspector_client.get(reverse("actionplans:plan_export", args=["csv"]), **ENGLISH)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, row = rows[0], rows[1]
+    assert header.index("indicator_names") == header.index("indicator_codes") + 1
+    assert row[header.index("indicator_codes")] == "PBJ;TRN"
+    assert row[header.index("indicator_names")] == f"{weak_pbj.name_en}; {trn.name_en}"
+
+
+def _options(html):
+    select = re.search(r'<select name="indicator"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+
+
+def test_the_plan_list_filter_chooses_the_rounds_indicators_by_name(
+    inspector_client, weak_pbj, opd_a
+):
+    survey_round = weak_pbj.round
+    trn = survey_round.dimensions.get(code="TRN")
+    make_plan(survey_round, opd_a, "Rencana pengadaan", weak_pbj)
+    make_plan(survey_round, opd_a, "Rencana transparansi", trn)
+    url = reverse("actionplans:plan_list")
+    html = inspector_client.get(url, {"round": 2024}, **ENGLISH).content.decode()
+    options = _options(html)
+    dimensions = survey_round.dimensions.all()
+    assert {value for value, _, _ in options} == {""} | {d.code for d in dimensions}
+    assert (
+        "PBJ",
+        "",
+        f"{weak_pbj.name_en} (PBJ)",
+    ) in options
+    labels = [label for value, _, label in options if value]
+    assert labels == sorted(labels, key=str.casefold)
+    # the value is the code, so links that typed it keep working
+    response = inspector_client.get(url, {"round": 2024, "indicator": "PBJ"}, **ENGLISH)
+    assert [p.title for p in response.context["page"]] == ["Rencana pengadaan"]
+    assert ("PBJ", " selected", f"{weak_pbj.name_en} (PBJ)") in _options(response.content.decode())
+    assert tagged(weak_pbj.name_en, "PBJ") in response.content.decode()
+
+
+def test_a_code_no_round_has_still_filters_and_stays_chosen(inspector_client, weak_pbj, opd_a):
+    make_plan(weak_pbj.round, opd_a, "Rencana pengadaan", weak_pbj)
+    response = inspector_client.get(reverse("actionplans:plan_list"), {"indicator": "OLD"})
+    assert response.context["form"].is_valid()
+    assert list(response.context["page"]) == []
+    assert ("OLD", " selected", "OLD") in _options(response.content.decode())
+
+
+def test_plan_detail_and_form_name_the_indicator(inspector_client, weak_pbj, opd_a):
+    plan = make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    detail = inspector_client.get(plan.get_absolute_url()).content.decode()
+    assert tagged(weak_pbj.name_id, "PBJ") in detail
+    form = inspector_client.get(
+        reverse("actionplans:plan_edit", args=[plan.pk]), **ENGLISH
+    ).content.decode()
+    assert tagged(weak_pbj.name_en, "PBJ") in form
+    assert "gap to Watch: 31.50" in form
+
+
+def test_the_round_follow_up_rolls_progress_up_per_named_indicator(
+    inspector_client, weak_pbj, opd_a
+):
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    response = inspector_client.get(reverse("actionplans:round_followup", args=[2024]), **ENGLISH)
+    [row] = response.context["rollup_indicator"]
+    assert (row.label.code, row.plans) == ("PBJ", 1)
+    assert f'<th scope="row">{tagged(weak_pbj.name_en, "PBJ")}</th>' in response.content.decode()
+
+
+def test_an_indicator_name_is_escaped_where_it_is_shown(inspector_client, weak_pbj, opd_a):
+    weak_pbj.name_id = weak_pbj.name_en = '<script>alert("x")</script>'
+    weak_pbj.save()
+    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    for url in (reverse("actionplans:plan_list"), reverse("dashboard") + "?year=2024"):
+        html = inspector_client.get(url).content.decode()
+        assert "<script>alert" not in html, url
+        assert tagged("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;", "PBJ") in html, url
+
+
+def test_the_desk_names_a_weak_point_without_a_plan(inspector_client, weak_pbj, published_2024):
+    html = inspector_client.get(reverse("actionplans:desk"), **ENGLISH).content.decode()
+    assert f"<strong>{tagged(weak_pbj.name_en, 'PBJ')}</strong>" in html
+    assert "Expert 41.50</span> <span class=\"weak-gap text-nowrap\">(gap to Watch: 31.50)</span>" in html
