@@ -173,6 +173,7 @@ def public_page(year: int | None = None, params=None) -> dict:
     plans = _with_public_state(list(_public_plans_with_recommendations(survey_round)), today)
     chosen = plan_filter(params or {}, plans)
     shown = [plan for plan in plans if chosen.keeps(plan)]
+    indicators = indicator_rows(survey_round)
     context = {
         "rounds": rounds,
         "round": survey_round,
@@ -186,7 +187,8 @@ def public_page(year: int | None = None, params=None) -> dict:
         "scale": public_scale.scale(),
         "recommendation_rows": recommendation_rows(survey_round, plans),
         "recommendation_states": RECOMMENDATION_STATES,
-        "indicator_rows": indicator_rows(survey_round),
+        "indicator_rows": indicators,
+        "indicator_example": any(row["example"] for row in indicators),
         "follow_up": plan_selectors.follow_up_rate(survey_round),
         "chart": trend_svg.trend_chart(trend),
         "methodology_revisions": methodology_revisions(survey_round),
