@@ -138,6 +138,7 @@ PLANS_2024 = [
         due_in_days=10,
         group="expert",
         mcp_area=McpArea.PUBLIC_SERVICE,
+        public_summary="Pengaduan dapat disampaikan secara rahasia melalui SP4N-LAPOR!.",
     ),
     DemoPlan(
         title="Seleksi terbuka JPT pratama berbasis sistem merit",
@@ -155,6 +156,7 @@ PLANS_2024 = [
         root_cause="Mutasi tanpa pola karier dan tanpa uji kompetensi.",
         due_in_days=60,
         mcp_area=McpArea.ASN,
+        public_summary="Jabatan pimpinan tinggi pratama diisi melalui seleksi terbuka.",
         reports=[(30, None, "")],
     ),
     DemoPlan(
@@ -245,6 +247,9 @@ PLANS_2024 = [
         due_in_days=-20,
         group="external",
         mcp_area=McpArea.PUBLIC_SERVICE,
+        # public although overdue: the Inspectorate publishes a plan for what it is, late included
+        public_summary="Kepala sekolah dan komite sekolah mengenal aturan pungutan dan kanal "
+        "pengaduan.",
     ),
     DemoPlan(
         title="Pengumuman rencana umum pengadaan tepat waktu di SiRUP",

@@ -635,6 +635,8 @@ PUBLIC_PLAN_FIELDS = (
     "start_date",
     "due_date",
     "verified_progress",
+    "verified_at",
+    "owner_opd__code",
     "owner_opd__name",
 )
 

@@ -573,6 +573,8 @@ def milestone_create(
     milestone.save()
     if plan.reports.filter(status=ReportStatus.ACCEPTED).exists():
         plan_progress_refresh(plan=plan)
+    elif plan.show_on_public_page:
+        _drop_public_page()  # the public plan page lists its milestones
     return milestone
 
 

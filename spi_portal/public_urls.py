@@ -7,6 +7,8 @@ from spi_portal import national_views, public_views
 urlpatterns = [
     path("", public_views.public_page, name="public_page"),
     path("<int:year>/", public_views.public_page, name="public_round"),
+    path("<int:year>/plans/<int:pk>/", public_views.public_plan, name="public_plan"),
+    path("favicon.ico", public_views.favicon, name="favicon"),
     path("data/", public_views.data_index, name="open_data"),
     path("data/<int:year>/results.csv", public_views.results_csv, name="open_data_results"),
     path(

@@ -2,12 +2,15 @@
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
 from django.views.decorators.gzip import gzip_page
 
 from actionplans import selectors as plan_selectors
@@ -50,15 +53,44 @@ def _year_from_query(request) -> int:
     return int(text)
 
 
+def _plan_filters(request) -> dict:
+    return {name: request.GET[name] for name in selectors.FILTER_NAMES if request.GET.get(name)}
+
+
 @gzip_page
 @public_language
 def public_page(request, year=None):
+    filters = _plan_filters(request)
     if year is None and request.GET.get("year"):
-        return redirect("public_round", year=_year_from_query(request))
+        target = reverse("public_round", args=[_year_from_query(request)])
+        return redirect(f"{target}?{urlencode(filters)}" if filters else target)
+    if filters:  # not cached: the address chooses the entry, so it could fill the cache
+        html = render_to_string("public/page.html", selectors.public_page(year, filters))
+    else:
+        html = _cached(
+            "page", year, lambda: render_to_string("public/page.html", selectors.public_page(year))
+        )
+    return HttpResponse(html)
+
+
+@gzip_page
+@public_language
+def public_plan(request, year, pk):
     html = _cached(
-        "page", year, lambda: render_to_string("public/page.html", selectors.public_page(year))
+        f"plan-{pk}",
+        year,
+        lambda: render_to_string("public/plan.html", selectors.public_plan_page(year, pk)),
     )
     return HttpResponse(html)
+
+
+FAVICON_MAX_AGE = 7 * 24 * 3600
+
+
+@cache_control(public=True, max_age=FAVICON_MAX_AGE)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the drawn icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @gzip_page

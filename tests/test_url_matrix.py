@@ -478,6 +478,11 @@ MATRIX: dict[str, list[Case]] = {
         get(EVERYONE, kwargs=year(2024)),
         get(NOBODY, "draft", kwargs=year(2025)),
     ],
+    "public_plan": [
+        get(NOBODY, "plan not public", kwargs=lambda w: {"year": 2024, "pk": w.plan_a.pk}),
+        get(NOBODY, "draft round", kwargs=lambda w: {"year": 2025, "pk": w.plan_a.pk}),
+    ],
+    "favicon": [get((301, 301, 301, 301))],
     "open_data": [get(EVERYONE)],
     "open_data_results": [
         get(EVERYONE, kwargs=year(2024)),

@@ -56,3 +56,43 @@ def test_the_public_page_has_no_serious_accessibility_violation(
 ):
     axe_page.goto("/")
     assert axe_violations(axe_page) == []
+
+
+@pytest.fixture
+def overdue_public_plan(published_2024, opd_b):
+    from datetime import date
+
+    return make_plan(
+        published_2024,
+        opd_b,
+        title="Sosialisasi aturan pungutan sekolah",
+        show_on_public_page=True,
+        due_date=date(2025, 6, 30),
+    )
+
+
+def test_a_journalist_filters_the_plans_and_opens_a_plan_without_javascript_on_a_phone(
+    new_context, page_watch, overdue_public_plan
+):
+    page = new_context(java_script_enabled=False, viewport={"width": 390, "height": 800}).new_page()
+    page.goto("/?lang=en")
+    page.select_option("#filter-opd", "DISDIK")
+    page.select_option("#filter-state", "overdue")
+    page.click(".plan-filter button[type=submit]")
+    page.wait_for_load_state()
+    titles = page.locator("article.plan h4").all_inner_texts()
+    assert titles == ["Sosialisasi aturan pungutan sekolah"]
+    assert "opd=DISDIK" in page.url and "state=overdue" in page.url
+    page.click("article.plan h4 a")
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "Sosialisasi aturan pungutan sekolah"
+    assert "overdue" in page.inner_text("#plan-status + dl")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_watch.console_errors == []
+
+
+def test_the_plan_page_has_no_serious_accessibility_violation(
+    axe_page, axe_violations, overdue_public_plan
+):
+    axe_page.goto(f"/2024/plans/{overdue_public_plan.pk}/")
+    assert axe_violations(axe_page) == []
