@@ -27,10 +27,10 @@ LABELS = {
     NO_EVIDENCE: _("no evidence"),
 }
 DEFINITIONS = {
-    NOT_STARTED: _("The plan's start date has not come, or the Inspectorate verified 0 %."),
-    LIMITED: _("Verified progress above 0 % and below 50 %."),
-    SUBSTANTIAL: _("Verified progress from 50 % to below 100 %."),
-    COMPLETE: _("Verified progress of 100 %."),
+    NOT_STARTED: _("The plan's start date has not come, or the Inspectorate verified 0%."),
+    LIMITED: _("Verified progress above 0% and below 50%."),
+    SUBSTANTIAL: _("Verified progress from 50% to below 100%."),
+    COMPLETE: _("Verified progress of 100%."),
     NO_EVIDENCE: _("The plan has started but the Inspectorate has verified no progress yet."),
 }
 ORDER = (NOT_STARTED, LIMITED, SUBSTANTIAL, COMPLETE, NO_EVIDENCE)
