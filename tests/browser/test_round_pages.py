@@ -81,3 +81,14 @@ def test_the_follow_up_page_is_its_own_page_linked_both_ways(
     phone.wait_for_load_state()
     assert phone.title() == round_title
     assert page_watch.csp_violations == []
+
+
+@pytest.mark.parametrize("path", ["/rounds/2024/", "/plans/round/2024/", "/rounds/2024/what-if/"])
+def test_the_round_pages_have_no_serious_accessibility_violation(
+    axe_page, axe_violations, log_in, inspector, published, path
+):
+    log_in(axe_page, inspector.username)
+    axe_page.goto(path)
+    if path == "/rounds/2024/":
+        axe_page.locator("details.unpublish summary").click()  # the form inside is checked too
+    assert axe_violations(axe_page) == []
