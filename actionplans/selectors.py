@@ -261,6 +261,32 @@ def follow_up_rate(survey_round, plans=None) -> dict:
     return {"followed": followed, "total": total, "rate": rate}
 
 
+def recommendations_covered(survey_round, plans) -> int:
+    """How many of the round's recommendations in force one of `plans` answers while active or
+    done (a draft is an intention and covers nothing)."""
+    covering = _counted_plans(plans) & Q(plans__status__in=COVERING_STATUSES)
+    in_force = Recommendation.objects.in_force().filter(round=survey_round)
+    return in_force.filter(covering).distinct().count()
+
+
+@dataclass(frozen=True)
+class StateCount:
+    status: str
+    label: str
+    count: int
+
+
+def plans_by_state(plans, *, today=None) -> dict:
+    """How many of `plans` are in each status, and how many of them are overdue (one query)."""
+    overdue = Q(pk__in=plans.overdue(today).values("pk"))
+    counts = plans.aggregate(
+        overdue=Count("pk", filter=overdue),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in PlanStatus},
+    )
+    rows = [StateCount(status.value, status.label, counts[status.value]) for status in PlanStatus]
+    return {"rows": rows, "total": sum(row.count for row in rows), "overdue": counts["overdue"]}
+
+
 @dataclass
 class WeakPoint:
     """A weak indicator (or, without indicator scores, the weakest respondent group)."""

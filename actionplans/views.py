@@ -646,7 +646,8 @@ def plan_import_confirm(request):
 
 @login_required
 def round_followup(request, year):
-    """The round page with each weak point and the plans answering it."""
+    """The round's follow-up: its plans by state, KPK's recommendations and each weak point
+    with the plans answering it (the index itself is the round page's)."""
     context = survey_selectors.round_page(year, request.user)
     survey_round = context["round"]
     visible_plans = ActionPlan.objects.visible_to(request.user)
@@ -659,6 +660,8 @@ def round_followup(request, year):
             context["index"].weakest_group if context["index"] else None,
         ),
         follow_up=selectors.follow_up_rate(survey_round, visible_plans),
+        plan_states=selectors.plans_by_state(plans),
+        recommendations_covered=selectors.recommendations_covered(survey_round, visible_plans),
         rollup_round=selectors.progress_rollup(plans)[0],
         rollup_opd=selectors.progress_rollup(plans, "owner_opd__name"),
         rollup_indicator=selectors.indicator_rollup(plans),

@@ -142,6 +142,29 @@ class IndexResult:
         return next(iter(self.what_if.values())).target_band if self.what_if else None
 
 
+@dataclass(frozen=True)
+class IndexChange:
+    """A what-if index beside the index recomputed from the real figures."""
+
+    real_index: Decimal
+    trial_index: Decimal
+    real_category: Band
+    trial_category: Band
+
+    @property
+    def difference(self) -> Decimal:
+        return self.trial_index - self.real_index
+
+    @property
+    def category_changed(self) -> bool:
+        return self.trial_category != self.real_category
+
+
+def index_change(real: IndexResult, trial: IndexResult) -> IndexChange:
+    """Compare recomputed with recomputed: KPK's published index is not part of a what-if."""
+    return IndexChange(real.computed_index, trial.computed_index, real.category, trial.category)
+
+
 def raw_index(scores: GroupScores, methodology: Methodology) -> Decimal:
     weighted = sum(Decimal(methodology.weights[g]) * scores.group(g) for g in GROUPS)
     return weighted - Decimal(scores.correction_integrity) - Decimal(scores.correction_prevalence)

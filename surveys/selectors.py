@@ -419,6 +419,20 @@ def round_page(year: int, user) -> dict:
     return context
 
 
+def what_if_figures(survey_round, result, scores) -> dict:
+    """The what-if index of `scores` (None: no figures to show), its bands and, when the round
+    has a real result, the change against the index recomputed from it."""
+    if scores is None:
+        return {"index": None, "change": None}
+    methodology = methodology_for(survey_round)
+    trial = scoring.compute_index(scores, methodology)
+    change = None
+    if result is not None:
+        real = scoring.compute_index(result.group_scores(), methodology)
+        change = scoring.index_change(real, trial)
+    return {"index": trial, "change": change, "band_rows": band_rows(methodology)}
+
+
 INDEX_SCORE_FIELDS = (
     "internal",
     "external",

@@ -190,12 +190,8 @@ def what_if(request, year):
     survey_round = selectors.round_with_methodology(year, request.user)
     result = selectors.home_result(survey_round)
     form = WhatIfForm(request.GET or None, initial=_what_if_initial(result))
-    scores = _what_if_scores(form, result)
-    context = {"round": survey_round, "form": form, "result": result, "index": None}
-    if scores is not None:
-        methodology = selectors.methodology_for(survey_round)
-        context["index"] = scoring.compute_index(scores, methodology)
-        context["band_rows"] = selectors.band_rows(methodology)
+    figures = selectors.what_if_figures(survey_round, result, _what_if_scores(form, result))
+    context = {"round": survey_round, "form": form, "result": result} | figures
     return render(request, "surveys/what_if.html", context)
 
 

@@ -1,6 +1,9 @@
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actionplans import selectors, services
@@ -107,3 +110,79 @@ def test_the_inspector_records_a_recommendation_once_per_code(inspector_client, 
     assert again.status_code == 200
     assert "already has a recommendation R-01" in again.content.decode()
     assert Recommendation.objects.get(round=round_2024).text == "Merit"
+
+
+def _title(html: str) -> str:
+    return html.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+def test_the_follow_up_page_has_its_own_title_and_does_not_repeat_the_round_page(
+    inspector_client, bartim_2024, round_2024, opd_a
+):
+    make_plan(round_2024, opd_a)
+    round_page = inspector_client.get(reverse("surveys:round_detail", args=[2024])).content
+    followup = _followup(inspector_client).content.decode()
+    round_page = round_page.decode()
+    assert _title(followup) != _title(round_page)
+    assert "<h1" in followup and "SPI 2024" in followup.split("<h1", 1)[1].split("</h1>", 1)[0]
+    for round_block in ('id="groups"', 'id="whatif"', 'id="bands"', 'id="indicators"'):
+        assert round_block in round_page
+        assert round_block not in followup
+    for followup_block in ('id="plan-states"', 'id="recommendation-coverage"', 'id="followup"'):
+        assert followup_block in followup
+        assert followup_block not in round_page
+    assert reverse("surveys:round_detail", args=[2024]) in followup
+
+
+def test_the_follow_up_counts_the_rounds_plans_by_state_and_the_overdue_ones(
+    inspector_client, bartim_2024, round_2024, opd_a, opd_b
+):
+    make_plan(round_2024, opd_a, title="Berjalan", due_date=date(2030, 1, 1))
+    make_plan(round_2024, opd_a, title="Terlambat", due_date=date(2025, 6, 30))
+    make_plan(round_2024, opd_b, title="Konsep", status=PlanStatus.DRAFT, due_date=date(2030, 1, 1))
+    response = _followup(inspector_client)
+    states = response.context["plan_states"]
+    counts = {row.status: row.count for row in states["rows"]}
+    assert counts[PlanStatus.ACTIVE] == 2
+    assert counts[PlanStatus.DRAFT] == 1
+    assert (states["total"], states["overdue"]) == (3, 1)
+    page = response.content.decode()
+    plan_list = reverse("actionplans:plan_list")
+    assert f"{plan_list}?round=2024&amp;status=active" in page
+    assert f"{plan_list}?round=2024&amp;overdue=on" in page
+
+
+def test_an_opd_head_counts_only_the_plans_of_their_own_opd(
+    head_a_client, published_2024, opd_a, opd_b
+):
+    make_plan(published_2024, opd_a, title="Milik A")
+    make_plan(published_2024, opd_b, title="Milik B")
+    assert _followup(head_a_client).context["plan_states"]["total"] == 1
+
+
+def test_the_follow_up_counts_recommendations_under_way_apart_from_drafts(
+    inspector_client, bartim_2024, round_2024, opd_a
+):
+    under_way = Recommendation.objects.create(round=round_2024, code="R1", text="PBJ")
+    drafted = Recommendation.objects.create(round=round_2024, code="R2", text="WBS")
+    Recommendation.objects.create(round=round_2024, code="R3", text="Gratifikasi")
+    make_plan(round_2024, opd_a, recommendations=[under_way])
+    make_plan(round_2024, opd_a, status=PlanStatus.DRAFT, recommendations=[drafted])
+    assert _followup(inspector_client).context["recommendations_covered"] == 1
+
+
+def _followup_queries(client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        _followup(client)
+    return len(captured)
+
+
+def test_the_follow_up_page_costs_the_same_queries_with_more_plans(
+    inspector_client, bartim_2024, round_2024, opd_a, opd_b
+):
+    recommendation = Recommendation.objects.create(round=round_2024, code="R1", text="PBJ")
+    make_plan(round_2024, opd_a, recommendations=[recommendation])
+    few = _followup_queries(inspector_client)
+    for n in range(8):
+        make_plan(round_2024, (opd_a, opd_b)[n % 2], title=f"Rencana {n}", weight=n + 1)
+    assert _followup_queries(inspector_client) == few

@@ -201,3 +201,23 @@ def test_the_headline_category_follows_kpks_published_index():
 def test_without_a_published_index_the_headline_category_is_the_recomputed_one():
     result = compute_index(index_of("75"), M2024)
     assert result.headline_category == result.category
+
+
+def test_a_what_if_change_compares_recomputed_with_recomputed_and_names_both_categories():
+    real = compute_index(BARTIM_2024, M2024)  # KPK published 67.78; recomputed 67.77
+    trial_scores = GroupScores(D("66.93"), D("84.27"), D("72.00"), D("1.12"), D("0"))
+    change = scoring.index_change(real, compute_index(trial_scores, M2024))
+    assert (change.real_index, change.trial_index, change.difference) == (
+        D("67.77"),
+        D("73.36"),
+        D("5.59"),
+    )
+    assert (change.real_category.label_id, change.trial_category.label_id) == ("Rentan", "Waspada")
+    assert change.category_changed
+
+
+def test_a_what_if_of_the_real_scores_changes_nothing():
+    real = compute_index(BARTIM_2024, M2024)
+    unchanged = scoring.index_change(real, compute_index(BARTIM_2024, M2024))
+    assert unchanged.difference == 0
+    assert not unchanged.category_changed

@@ -2,11 +2,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.forms import inlineformset_factory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from surveys.admin import BandFormSet
-from surveys.models import CategoryBand, SurveyRound
+from surveys.models import CategoryBand, IndicatorScore, SurveyRound
 
 
 def test_the_round_page_needs_a_login(client, bartim_2024):
@@ -108,3 +110,66 @@ def test_edited_weights_change_the_result(inspector_client, bartim_2024):
     response = inspector_client.get(reverse("surveys:round_detail", args=[2024]))
     # 0.5*66.93 + 0.25*84.27 + 0.25*56.79 - 1.12 = 67.61
     assert response.context["index"].computed_index == Decimal("67.61")
+
+
+def test_the_round_page_shows_the_index_before_the_publish_controls(
+    inspector_client, published_2024
+):
+    html = inspector_client.get(reverse("surveys:round_detail", args=[2024])).content.decode()
+    unpublish = reverse("surveys:round_unpublish", args=[2024])
+    assert html.index('class="headline-index') < html.index('id="round-settings"')
+    assert html.index('id="round-settings"') < html.index(unpublish)
+    assert html.index('id="indicators"') < html.index(unpublish)
+    assert '<details class="unpublish">' in html  # unpublishing is a second, deliberate step
+    assert 'name="reason" required' in html
+
+
+def test_a_draft_round_offers_publishing_in_its_settings(inspector_client, bartim_2024):
+    html = inspector_client.get(reverse("surveys:round_detail", args=[2024])).content.decode()
+    publish = reverse("surveys:round_publish", args=[2024])
+    assert html.index('class="headline-index') < html.index(publish)
+    assert reverse("surveys:round_unpublish", args=[2024]) not in html
+
+
+def test_an_opd_head_sees_the_index_without_round_settings(head_a_client, published_2024):
+    html = head_a_client.get(reverse("surveys:round_detail", args=[2024])).content.decode()
+    assert 'class="headline-index' in html
+    assert 'id="round-settings"' not in html
+    assert reverse("surveys:round_unpublish", args=[2024]) not in html
+
+
+def test_unpublishing_without_a_reason_keeps_the_round_public(inspector_client, published_2024):
+    url = reverse("surveys:round_unpublish", args=[2024])
+    assert inspector_client.post(url, {"reason": "  "}).status_code == 302
+    assert SurveyRound.objects.get(year=2024).is_published
+    inspector_client.post(url, {"reason": "Angka KPK dikoreksi"})
+    assert not SurveyRound.objects.get(year=2024).is_published
+
+
+def test_the_round_page_costs_the_same_queries_with_more_indicator_scores(
+    inspector_client, bartim_2024, methodology, home
+):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            inspector_client.get(reverse("surveys:round_detail", args=[2024]))
+        return len(captured)
+
+    dimensions = list(methodology[2024].dimensions.order_by("code"))
+    IndicatorScore.objects.create(
+        round=methodology[2024],
+        institution=home,
+        group="internal",
+        dimension=dimensions[0],
+        score=Decimal("60"),
+    )
+    few = queries()
+    for group in ("external", "expert"):
+        for dimension in dimensions:
+            IndicatorScore.objects.create(
+                round=methodology[2024],
+                institution=home,
+                group=group,
+                dimension=dimension,
+                score=Decimal("70"),
+            )
+    assert queries() == few
