@@ -350,6 +350,10 @@ class ActionPlan(models.Model):
         today = today or timezone.localdate()
         return self.due_date < today and self.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
 
+    def state_label(self, today=None) -> str:
+        """The status as a report shows it: an open plan past its due date reads "Overdue"."""
+        return str(_("Overdue")) if self.is_overdue(today) else self.get_status_display()
+
 
 class Quarter(models.IntegerChoices):
     Q1 = 1, _("Triwulan I")
