@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from actionplans import dates
@@ -180,6 +181,8 @@ class PlanStatus(models.TextChoices):
 
 
 PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
+# the state an open plan past its due date shows in reports, in place of its status
+OVERDUE_LABEL = pgettext_lazy("plan state", "Overdue")
 
 
 class ChangeHistory(HistoricalRecords):
@@ -352,7 +355,7 @@ class ActionPlan(models.Model):
 
     def state_label(self, today=None) -> str:
         """The status as a report shows it: an open plan past its due date reads "Overdue"."""
-        return str(_("Overdue")) if self.is_overdue(today) else self.get_status_display()
+        return str(OVERDUE_LABEL) if self.is_overdue(today) else self.get_status_display()
 
 
 class Quarter(models.IntegerChoices):

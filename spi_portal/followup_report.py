@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from actionplans import selectors as plan_selectors
-from actionplans.models import ActionPlan, PlanStatus
+from actionplans.models import OVERDUE_LABEL, ActionPlan, PlanStatus
 from surveys import exporting, scoring
 from surveys import selectors as survey_selectors
 from surveys.templatetags.spi import band_label, group_label
@@ -67,7 +67,7 @@ def _plan_states(plans) -> list[tuple[str, int]]:
     """(state, number of plans) in the order of the statuses, "Overdue" after "Active"."""
     counts = Counter(plan.state for plan in plans)
     order = [label for value, label in PlanStatus.choices]
-    order.insert(order.index(PlanStatus.ACTIVE.label) + 1, _("Overdue"))
+    order.insert(order.index(PlanStatus.ACTIVE.label) + 1, OVERDUE_LABEL)
     return [(str(label), counts[str(label)]) for label in order if counts[str(label)]]
 
 
