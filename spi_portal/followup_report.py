@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -153,7 +154,7 @@ def _summary_sheet(workbook, content, document, letterhead):
             (_("Plans: %(state)s") % {"state": state}, count)
             for state, count in content["plan_states"]
         ],
-        (_("Overdue plans"), content["overdue_count"]),
+        (pgettext("plan state", "Overdue plans"), content["overdue_count"]),
     ]
     _sheet(workbook, _("Summary"), [_("Item"), _("Value")], rows)
 

@@ -28,6 +28,10 @@ class ReportDocumentForm(forms.Form):
     def __init__(self, data, *, letterhead):
         super().__init__(data or None)
         self.letterhead = letterhead
+        today = timezone.localdate()
+        self.fields["issued_on"].initial = today
+        proposed = letterhead.proposed_document_number(today.year)
+        self.fields["number"].widget.attrs["placeholder"] = proposed
 
     def document(self) -> Document:
         """The chosen values, each empty one replaced by its default."""
