@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -281,3 +283,21 @@ def test_an_opd_head_may_not_change_the_letterhead_nor_open_the_report(
     assert not PortalSettings.objects.exists()
     for query in ({}, {"format": "pdf"}, {"format": "xlsx"}):
         assert report(head_a_client, **query).status_code == 404
+
+
+def test_the_report_reads_a_constant_number_of_queries(
+    inspector_client, bartim_2024, opd_a, letterhead, django_assert_max_num_queries
+):
+    first = make_plan(bartim_2024.round, opd_a, "Satu")
+    first.recommendations.add(
+        Recommendation.objects.create(round=bartim_2024.round, code="R", text="X")
+    )
+    with CaptureQueriesContext(connection) as one_plan:
+        report(inspector_client)
+    for n in range(6):
+        plan = make_plan(bartim_2024.round, opd_a, f"Rencana {n}")
+        plan.recommendations.add(
+            Recommendation.objects.create(round=bartim_2024.round, code=f"R{n}", text="X")
+        )
+    with django_assert_max_num_queries(len(one_plan.captured_queries)):
+        report(inspector_client)
