@@ -16,8 +16,11 @@ class ReportDocumentForm(forms.Form):
         required=False,
         help_text=_("From the agenda book; empty: the pattern from the portal settings."),
     )
-    issued_on = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    issued_on = forms.DateField(  # a date input sends ISO dates whatever the page language
+        label=_("Date"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     to = forms.ChoiceField(
         label=_("To"),
