@@ -43,6 +43,7 @@ def report_content(survey_round, today=None) -> dict:
     for plan in plans:
         plan.state = plan.state_label(today)
     content = {
+        "round": survey_round,
         "plans": plans,
         "plan_states": _plan_states(plans),
         "overdue_count": sum(plan.is_overdue(today) for plan in plans),
@@ -136,14 +137,23 @@ def report_workbook(content: dict, document: Document, letterhead) -> bytes:
     return buffer.getvalue()
 
 
+def _institution_line(letterhead) -> str:
+    institution = letterhead.letterhead_institution or _("Inspectorate")
+    if letterhead.letterhead_government:
+        return f"{institution} · {letterhead.letterhead_government}"
+    return institution
+
+
 def _summary_sheet(workbook, content, document, letterhead):
     index = content["index"]
+    year = content["round"].year
     follow_up = content["follow_up"]
     rows = [
-        (letterhead.letterhead_institution or _("Inspectorate"), ""),
+        (_("Institution"), _institution_line(letterhead)),
         (_("Document number"), document.number),
         (_("Date"), document.issued_on),
         (_("To"), document.addressee),
+        (_("Subject"), _("Follow-up report on the Integrity Assessment Survey") + f" SPI {year}"),
         (_("Integrity index"), index.headline_index if index else None),
         (_("Category"), band_label(index.headline_category) if index else None),
         (_("Follow-up rate (%)"), follow_up["rate"]),

@@ -263,7 +263,6 @@ def followup_report(request, year):
 
 def _report_context(form, survey_round, letterhead) -> dict:
     return {
-        "round": survey_round,
         "form": form,
         "document": form.document(),
         "letterhead": letterhead,
