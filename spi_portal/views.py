@@ -290,6 +290,7 @@ def _report_pdf(request, form, survey_round, letterhead):
     """The same report as an A4 PDF (wide tables on landscape pages), made by WeasyPrint."""
     try:
         from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
     except OSError:
         context = _report_context(form, survey_round, letterhead)
         context["pdf_missing"] = True
@@ -298,7 +299,9 @@ def _report_pdf(request, form, survey_round, letterhead):
     context["pdf"] = True
     html = render_to_string("spi_portal/followup_report_pdf.html", context, request=request)
     stylesheets = [CSS(filename=finders.find(REPORT_PDF_CSS)), CSS(string=band_stylesheet())]
-    pdf = HTML(string=html).write_pdf(stylesheets=stylesheets)
+    # the page embeds all it shows (the logo is a data: URI): the renderer fetches nothing else
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=stylesheets)
     return _attachment(pdf, "application/pdf", f"laporan-tindak-lanjut-spi-{survey_round.year}.pdf")
 
 

@@ -134,6 +134,10 @@ def test_the_pdf_carries_the_document_and_puts_the_plan_table_on_landscape_pages
         assert line in text, line
     sizes = page_sizes(response.content, tmp_path)
     assert sizes[0] == "portrait" and sizes[-1] == "landscape"
+    images = subprocess.run(
+        ["pdfimages", "-list", str(tmp_path / "report.pdf")], capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    assert len(images) == 1  # the logo, from its data: URI
 
 
 def page_sizes(pdf: bytes, tmp_path) -> list[str]:
