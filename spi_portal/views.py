@@ -17,7 +17,7 @@ from spi_portal import followup_report as followup_document
 from spi_portal.forms import ReportDocumentForm
 from surveys import charts, exporting, public_cache, scoring, selectors, services
 from surveys.forms import PortalLetterheadForm, PortalSettingsForm
-from surveys.models import PortalSettings, sees_draft_rounds
+from surveys.models import LETTERHEAD_FIELDS, PortalSettings, sees_draft_rounds
 from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
@@ -69,9 +69,7 @@ def _settings_page(request, current, *, form=None, letterhead_form=None, status=
         "default_round": plan_selectors.current_round(request.user)
         if current.current_round is None
         else None,
-        "history": current.history.select_related("history_user", "current_round")[:10]
-        if current.pk
-        else [],
+        "changes": selectors.portal_settings_changes(current),
     }
     return render(request, "spi_portal/portal_settings.html", context, status=status)
 
@@ -89,7 +87,7 @@ def portal_letterhead(request):
         services.portal_letterhead_update(
             actor=request.user,
             version=form.cleaned_data["version"],
-            letterhead={field: form.cleaned_data[field] for field in services.LETTERHEAD_FIELDS},
+            letterhead={field: form.cleaned_data[field] for field in LETTERHEAD_FIELDS},
             logo=form.logo_change(),
         )
     except services.SettingsConflict as conflict:

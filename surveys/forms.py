@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from surveys import logos
-from surveys.models import ImportKind, PortalSettings, SurveyRound
-from surveys.services import KEEP_LOGO, LETTERHEAD_FIELDS, REMOVE_LOGO
+from surveys.models import LETTERHEAD_FIELDS, ImportKind, PortalSettings, SurveyRound
+from surveys.services import KEEP_LOGO, REMOVE_LOGO
 
 # What the survey importer reads (plans have their own import page).
 SURVEY_IMPORT_KINDS = [

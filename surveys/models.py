@@ -452,6 +452,18 @@ class PublicDataGeneration(models.Model):
 # 700 is the classification code of supervision (pengawasan) in the regional archive codes
 # (Permendagri 83/2022); the middle number comes from the Inspectorate's agenda book.
 DOCUMENT_NUMBER_PATTERN = "700/…/INSP/{year}"
+# what the follow-up document takes from the settings (the logo apart: it is a file)
+LETTERHEAD_FIELDS = (
+    "letterhead_government",
+    "letterhead_institution",
+    "letterhead_address",
+    "regent_title",
+    "signatory_title",
+    "signatory_name",
+    "signatory_nip",
+    "signing_place",
+    "document_number_pattern",
+)
 
 
 class PortalSettings(models.Model):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from surveys import public_cache, scoring, selectors
 from surveys.audit import audited, current_actor
 from surveys.models import (
+    LETTERHEAD_FIELDS,
     CategoryBand,
     Dimension,
     MethodologyRevision,
@@ -391,17 +392,6 @@ def portal_settings_update(*, actor, version: int, current_round: SurveyRound | 
     return settings_row
 
 
-LETTERHEAD_FIELDS = (
-    "letterhead_government",
-    "letterhead_institution",
-    "letterhead_address",
-    "regent_title",
-    "signatory_title",
-    "signatory_name",
-    "signatory_nip",
-    "signing_place",
-    "document_number_pattern",
-)
 KEEP_LOGO, REMOVE_LOGO = "keep", "remove"
 
 

@@ -305,3 +305,12 @@ def test_the_report_reads_a_constant_number_of_queries(
         )
     with django_assert_max_num_queries(len(one_plan.captured_queries)):
         report(inspector_client)
+
+
+def test_the_settings_page_lists_what_each_save_changed(inspector_client, letterhead):
+    post_letterhead(inspector_client, signatory_name="Inspektur Baru")
+    logo = SimpleUploadedFile("logo.png", png_bytes((30, 30)), content_type="image/png")
+    post_letterhead(inspector_client, logo, signatory_name="Inspektur Baru")
+    page = inspector_client.get(reverse("portal_settings"), **ENGLISH)
+    changed = [change["changed"] for change in page.context["changes"]]
+    assert changed[:2] == [["logo"], ["name of the signatory"]]
