@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from actionplans import dates
@@ -181,6 +182,8 @@ class PlanStatus(models.TextChoices):
 
 
 PLAN_RELATIONS = ("indicators", "recommendations", "supporting_opds")
+# the state an open plan past its due date shows in reports, in place of its status
+OVERDUE_LABEL = pgettext_lazy("plan state", "Overdue")
 
 
 class ChangeHistory(HistoricalRecords):
@@ -350,6 +353,10 @@ class ActionPlan(models.Model):
     def is_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.due_date < today and self.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
+
+    def state_label(self, today=None) -> str:
+        """The status as a report shows it: an open plan past its due date reads "Overdue"."""
+        return str(OVERDUE_LABEL) if self.is_overdue(today) else self.get_status_display()
 
 
 class Quarter(models.IntegerChoices):

@@ -1,17 +1,33 @@
 """Demo data: KPK's national results 2021-2025 (public figures, shipped in surveys/data/) with
 Barito Timur as the home institution, plus illustrative indicator scores and action plans."""
 
+import io
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from actionplans.demo import demo_action_plans
 from surveys import importing, public_cache
 from surveys.audit import acting_as
-from surveys.models import ImportKind, IndicatorScore, Institution, RoundStatus, SurveyRound
-from surveys.services import methodology_load_all, national_results_load, round_publish
+from surveys.logos import CheckedLogo
+from surveys.models import (
+    DOCUMENT_NUMBER_PATTERN,
+    ImportKind,
+    IndicatorScore,
+    Institution,
+    PortalSettings,
+    RoundStatus,
+    SurveyRound,
+)
+from surveys.services import (
+    methodology_load_all,
+    national_results_load,
+    portal_letterhead_update,
+    round_publish,
+)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "surveys" / "demo"
 HOME_REGION_CODE = "6213"  # Kabupaten Barito Timur, in the national results file
@@ -43,6 +59,7 @@ def demo_load(*, actor=None) -> list[tuple[str, str]]:
             score.is_illustrative = True
             score.save()
         opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
+        _demo_letterhead(actor)
         _publish_rounds(inspector)
         public_cache.bump()  # the home flag and the example labels above are public too
     return [(INSPECTOR_USERNAME, DEMO_PASSWORD)] + [
@@ -61,6 +78,42 @@ def _demo_inspector(actor):
     inspector.save()
     del inspector._history_user
     return inspector
+
+
+DEMO_LETTERHEAD = {
+    "letterhead_government": "Pemerintah Kabupaten Barito Timur",
+    "letterhead_institution": "Inspektorat Daerah",
+    "letterhead_address": "Jl. Jenderal Sudirman, Tamiang Layang (alamat contoh)",
+    "regent_title": "Bupati Barito Timur",
+    "signatory_title": "Inspektur Kabupaten Barito Timur",
+    "signatory_name": "Nama Inspektur (contoh)",
+    "signatory_nip": "197001012000031001",
+    "signing_place": "Tamiang Layang",
+    "document_number_pattern": DOCUMENT_NUMBER_PATTERN,
+}
+
+
+def _demo_letterhead(actor):
+    """An example letterhead and signature block, once (a letterhead someone set is kept)."""
+    current = PortalSettings.load()
+    if current.letterhead_institution:
+        return
+    logo = CheckedLogo(content=_demo_logo_png(), content_type="image/png")
+    portal_letterhead_update(
+        actor=actor, version=current.version, letterhead=DEMO_LETTERHEAD, logo=logo
+    )
+
+
+def _demo_logo_png() -> bytes:
+    """A plain shield drawn here, standing in for the regency's emblem."""
+    image = Image.new("RGBA", (160, 190), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    shield = [(10, 10), (150, 10), (150, 100), (80, 180), (10, 100)]
+    draw.polygon(shield, fill=(13, 80, 40), outline=(212, 175, 55), width=6)
+    draw.polygon([(80, 40), (115, 95), (80, 150), (45, 95)], fill=(212, 175, 55))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _publish_rounds(inspector):

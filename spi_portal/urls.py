@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("staff/settings/", views.portal_settings, name="portal_settings"),
+    path("staff/settings/letterhead/", views.portal_letterhead, name="portal_letterhead"),
     path("reports/<int:year>/", views.followup_report, name="followup_report"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -8,14 +8,16 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from actionplans import access
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
+from spi_portal import followup_report as followup_document
+from spi_portal.forms import ReportDocumentForm
 from surveys import charts, exporting, public_cache, scoring, selectors, services
-from surveys.forms import PortalSettingsForm
-from surveys.models import PortalSettings, sees_draft_rounds
-from surveys.naming import indicator_names
+from surveys.forms import PortalLetterheadForm, PortalSettingsForm
+from surveys.models import LETTERHEAD_FIELDS, PortalSettings, sees_draft_rounds
 from surveys.views import band_stylesheet
 
 OVERVIEW_CACHE_SECONDS = 24 * 3600
@@ -54,17 +56,45 @@ def portal_settings(request):
         else:
             messages.success(request, _("The settings were saved."))
             return redirect("portal_settings")
+    return _settings_page(request, current, form=form, status=status)
+
+
+def _settings_page(request, current, *, form=None, letterhead_form=None, status=200):
+    initial = {"version": current.version, "current_round": current.current_round}
     context = {
-        "form": form,
+        "form": form or PortalSettingsForm(initial=initial),
+        "letterhead_form": letterhead_form
+        or PortalLetterheadForm(instance=current, initial={"version": current.version}),
         "settings_row": current,
         "default_round": plan_selectors.current_round(request.user)
         if current.current_round is None
         else None,
-        "history": current.history.select_related("history_user", "current_round")[:10]
-        if current.pk
-        else [],
+        "changes": selectors.portal_settings_changes(current),
     }
     return render(request, "spi_portal/portal_settings.html", context, status=status)
+
+
+@login_required
+@permission_required("surveys.change_portalsettings", raise_exception=True)
+@require_POST
+def portal_letterhead(request):
+    """The letterhead and signature block of the follow-up document; nothing changes on an error."""
+    current = PortalSettings.load()
+    form = PortalLetterheadForm(request.POST, request.FILES, instance=PortalSettings.load())
+    if not form.is_valid():
+        return _settings_page(request, current, letterhead_form=form, status=400)
+    try:
+        services.portal_letterhead_update(
+            actor=request.user,
+            version=form.cleaned_data["version"],
+            letterhead={field: form.cleaned_data[field] for field in LETTERHEAD_FIELDS},
+            logo=form.logo_change(),
+        )
+    except services.SettingsConflict as conflict:
+        form.add_error(None, str(conflict))
+        return _settings_page(request, current, letterhead_form=form, status=409)
+    messages.success(request, _("The letterhead was saved."))
+    return redirect("portal_settings")
 
 
 @login_required
@@ -202,88 +232,71 @@ def _weak_points(user, survey_round, index, scores):
 
 @login_required
 def followup_report(request, year):
-    """The round's follow-up report for the Regent and KPK: print page, or XLSX of the same."""
+    """The round's follow-up report for the Regent and KPK: an official document with letterhead,
+    number, date, addressee and signature block, as a page, a PDF, or an XLSX of the same."""
     if not access.sees_all_plans(request.user):
         raise Http404
     survey_round = selectors.round_with_methodology(year, request.user)
-    plans = _report_plans(survey_round)
-    if request.GET.get("format") == "xlsx":
-        return exporting.table_response(
-            REPORT_COLUMNS,
-            [_report_row(plan) for plan in plans],
-            file_name=f"laporan-tindak-lanjut-spi-{year}",
-            file_format="xlsx",
-        )
-    context = {"round": survey_round, "plans": plans, **_report_index(survey_round)}
-    context["follow_up"] = plan_selectors.follow_up_rate(survey_round)
-    context["recommendations"] = survey_round.recommendations.order_by("code")
-    if request.GET.get("format") == "pdf":
-        return _report_pdf(request, context, year)
-    return render(request, "spi_portal/followup_report.html", context)
+    letterhead = PortalSettings.load()
+    form = ReportDocumentForm(request.GET, letterhead=letterhead)
+    if form.is_bound and not form.is_valid():
+        return _report_page(request, form, survey_round, letterhead, status=400)
+    output = request.GET.get("format")
+    if output == "xlsx":
+        content = followup_document.report_content(survey_round)
+        workbook = followup_document.report_workbook(content, form.document(), letterhead)
+        return _attachment(workbook, exporting.XLSX_TYPE, f"laporan-tindak-lanjut-spi-{year}.xlsx")
+    if output == "pdf":
+        return _report_pdf(request, form, survey_round, letterhead)
+    return _report_page(request, form, survey_round, letterhead)
 
 
-def _report_pdf(request, context, year):
-    """The same report as an A4 PDF, made by WeasyPrint (no browser needed)."""
+def _report_context(form, survey_round, letterhead) -> dict:
+    return {
+        "form": form,
+        "document": form.document(),
+        "letterhead": letterhead,
+        **followup_document.report_content(survey_round),
+    }
+
+
+def _report_page(request, form, survey_round, letterhead, status=200):
+    context = _report_context(form, survey_round, letterhead)
+    context["pdf_missing"] = weasyprint_missing()
+    return render(request, "spi_portal/followup_report.html", context, status=status)
+
+
+def weasyprint_missing() -> bool:
+    """Whether WeasyPrint cannot load (Debian's pango is not installed): the page then says
+    how to install it instead of offering a PDF that would fail."""
     try:
-        from weasyprint import CSS, HTML  # needs Debian's pango at run time, so imported here
+        import weasyprint  # noqa: F401  imported here: it loads pango when imported
     except OSError:
-        raise Http404(_("PDF export needs the pango library on the server.")) from None
+        return True
+    return False
+
+
+def _report_pdf(request, form, survey_round, letterhead):
+    """The same report as an A4 PDF (wide tables on landscape pages), made by WeasyPrint."""
+    try:
+        from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
+    except OSError:
+        context = _report_context(form, survey_round, letterhead)
+        context["pdf_missing"] = True
+        return render(request, "spi_portal/followup_report.html", context, status=503)
+    context = _report_context(form, survey_round, letterhead)
     context["pdf"] = True
     html = render_to_string("spi_portal/followup_report_pdf.html", context, request=request)
     stylesheets = [CSS(filename=finders.find(REPORT_PDF_CSS)), CSS(string=band_stylesheet())]
-    pdf = HTML(string=html).write_pdf(stylesheets=stylesheets)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"laporan-tindak-lanjut-spi-{year}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # the page embeds all it shows (the logo is a data: URI): the renderer fetches nothing else
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=stylesheets)
+    return _attachment(pdf, "application/pdf", f"laporan-tindak-lanjut-spi-{survey_round.year}.pdf")
+
+
+def _attachment(body: bytes, content_type: str, file_name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-REPORT_COLUMNS = [
-    "title",
-    "owner_opd",
-    "indicators",
-    "indicator_names",
-    "recommendations",
-    "status",
-    "due_date",
-    "verified_progress",
-    "evidence_files",
-]
-
-
-def _report_plans(survey_round):
-    return list(
-        ActionPlan.objects.filter(round=survey_round)
-        .select_related("owner_opd")
-        .prefetch_related("indicators", "recommendations")
-        .annotate(evidence_count=Count("reports__evidence", distinct=True))
-        .order_by("owner_opd__name", "due_date", "pk")
-    )
-
-
-def _report_row(plan):
-    return [
-        plan.title,
-        plan.owner_opd.name,
-        ", ".join(i.code for i in plan.indicators.all()),
-        indicator_names(plan.indicators.all()),
-        ", ".join(r.code for r in plan.recommendations.all()),
-        plan.get_status_display(),
-        plan.due_date.isoformat(),
-        plan.verified_progress,
-        plan.evidence_count,
-    ]
-
-
-def _report_index(survey_round):
-    result = selectors.home_result(survey_round)
-    if result is None:
-        return {"index": None}
-    index = scoring.compute_index(result.group_scores(), selectors.methodology_for(survey_round))
-    weak = selectors.weak_indicators(index, selectors.home_indicator_scores(survey_round))
-    return {
-        "index": index,
-        "result": result,
-        "weak_indicators": weak,
-        "weak_by_indicator": selectors.weak_by_indicator(weak),
-    }

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import ImportKind, SurveyRound
+from surveys import logos
+from surveys.models import LETTERHEAD_FIELDS, ImportKind, PortalSettings, SurveyRound
+from surveys.services import KEEP_LOGO, REMOVE_LOGO
 
 # What the survey importer reads (plans have their own import page).
 SURVEY_IMPORT_KINDS = [
@@ -149,3 +151,39 @@ class PortalSettingsForm(forms.Form):
             "recommendations or action plans."
         ),
     )
+
+
+class PortalLetterheadForm(forms.ModelForm):
+    """The follow-up document's letterhead and signature block; the service writes them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    logo = forms.FileField(
+        required=False,
+        label=_("Logo"),
+        help_text=_("PNG or JPEG, at most 256 KB and 2000 pixels on each side."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(required=False, label=_("Remove the logo"))
+    signatory_nip = forms.CharField(
+        required=False,
+        max_length=24,
+        label=_("NIP of the signatory"),
+        help_text=_("18 digits; spaces are left out."),
+    )
+
+    class Meta:
+        model = PortalSettings
+        fields = list(LETTERHEAD_FIELDS)
+
+    def clean_signatory_nip(self):
+        return "".join(self.cleaned_data["signatory_nip"].split())  # printed with spaces
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        return logos.logo_check(upload) if upload else None
+
+    def logo_change(self):
+        """What the service does with the logo: a checked new one, remove, or keep."""
+        if self.cleaned_data["logo"] is not None:
+            return self.cleaned_data["logo"]
+        return REMOVE_LOGO if self.cleaned_data["remove_logo"] else KEEP_LOGO

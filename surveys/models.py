@@ -1,3 +1,4 @@
+import base64
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -448,6 +449,23 @@ class PublicDataGeneration(models.Model):
         return str(self.value)
 
 
+# 700 is the classification code of supervision (pengawasan) in the regional archive codes
+# (Permendagri 83/2022); the middle number comes from the Inspectorate's agenda book.
+DOCUMENT_NUMBER_PATTERN = "700/…/INSP/{year}"
+# what the follow-up document takes from the settings (the logo apart: it is a file)
+LETTERHEAD_FIELDS = (
+    "letterhead_government",
+    "letterhead_institution",
+    "letterhead_address",
+    "regent_title",
+    "signatory_title",
+    "signatory_name",
+    "signatory_nip",
+    "signing_place",
+    "document_number_pattern",
+)
+
+
 class PortalSettings(models.Model):
     """One row: the portal's settings the Inspectorate chooses, with their history.
 
@@ -468,8 +486,59 @@ class PortalSettings(models.Model):
             "latest published round that has KPK recommendations or action plans."
         ),
     )
+    letterhead_government = models.CharField(
+        _("government"),
+        max_length=150,
+        blank=True,
+        help_text=_("e.g. Pemerintah Kabupaten Barito Timur"),
+    )
+    letterhead_institution = models.CharField(
+        _("institution"), max_length=150, blank=True, help_text=_("e.g. Inspektorat Daerah")
+    )
+    letterhead_address = models.CharField(
+        _("address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Street, town, telephone and e-mail, as printed under the name."),
+    )
+    # The logo lives in the database, not under MEDIA: it only ever reaches a page or a PDF
+    # embedded in what an access-checked view renders. Left out of the history (bytes).
+    letterhead_logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    letterhead_logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    regent_title = models.CharField(
+        _("title of the Regent"),
+        max_length=150,
+        blank=True,
+        help_text=_("e.g. Bupati Barito Timur"),
+    )
+    signatory_title = models.CharField(
+        _("title of the signatory"),
+        max_length=150,
+        blank=True,
+        help_text=_("e.g. Inspektur Kabupaten Barito Timur"),
+    )
+    signatory_name = models.CharField(_("name of the signatory"), max_length=150, blank=True)
+    signatory_nip = models.CharField(
+        _("NIP of the signatory"),
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^\d{18}$", _("A NIP has 18 digits."))],
+    )
+    signing_place = models.CharField(
+        _("place of signing"), max_length=100, blank=True, help_text=_("e.g. Tamiang Layang")
+    )
+    document_number_pattern = models.CharField(
+        _("document number pattern"),
+        max_length=80,
+        blank=True,
+        default=DOCUMENT_NUMBER_PATTERN,
+        help_text=_(
+            "Proposed when a report is generated; {year} becomes the document's year and … is "
+            "left for the number from the agenda book."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    history = HistoricalRecords(get_user=history_user)
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["letterhead_logo"])
 
     class Meta:
         verbose_name = _("portal settings")
@@ -482,3 +551,16 @@ class PortalSettings(models.Model):
     def load(cls) -> "PortalSettings":
         """The one row (unsaved and empty until someone saves a setting)."""
         return cls.objects.select_related("current_round").order_by("pk").first() or cls()
+
+    def proposed_document_number(self, year: int) -> str:
+        return (self.document_number_pattern or DOCUMENT_NUMBER_PATTERN).replace(
+            "{year}", str(year)
+        )
+
+    @property
+    def logo_data_uri(self) -> str:
+        """The logo as a data: URI (the CSP allows data: images), or "" without a logo."""
+        if not self.letterhead_logo:
+            return ""
+        encoded = base64.b64encode(bytes(self.letterhead_logo)).decode("ascii")
+        return f"data:{self.letterhead_logo_type};base64,{encoded}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys import scoring
 from surveys.models import (
+    LETTERHEAD_FIELDS,
     CategoryBand,
     Dimension,
     IndicatorScore,
@@ -469,3 +470,33 @@ def configured_round() -> SurveyRound | None:
     (one query); None means the default, which actionplans.selectors.current_round decides."""
     chosen = PortalSettings.load().current_round
     return chosen if chosen is not None and chosen.is_published else None
+
+
+SETTINGS_TRACKED_FIELDS = ("current_round", *LETTERHEAD_FIELDS)
+
+
+def portal_settings_changes(settings_row: PortalSettings, limit: int = 10) -> list[dict]:
+    """The latest saves of the settings, newest first, each with the labels of what it changed
+    (one query). The logo's bytes are not in the history: a save changing nothing else listed
+    changed the logo."""
+    if settings_row.pk is None:
+        return []
+    records = list(
+        settings_row.history.select_related("history_user", "current_round")[: limit + 1]
+    )
+    changes = []
+    for record, before in zip(records[:limit], [*records[1:], None], strict=False):
+        changed = [
+            str(PortalSettings._meta.get_field(name).verbose_name)
+            for name in SETTINGS_TRACKED_FIELDS
+            if before is None or _tracked_value(record, name) != _tracked_value(before, name)
+        ]
+        round_changed = before is None or record.current_round_id != before.current_round_id
+        changes.append(
+            {"record": record, "changed": changed or [str(_("logo"))], "round": round_changed}
+        )
+    return changes
+
+
+def _tracked_value(record, name):
+    return record.current_round_id if name == "current_round" else getattr(record, name)

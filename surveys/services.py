@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from surveys import public_cache, scoring, selectors
 from surveys.audit import audited, current_actor
 from surveys.models import (
+    LETTERHEAD_FIELDS,
     CategoryBand,
     Dimension,
     MethodologyRevision,
@@ -388,6 +389,36 @@ def portal_settings_update(*, actor, version: int, current_round: SurveyRound | 
     settings_row.version += 1
     settings_row.save()
     public_cache.bump()  # the public page and the overview open on this round
+    return settings_row
+
+
+KEEP_LOGO, REMOVE_LOGO = "keep", "remove"
+
+
+@audited
+@transaction.atomic
+def portal_letterhead_update(*, actor, version: int, letterhead: dict, logo=KEEP_LOGO):
+    """Set the follow-up document's letterhead and signature block. `logo` is a CheckedLogo
+    (surveys.logos.logo_check), KEEP_LOGO or REMOVE_LOGO. Only the Inspectorate may; an edit
+    based on an older version is refused."""
+    if not actor.has_perm(CHANGE_PORTAL_SETTINGS):
+        raise PermissionDenied(_("Only the Inspectorate changes the letterhead."))
+    PortalSettings.objects.get_or_create(pk=1)
+    settings_row = PortalSettings.objects.select_for_update().get(pk=1)
+    if version != settings_row.version:
+        raise SettingsConflict(
+            _("Someone changed the settings since you opened them; check them and save again.")
+        )
+    for field in LETTERHEAD_FIELDS:
+        setattr(settings_row, field, letterhead[field])
+    if logo == REMOVE_LOGO:
+        settings_row.letterhead_logo, settings_row.letterhead_logo_type = b"", ""
+    elif logo != KEEP_LOGO:
+        settings_row.letterhead_logo = logo.content
+        settings_row.letterhead_logo_type = logo.content_type
+    settings_row.version += 1
+    settings_row.full_clean(exclude=["current_round"])
+    settings_row.save()
     return settings_row
 
 

@@ -251,12 +251,20 @@ def _assign(w):
     return {"indicator": indicator.pk, "owner_opd": w.plan_b.owner_opd_id, "row": "x"}
 
 
+def _letterhead(w):
+    return {"version": 1, "letterhead_institution": "Inspektorat Daerah"}
+
+
 MATRIX: dict[str, list[Case]] = {
     # staff pages of spi_portal
     "home": [get((LOGIN, 302, 302, 302))],
     "portal_settings": [
         get(INSPECTOR_ONLY),
         post(INSPECTOR_WRITES, data=lambda w: {"version": 1, "current_round": ""}, writes=True),
+    ],
+    "portal_letterhead": [
+        get((LOGIN, 405, 403, 403)),
+        post(INSPECTOR_WRITES, "letterhead", data=_letterhead, writes=True),
     ],
     "dashboard": [
         get(STAFF),

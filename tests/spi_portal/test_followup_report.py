@@ -40,13 +40,15 @@ def test_the_report_lists_every_plan_with_verified_progress(inspector_client, ba
 
 def test_the_report_exports_the_same_numbers_as_xlsx(inspector_client, bartim_2024, opd_a):
     make_plan(bartim_2024.round, opd_a, "=cmd()", Decimal("40"))
-    response = inspector_client.get(reverse("followup_report", args=[2024]), {"format": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    response = inspector_client.get(
+        reverse("followup_report", args=[2024]), {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Action plans"]
     header = [c.value for c in sheet[1]]
     row = [c.value for c in sheet[2]]
-    assert row[header.index("title")] == "'=cmd()"
-    assert row[header.index("verified_progress")] == 40
-    assert row[header.index("indicators")] == "PBJ"
+    assert row[header.index("Plan")] == "'=cmd()"
+    assert row[header.index("Verified progress (%)")] == 40
+    assert row[header.index("Indicators")] == "PBJ"
 
 
 def test_an_opd_head_cannot_open_the_report(head_a_client, bartim_2024):
