@@ -575,7 +575,16 @@ class PlanImportForm(forms.Form):
     file = forms.FileField(label=_("XLSX file"))
 
 
+# Each language is named in itself, so a reader finds theirs whatever the page speaks.
+LANGUAGE_NAMES = (("id", "Bahasa Indonesia"), ("en", "English"))
+
+
 class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Interface language"),
+        choices=LANGUAGE_NAMES,
+        help_text=_("The language of the staff pages; it is applied when you sign in."),
+    )
     email_notifications = forms.BooleanField(
         label=_("E-mail me my notifications"),
         required=False,
@@ -584,6 +593,13 @@ class PreferencesForm(forms.Form):
             "They stay in the portal's notification list either way."
         ),
     )
+
+
+class LanguageForm(forms.Form):
+    """The menu's language switch: the language and the page to return to."""
+
+    language = forms.ChoiceField(choices=LANGUAGE_NAMES)
+    next = forms.CharField(required=False)
 
 
 class PlanCompleteForm(forms.ModelForm):

@@ -142,10 +142,10 @@ def test_a_user_who_turned_mails_off_gets_no_mail_but_the_notification(
 def test_the_preferences_page_turns_mails_off_and_on(head_a_client, head_a):
     url = reverse("preferences")
     page = head_a_client.get(url)
-    assert page.context["form"].initial == {"email_notifications": True}
-    assert head_a_client.post(url, {}).status_code == 302
+    assert page.context["form"].initial["email_notifications"] is True
+    assert head_a_client.post(url, {"language": "en"}).status_code == 302
     assert UserPreference.objects.get(user=head_a).email_notifications is False
-    head_a_client.post(url, {"email_notifications": "on"})
+    head_a_client.post(url, {"language": "en", "email_notifications": "on"})
     assert UserPreference.objects.get(user=head_a).email_notifications is True
 
 
