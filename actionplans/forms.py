@@ -4,6 +4,7 @@ from functools import cached_property
 from django import forms
 from django.db import models
 from django.db.models import F, Min, Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from actionplans import dates, selectors
@@ -361,19 +362,21 @@ class ReportForm(forms.Form):
     files unless the reporter unticks them."""
 
     report_date = forms.DateField(
-        label=_("report date"), widget=DATE_WIDGET, validators=PAST_DATE_VALIDATORS
+        label=capfirst(_("report date")), widget=DATE_WIDGET, validators=PAST_DATE_VALIDATORS
     )
-    percent = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
-    narrative = forms.CharField(label=_("what was done"), widget=forms.Textarea(attrs={"rows": 4}))
+    percent = forms.IntegerField(label=capfirst(_("progress (%)")), min_value=0, max_value=100)
+    narrative = forms.CharField(
+        label=capfirst(_("what was done")), widget=forms.Textarea(attrs={"rows": 4})
+    )
     milestone = forms.ModelChoiceField(
-        queryset=Milestone.objects.none(), required=False, label=_("milestone completed")
+        queryset=Milestone.objects.none(), required=False, label=capfirst(_("milestone completed"))
     )
     files = MultipleFileField(
-        label=_("evidence (bukti dukung)"),
+        label=capfirst(_("evidence (bukti dukung)")),
         help_text=_("PDF, PNG, JPEG, XLSX or DOCX. You can choose several files."),
     )
     effective_date = forms.DateField(
-        label=_("date of the evidence"),
+        label=capfirst(_("date of the evidence")),
         required=False,
         widget=DATE_WIDGET,
         validators=PAST_DATE_VALIDATORS,
@@ -556,12 +559,16 @@ class PlanFilterForm(forms.Form):
         queryset=OPD.objects.all(), to_field_name="code", required=False, label=_("OPD")
     )
     status = forms.ChoiceField(
-        choices=[("", "---------"), *PlanStatus.choices], required=False, label=_("status")
+        choices=[("", "---------"), *PlanStatus.choices],
+        required=False,
+        label=capfirst(_("status")),
     )
-    indicator = forms.CharField(required=False, max_length=20, label=_("indicator code"))
-    overdue = forms.BooleanField(required=False, label=_("overdue only"))
+    indicator = forms.CharField(required=False, max_length=20, label=capfirst(_("indicator code")))
+    overdue = forms.BooleanField(required=False, label=capfirst(_("overdue only")))
     state = forms.ChoiceField(
-        choices=[("", "---------"), *PlanState.choices], required=False, label=_("work state")
+        choices=[("", "---------"), *PlanState.choices],
+        required=False,
+        label=capfirst(_("work state")),
     )
 
     def __init__(self, *args, user, **kwargs):

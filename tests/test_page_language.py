@@ -6,9 +6,14 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.forms import BaseForm
+from django.utils import translation
 
+from actionplans import forms as actionplan_forms
 from spi_portal.language import SESSION_KEY
-from tests.test_url_matrix import (  # noqa: F401 (fixtures)
+from surveys import forms as survey_forms
+from tests import test_url_matrix as matrix
+from tests.test_url_matrix import (
     CASES,
     LOGIN,
     NARRATIVE_A,
@@ -16,14 +21,16 @@ from tests.test_url_matrix import (  # noqa: F401 (fixtures)
     PLAN_A_TITLE,
     PLAN_B_TITLE,
     ROLES,
-    _world_media_and_cache,
     client_for,
     in_rollback,
     send,
-    world,
 )
 
 pytestmark = pytest.mark.django_db
+
+# the URL matrix's world and its media/cache fixture, shared
+world = matrix.world
+_world_media_and_cache = matrix._world_media_and_cache
 
 INDONESIAN_WORDS = (
     "Rencana aksi",
@@ -203,3 +210,26 @@ def test_the_scan_sees_visible_text_and_labels_but_not_scripts_code_or_quoted_pa
     )
     found = words_found(visible_text(html, "en"), INDONESIAN_WORDS)
     assert found == ["Simpan", "Kembali", "Batal"]
+
+
+def _form_classes():
+    for module in (actionplan_forms, survey_forms):
+        for cls in vars(module).values():
+            if (
+                isinstance(cls, type)
+                and issubclass(cls, BaseForm)
+                and cls.__module__ == module.__name__
+            ):
+                yield cls
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_every_form_label_starts_with_a_capital(language):
+    lower = []
+    with translation.override(language):
+        for form in _form_classes():
+            for name, field in form.base_fields.items():
+                label = str(field.label or "")
+                if label[:1].isalpha() and not label[0].isupper():
+                    lower.append(f"{form.__name__}.{name}: {label!r}")
+    assert lower == []
