@@ -889,7 +889,7 @@ class IndicatorDetail:
     scores: list  # (group, score), in the order internal, external, expert
     weakest: Decimal | None
     gap: Decimal | None  # points below the next category's lower bound (None: not below)
-    band: str  # that category's label
+    band: scoring.Band | None  # that category (its label in the page's language: band_label)
 
 
 def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
@@ -898,14 +898,14 @@ def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
     scores = list(survey_selectors.home_indicator_scores(survey_round))
     if not scores:
         return {}
-    threshold, band = None, ""
+    threshold, band = None, None
     result = survey_selectors.home_result(survey_round)
     if result is not None:
         index = scoring.compute_index(
             result.group_scores(), survey_selectors.methodology_for(survey_round)
         )
         target = index.next_band or index.category
-        threshold, band = target.lower_bound, target.label_id
+        threshold, band = target.lower_bound, target
     by_dimension: dict[int, dict] = defaultdict(dict)
     for score in scores:
         by_dimension[score.dimension_id][score.group] = score.score

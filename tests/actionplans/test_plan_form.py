@@ -157,6 +157,8 @@ def test_each_indicator_shows_its_name_code_group_scores_and_gap_weakest_first(
     assert '<span class="badge rounded-pill text-bg-light border">TRN</span>' in label
     assert "Internal 60.00 · External 82.50" in label
     assert f"{gap['TRN']} below" in label
+    below = re.search(r"below (\w+)", label).group(1)  # the next category, in English
+    assert below in {band.label_en for band in round_2024.bands.all()}
     assert "No score of the home institution" in page
 
 
