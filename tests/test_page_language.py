@@ -233,3 +233,29 @@ def test_every_form_label_starts_with_a_capital(language):
                 if label[:1].isalpha() and not label[0].isupper():
                     lower.append(f"{form.__name__}.{name}: {label!r}")
     assert lower == []
+
+
+GLOSSARY_PAIRS = (
+    ("Rencana aksi", "Action plan"),
+    ("Capaian", "Reported progress"),
+    ("Bukti dukung", "Evidence"),
+    ("Tindak lanjut", "Follow-up"),
+    ("Inspektorat", "Inspectorate"),
+    ("Tahapan", "Milestone"),
+)
+
+
+@pytest.mark.parametrize(("language", "heading"), [("id", "Glosarium"), ("en", "Glossary")])
+def test_the_data_guide_has_a_glossary_of_the_domain_words_in_both_languages(
+    client, bartim_2024, language, heading
+):
+    html = client.get(f"/data/?lang={language}").content.decode()
+    glossary = html.split('<h2 id="glossary">', 1)[1].split("</section>", 1)[0]
+    assert glossary.startswith(f"{heading}</h2>")
+    for indonesian, english in GLOSSARY_PAIRS:
+        row = f'<th scope="row" lang="id">{indonesian}</th><td lang="en">{english}</td>'
+        assert row in glossary
+    meanings = re.findall(r"</td><td>([^<]+)</td></tr>", glossary)
+    assert len(meanings) == glossary.count("<tr>") - 1  # every term is explained
+    other_language = INDONESIAN_WORDS if language == "en" else ("the", "of", "and")
+    assert words_found(" ".join(meanings), other_language) == []
