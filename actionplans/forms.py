@@ -20,6 +20,7 @@ from actionplans.models import (
     Recommendation,
 )
 from surveys.models import Dimension, SurveyRound
+from surveys.templatetags.spi import dimension_name
 
 # the plan form's fields in the order of its sections; status is not among them: a new plan is
 # a draft and its status moves only through the plan page's actions
@@ -188,7 +189,7 @@ class Checklist(forms.CheckboxSelectMultiple):
 
 class IndicatorChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
-        return f"{obj.code} {obj.name_id}"
+        return f"{obj.code} {dimension_name(obj)}"
 
 
 class RecommendationChoiceField(ChoicesByIdField):

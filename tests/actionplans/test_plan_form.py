@@ -153,7 +153,7 @@ def test_each_indicator_shows_its_name_code_group_scores_and_gap_weakest_first(
     page = response.content.decode()
     trn = round_2024.dimensions.get(code="TRN")
     label = re.search(r'for="id_indicators_0">(.*?)</label>', page, re.S).group(1)
-    assert trn.name_id in label
+    assert trn.name_en in label  # the page is in English
     assert '<span class="badge rounded-pill text-bg-light border">TRN</span>' in label
     assert "Internal 60.00 · External 82.50" in label
     assert f"{gap['TRN']} below" in label
