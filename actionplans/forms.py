@@ -591,7 +591,7 @@ class PreferencesForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Interface language"),
         choices=LANGUAGE_NAMES,
-        help_text=_("The language of the staff pages; it is applied when you sign in."),
+        help_text=_("The language of the staff pages, from now on and whenever you sign in."),
     )
     email_notifications = forms.BooleanField(
         label=_("E-mail me my notifications"),

@@ -762,7 +762,7 @@ class UserPreference(models.Model):
         max_length=8,
         choices=settings.LANGUAGES,
         default="id",
-        help_text=_("The language of the staff pages; it is applied when you sign in."),
+        help_text=_("The language of the staff pages, from now on and whenever you sign in."),
     )
     history = HistoricalRecords(get_user=history_user)
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[("id", "Indonesian"), ("en", "English")],
                 default="id",
-                help_text="The language of the staff pages; it is applied when you sign in.",
+                help_text="The language of the staff pages, from now on and whenever you sign in.",
                 max_length=8,
                 verbose_name="interface language",
             ),
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[("id", "Indonesian"), ("en", "English")],
                 default="id",
-                help_text="The language of the staff pages; it is applied when you sign in.",
+                help_text="The language of the staff pages, from now on and whenever you sign in.",
                 max_length=8,
                 verbose_name="interface language",
             ),
