@@ -104,3 +104,10 @@ def test_the_public_page_keeps_its_own_switch_for_a_signed_in_user(inspector, ba
     client = Client()
     _sign_in(client, inspector)
     assert _html_lang(client, "/?lang=id") == "id"
+
+
+def test_an_anonymous_page_reads_no_session_and_varies_on_no_language_header(bartim_2024):
+    response = Client().get("/", **ENGLISH_BROWSER)
+    vary = response.get("Vary", "")
+    assert "Cookie" not in vary and "Accept-Language" not in vary
+    assert response["Content-Language"] == "id"
