@@ -4,6 +4,7 @@ from functools import cached_property
 from django import forms
 from django.db import models
 from django.db.models import F, Min, Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from actionplans import dates, selectors
@@ -19,6 +20,7 @@ from actionplans.models import (
     Recommendation,
 )
 from surveys.models import Dimension, SurveyRound
+from surveys.templatetags.spi import dimension_name
 
 # the plan form's fields in the order of its sections; status is not among them: a new plan is
 # a draft and its status moves only through the plan page's actions
@@ -190,7 +192,7 @@ class Checklist(forms.CheckboxSelectMultiple):
 
 class IndicatorChoiceField(ChoicesByIdField):
     def label_from_instance(self, obj):
-        return f"{obj.code} {obj.name_id}"
+        return f"{obj.code} {dimension_name(obj)}"
 
 
 class RecommendationChoiceField(ChoicesByIdField):
@@ -401,19 +403,21 @@ class ReportForm(forms.Form):
     files unless the reporter unticks them."""
 
     report_date = forms.DateField(
-        label=_("report date"), widget=DATE_WIDGET, validators=PAST_DATE_VALIDATORS
+        label=capfirst(_("report date")), widget=DATE_WIDGET, validators=PAST_DATE_VALIDATORS
     )
-    percent = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
-    narrative = forms.CharField(label=_("what was done"), widget=forms.Textarea(attrs={"rows": 4}))
+    percent = forms.IntegerField(label=capfirst(_("progress (%)")), min_value=0, max_value=100)
+    narrative = forms.CharField(
+        label=capfirst(_("what was done")), widget=forms.Textarea(attrs={"rows": 4})
+    )
     milestone = forms.ModelChoiceField(
-        queryset=Milestone.objects.none(), required=False, label=_("milestone completed")
+        queryset=Milestone.objects.none(), required=False, label=capfirst(_("milestone completed"))
     )
     files = MultipleFileField(
-        label=_("evidence (bukti dukung)"),
+        label=capfirst(_("evidence (bukti dukung)")),
         help_text=_("PDF, PNG, JPEG, XLSX or DOCX. You can choose several files."),
     )
     effective_date = forms.DateField(
-        label=_("date of the evidence"),
+        label=capfirst(_("date of the evidence")),
         required=False,
         widget=DATE_WIDGET,
         validators=PAST_DATE_VALIDATORS,
@@ -596,12 +600,16 @@ class PlanFilterForm(forms.Form):
         queryset=OPD.objects.all(), to_field_name="code", required=False, label=_("OPD")
     )
     status = forms.ChoiceField(
-        choices=[("", "---------"), *PlanStatus.choices], required=False, label=_("status")
+        choices=[("", "---------"), *PlanStatus.choices],
+        required=False,
+        label=capfirst(_("status")),
     )
     indicator = forms.ChoiceField(required=False, label=_("Indicator"))
-    overdue = forms.BooleanField(required=False, label=_("overdue only"))
+    overdue = forms.BooleanField(required=False, label=capfirst(_("overdue only")))
     state = forms.ChoiceField(
-        choices=[("", "---------"), *PlanState.choices], required=False, label=_("work state")
+        choices=[("", "---------"), *PlanState.choices],
+        required=False,
+        label=capfirst(_("work state")),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -619,7 +627,16 @@ class PlanImportForm(forms.Form):
     file = forms.FileField(label=_("XLSX file"))
 
 
+# Each language is named in itself, so a reader finds theirs whatever the page speaks.
+LANGUAGE_NAMES = (("id", "Bahasa Indonesia"), ("en", "English"))
+
+
 class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Interface language"),
+        choices=LANGUAGE_NAMES,
+        help_text=_("The language of the staff pages, from now on and whenever you sign in."),
+    )
     email_notifications = forms.BooleanField(
         label=_("E-mail me my notifications"),
         required=False,
@@ -628,6 +645,13 @@ class PreferencesForm(forms.Form):
             "They stay in the portal's notification list either way."
         ),
     )
+
+
+class LanguageForm(forms.Form):
+    """The menu's language switch: the language and the page to return to."""
+
+    language = forms.ChoiceField(choices=LANGUAGE_NAMES)
+    next = forms.CharField(required=False)
 
 
 class PlanCompleteForm(forms.ModelForm):

@@ -749,7 +749,7 @@ class Notification(models.Model):
 
 
 class UserPreference(models.Model):
-    """A user's own settings for the portal (e-mail notifications; later the language)."""
+    """A user's own settings for the portal: e-mail notifications and the interface language."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -764,6 +764,13 @@ class UserPreference(models.Model):
             "Reports to verify, reports returned or accepted, plans assigned to your OPD. "
             "They stay in the portal's notification list either way."
         ),
+    )
+    language = models.CharField(
+        _("interface language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="id",
+        help_text=_("The language of the staff pages, from now on and whenever you sign in."),
     )
     history = HistoricalRecords(get_user=history_user)
 

@@ -3,8 +3,9 @@
 The services call these functions inside their transaction: the in-portal rows are written with
 the change (or not at all), the mails leave only after the commit (`transaction.on_commit`), so a
 refused or rolled-back write never mails anybody. Each mail carries an absolute link built on
-`settings.PORTAL_BASE_URL`. A user who turned e-mail off (UserPreference) still gets the
-in-portal notification.
+`settings.PORTAL_BASE_URL` and is written in the recipient's chosen language (UserPreference;
+Indonesian for anyone who never chose). A user who turned e-mail off still gets the in-portal
+notification.
 """
 
 import logging
@@ -97,11 +98,22 @@ def report_verifiers(report: ProgressReport) -> list:
     return [user for user in candidates if access.allows(user, "verify", report)]
 
 
-def _mails_wanted(user) -> bool:
+def _preference(user):
     try:
-        return user.preference.email_notifications
+        return user.preference
     except get_user_model().preference.RelatedObjectDoesNotExist:
-        return True
+        return None
+
+
+def _mails_wanted(user) -> bool:
+    preference = _preference(user)
+    return preference is None or preference.email_notifications
+
+
+def _mail_language(user) -> str:
+    """The language the user chose for the portal; the portal's own for anyone else."""
+    preference = _preference(user)
+    return preference.language if preference is not None else settings.LANGUAGE_CODE
 
 
 # --- writing and sending ------------------------------------------------------------------------
@@ -112,9 +124,13 @@ def _notify(users, kind, *, plan, report=None, params, extra_addresses=()) -> li
         Notification(recipient=user, kind=kind, params=params, plan=plan, report=report)
         for user in users
     )
-    addresses = [user.email for user in users if user.email and _mails_wanted(user)]
-    addresses += [address for address in extra_addresses if address]
-    addresses = list(dict.fromkeys(addresses))  # each address once, in order
+    addresses = {}  # address: language, each address once, in order
+    for user in users:
+        if user.email and _mails_wanted(user):
+            addresses.setdefault(user.email, _mail_language(user))
+    for address in extra_addresses:
+        if address:
+            addresses.setdefault(address, settings.LANGUAGE_CODE)
     if addresses and _mails_on.get():
         sample = Notification(kind=kind, params=params, plan=plan, report=report)
         path = notification_path(sample)
@@ -122,13 +138,28 @@ def _notify(users, kind, *, plan, report=None, params, extra_addresses=()) -> li
     return notifications
 
 
-def send_notification_mails(kind, params, path, addresses):
-    """One mail per address (no recipient sees the others), in the portal's language.
+def send_notification_mails(kind, params, path, addresses: dict[str, str]):
+    """One mail per address (no recipient sees the others), each in its language
+    (`addresses` maps an address to it).
 
     It runs after the commit: the change is saved whatever happens here, so a mail server that
     fails is logged (and the notification stays in the portal), not shown to the user as an error.
     """
-    with translation.override(settings.LANGUAGE_CODE):
+    written = {}
+    for language in dict.fromkeys(addresses.values()):
+        written[language] = _notification_mail(kind, params, path, language)
+    messages = [
+        EmailMessage(*written[language], None, [address]) for address, language in addresses.items()
+    ]
+    try:
+        get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("Notification mail (%s) to %s addresses failed", kind, len(addresses))
+
+
+def _notification_mail(kind, params, path, language) -> tuple[str, str]:
+    """The subject and body of a notification mail in `language`."""
+    with translation.override(language):
         text = notification_text(kind, params)
         title = " ".join(str(params.get("plan", "")).split())  # a header holds no line break
         subject = f"[SPI] {NotificationKind(kind).label}: {title}"[:200]
@@ -136,11 +167,7 @@ def send_notification_mails(kind, params, path, addresses):
             "actionplans/email/notification.txt",
             {"text": text, "link": absolute(path), "preferences": absolute(reverse("preferences"))},
         )
-    messages = [EmailMessage(subject, body, None, [address]) for address in addresses]
-    try:
-        get_connection().send_messages(messages)
-    except Exception:
-        logger.exception("Notification mail (%s) to %s addresses failed", kind, len(addresses))
+    return subject, body
 
 
 def _report_params(report) -> dict:

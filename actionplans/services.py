@@ -832,9 +832,17 @@ def notifications_mark_read(*, actor, ids=None) -> int:
 
 @audited
 @transaction.atomic
-def preferences_update(*, actor, email_notifications: bool) -> UserPreference:
-    """Save the actor's own preferences (each user edits only their own)."""
+def preferences_update(*, actor, **choices) -> UserPreference:
+    """Save the actor's own preferences (each user edits only their own): any of
+    `email_notifications` and `language`."""
     preference, _created = UserPreference.objects.select_for_update().get_or_create(user=actor)
-    preference.email_notifications = email_notifications
+    for name, value in choices.items():
+        if name not in PREFERENCE_FIELDS:
+            raise TypeError(f"preferences_update() got an unexpected preference {name!r}")
+        setattr(preference, name, value)
+    preference.full_clean()
     preference.save()
     return preference
+
+
+PREFERENCE_FIELDS = ("email_notifications", "language")

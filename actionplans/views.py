@@ -23,7 +23,6 @@ from actionplans.forms import (
     PlanForm,
     PlanImportForm,
     PlanReturnForm,
-    PreferencesForm,
     RecommendationForm,
     RecommendationWithdrawForm,
     ReportForm,
@@ -35,7 +34,6 @@ from actionplans.models import (
     ProgressReport,
     Recommendation,
     ReportStatus,
-    UserPreference,
 )
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
@@ -692,19 +690,6 @@ def notifications_mark_read(request):
     elif ids and all(value.isdecimal() for value in ids):
         services.notifications_mark_read(actor=request.user, ids=[int(value) for value in ids])
     return redirect("actionplans:notifications")
-
-
-@login_required
-def preferences(request):
-    """Any signed-in user's own settings: e-mail notifications on or off."""
-    stored = UserPreference.objects.filter(user=request.user).first()
-    initial = {"email_notifications": stored.email_notifications if stored else True}
-    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
-    if form.is_valid():
-        services.preferences_update(actor=request.user, **form.cleaned_data)
-        messages.success(request, _("Your preferences were saved."))
-        return redirect("preferences")
-    return render(request, "actionplans/preferences.html", {"form": form})
 
 
 def _chosen_ids(request) -> set[int]:

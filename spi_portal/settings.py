@@ -63,10 +63,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "spi_portal.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # the user's stored language, not the browser's (in place of Django's LocaleMiddleware)
+    "spi_portal.language.ChosenLanguageMiddleware",
     "spi_portal.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

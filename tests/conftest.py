@@ -48,7 +48,7 @@ def _plain_http(settings):
 @pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Services and commands speak the source language in tests; pages still go through
-    LocaleMiddleware and render Indonesian by default, as in production."""
+    the language middleware and render Indonesian by default, as in production."""
     with translation.override("en"):
         yield
 

@@ -21,7 +21,6 @@ import spi_portal.settings as configured
 from tests.conftest import PASSWORD
 
 ROOT = Path(settings.BASE_DIR)
-ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 EXPECTED_CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -41,7 +40,8 @@ def csp_directives(response):
 
 def log_in(client, username, password, address="127.0.0.1"):
     data = {"username": username, "password": password}
-    return client.post(reverse("login"), data, REMOTE_ADDR=address, **ENGLISH)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the messages are asserted in English
+    return client.post(reverse("login"), data, REMOTE_ADDR=address)
 
 
 def is_logged_in(client):

@@ -284,7 +284,15 @@ MATRIX: dict[str, list[Case]] = {
     "password_change_done": [get(STAFF)],
     "preferences": [
         get(STAFF),
-        post((LOGIN, 302, 302, 302), data=lambda w: {"email_notifications": ""}, writes=True),
+        post(
+            (LOGIN, 302, 302, 302),
+            data=lambda w: {"language": "id", "email_notifications": ""},
+            writes=True,
+        ),
+    ],
+    "language_choose": [
+        get((405, 405, 405, 405)),
+        post((302, 302, 302, 302), data=lambda w: {"language": "en", "next": "/"}),
     ],
     "healthz": [get(EVERYONE)],
     "set_language": [

@@ -370,7 +370,7 @@ def test_a_draft_plan_covers_no_weak_point_and_is_listed_as_a_draft(
     assert not point.has_plan
     assert point.draft_count == 1
     page = inspector_client.get(reverse("dashboard")).content.decode()
-    assert "belum ada rencana aksi" in page
+    assert "no action plan yet" in page
     [followup_point] = _page_followup(inspector_client).context["weak_points"]
     assert not followup_point.has_plan
     assert [p.status for p in followup_point.drafts] == [PlanStatus.DRAFT]
@@ -389,7 +389,7 @@ def test_an_opd_head_is_not_told_no_plan_for_a_weak_point_an_active_plan_answers
     for client in (head_a_client, head_b_client):
         [point] = _page(client, "dashboard").context["weak_points"]
         assert point.has_plan
-        assert "belum ada rencana aksi" not in client.get(reverse("dashboard")).content.decode()
+        assert "no action plan yet" not in client.get(reverse("dashboard")).content.decode()
         [followup_point] = _page_followup(client).context["weak_points"]
         assert followup_point.has_plan
 

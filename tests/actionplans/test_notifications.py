@@ -142,10 +142,10 @@ def test_a_user_who_turned_mails_off_gets_no_mail_but_the_notification(
 def test_the_preferences_page_turns_mails_off_and_on(head_a_client, head_a):
     url = reverse("preferences")
     page = head_a_client.get(url)
-    assert page.context["form"].initial == {"email_notifications": True}
-    assert head_a_client.post(url, {}).status_code == 302
+    assert page.context["form"].initial["email_notifications"] is True
+    assert head_a_client.post(url, {"language": "en"}).status_code == 302
     assert UserPreference.objects.get(user=head_a).email_notifications is False
-    head_a_client.post(url, {"email_notifications": "on"})
+    head_a_client.post(url, {"language": "en", "email_notifications": "on"})
     assert UserPreference.objects.get(user=head_a).email_notifications is True
 
 
@@ -288,3 +288,17 @@ def test_an_acceptance_at_a_lower_percent_says_the_percent_accepted(report_a, ca
     [told, *_] = notifications.report_accepted(report_a, percent=40)
     text = notifications.notification_text(told.kind, told.params)
     assert "40%" in text and "50%" not in text
+
+
+def test_each_mail_is_written_in_its_recipients_language(
+    plan_a, head_a, inspector, cast, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.LANGUAGE_CODE = "id"  # the portal's language, for anyone who never chose
+    services.preferences_update(actor=inspector, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(plan_a, head_a)
+    (english,) = to(mailoutbox, "apip@insp.test")
+    (indonesian,) = to(mailoutbox, "apip2@insp.test")
+    assert english.subject.startswith("[SPI] Report waiting for verification")
+    assert indonesian.subject.startswith("[SPI] ") and "Report waiting" not in indonesian.subject
+    assert english.subject.split(": ", 1)[1] == indonesian.subject.split(": ", 1)[1]

@@ -97,7 +97,7 @@ def test_a_dry_run_shows_each_digests_recipients_and_full_text_and_sends_nothing
     assert "would send: Dinkes (3 items)" in output
     assert "To: a@opd.test" in output
     assert "To: apip@insp.test" in output
-    assert "Subject: [SPI] Rencana aksi Dinkes" in output
+    assert "Subject: [SPI] Action plans of Dinkes" in output
     # the whole text of each mail, as it would leave
     assert "| - SOP perizinan" in output and "Lampirkan SK Bupati" in output
     assert f"/plans/reports/{scene['old'].pk}/verify/" in output
@@ -113,4 +113,4 @@ def test_the_digests_list_overdue_milestones_with_their_quarter(scene, inspector
     (opd,) = _mail_to("a@opd.test")
     (inspectorate,) = _mail_to("apip@insp.test")
     for digest in (opd, inspectorate):
-        assert "SK tim (due Triwulan I 2025)" in digest.body
+        assert "SK tim (due Q1 2025)" in digest.body
