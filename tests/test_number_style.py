@@ -5,9 +5,10 @@ matrix's world grown with what makes formats visible: a previous round with a hi
 negative change), a published index below its recomputation (a negative difference), a
 correction of zero, a plan at 66,67% verified through weighted milestones, a plan done and
 the follow-up rate of three recommendations; the follow-up report also as the HTML its PDF is
-made from. The visible text (no tags, attributes, scripts or styles) may not hold, in Indonesian, a number with a decimal point; in English, one with a
-decimal comma; in either, a hyphen-minus before a number, a signed zero, a space before the
-percent sign, or a date written another way than "31 Des 2026" / "31 Dec 2026".
+made from. The visible text (no tags, attributes, scripts or styles) may not hold, in
+Indonesian, a number with a decimal point; in English, one with a decimal comma; in either, a
+hyphen-minus before a number, a signed zero, a space before the percent sign, or a date
+written another way than "31 Des 2026" / "31 Dec 2026".
 """
 
 import re

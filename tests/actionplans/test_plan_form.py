@@ -155,7 +155,8 @@ def test_each_indicator_shows_its_name_code_group_scores_and_gap_weakest_first(
     trn = round_2024.dimensions.get(code="TRN")
     label = re.search(r'for="id_indicators_0">(.*?)</label>', page, re.S).group(1)
     assert trn.name_en in label  # the page is in English
-    assert '<span class="badge rounded-pill text-bg-light border indicator-code">TRN</span>' in label
+    tag = '<span class="badge rounded-pill text-bg-light border indicator-code">TRN</span>'
+    assert tag in label
     assert "Internal 60.00 · External 82.50" in label
     assert f"gap to {weak['TRN'].band.label_en}: {weak['TRN'].gap}" in label
     assert "No score of the home institution" in page

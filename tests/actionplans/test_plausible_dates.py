@@ -137,9 +137,7 @@ def test_the_plan_form_and_so_the_plan_import_name_the_implausible_dates(plan_a)
     form = PlanForm(data)
     assert not form.is_valid()
     assert form.errors["start_date"] == ["Give a date from 1 January 2000 on."]
-    assert form.errors["due_date"] == [
-        "For SPI 2024 give a date from 1 Jan 2023 to 31 Dec 2034."
-    ]
+    assert form.errors["due_date"] == ["For SPI 2024 give a date from 1 Jan 2023 to 31 Dec 2034."]
 
 
 def test_the_plan_form_refuses_a_due_date_past_the_round(inspector_client, plan_a):
