@@ -11,4 +11,13 @@ case " $* " in
   *) bash scripts/browser_deps.sh ;;
 esac
 export SECRET_KEY="${SECRET_KEY:-test-only-secret-key}"
-exec .venv/bin/python -m pytest "$@"
+# pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in this process); a file's tests stay
+# on one worker. The browser tests (transactional: they empty the tables) run after the others,
+# so no test on the same worker finds the migrated rows (the role groups) gone.
+pytest() { .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" --dist loadfile "$@"; }
+if [ $# -gt 0 ]; then
+  pytest "$@"
+else
+  pytest -m "not browser"
+  pytest -m browser
+fi

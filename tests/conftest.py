@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -205,3 +206,27 @@ def untouched_form_data(form) -> dict:
         else:
             data[bound.html_name] = "" if value is None else value
     return data
+
+
+class _InEnglish:
+    """A test client whose next requests are in English: the language cookie, which decides for
+    a user who stored no language, is set for each request and taken away after it."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        method = getattr(self.client, name)
+
+        def in_english(*args, **kwargs):
+            self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+            try:
+                return method(*args, **kwargs)
+            finally:
+                del self.client.cookies[settings.LANGUAGE_COOKIE_NAME]
+
+        return in_english
+
+
+def in_english(client):
+    return _InEnglish(client)

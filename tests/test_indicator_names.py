@@ -15,9 +15,7 @@ from django.utils import translation
 
 from actionplans.models import ActionPlan, PlanStatus
 from surveys.models import IndicatorScore
-
-ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
+from tests.conftest import in_english
 
 GAP_TO_WATCH = 'Expert 41.50</span> <span class="weak-gap text-nowrap">(gap to Watch: 31.50)</span>'
 
@@ -72,7 +70,7 @@ def test_the_dashboard_names_a_weak_point_with_its_code_and_labelled_gap(
     assert tagged(weak_pbj.name_id, "PBJ") in html
     assert indonesian_gap("Waspada", "31,50") in html
     assert "kesenjangan" not in html
-    english = inspector_client.get(reverse("dashboard"), {"year": 2024}, **ENGLISH)
+    english = in_english(inspector_client).get(reverse("dashboard"), {"year": 2024})
     html = english.content.decode()
     assert tagged(weak_pbj.name_en, "PBJ") in html
     assert GAP_TO_WATCH in html
@@ -83,7 +81,7 @@ def test_the_round_follow_up_and_meeting_name_the_weak_indicator(inspector_clien
         reverse("actionplans:round_followup", args=[2024]),
         reverse("actionplans:round_meeting", args=[2024]),
     ):
-        html = inspector_client.get(url, **ENGLISH).content.decode()
+        html = in_english(inspector_client).get(url).content.decode()
         assert tagged(weak_pbj.name_en, "PBJ") in html, url
         assert "gap to Watch: 31.50" in html, url
 
@@ -93,41 +91,43 @@ def test_the_follow_up_report_names_indicators_in_its_weak_points_and_plan_table
 ):
     make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
     html = inspector_client.get(reverse("followup_report", args=[2024])).content.decode()
-    weak_list = html[html.index("<ul>", html.index("r-index")) :]
+    weak_table = html[html.index('id="r-weak"') : html.index('id="r-plans"')]
     gap = indonesian_gap("Waspada", "31,50")
-    assert (
-        f'<li>{tagged(weak_pbj.name_id, "PBJ")} · <span class="text-nowrap">Eksper 41,50</span> '
-        f'<span class="weak-gap text-nowrap">({gap})</span></li>'
-    ) in weak_list
+    assert f"<td>{tagged(weak_pbj.name_id, 'PBJ')}</td>" in weak_table
+    assert f'<td class="weak-gap">{gap}</td>' in weak_table
     table = html[html.index('id="r-plans"') :]
     assert f"<td>{tagged(weak_pbj.name_id, 'PBJ')}</td>" in table
 
 
 def test_the_follow_up_pdf_names_the_indicator_and_its_gap(inspector_client, weak_pbj, opd_a):
     make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
-    response = inspector_client.get(
-        reverse("followup_report", args=[2024]), {"format": "pdf"}, **ENGLISH
-    )
+    url = reverse("followup_report", args=[2024])
+    response = in_english(inspector_client).get(url, {"format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
     text = subprocess.run(
-        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+        ["pdftotext", "-raw", "-", "-"], input=response.content, capture_output=True, check=True
     ).stdout.decode()
     flat = " ".join(text.split())
-    assert "Procurement of goods and services PBJ · Expert 41.50 (gap to Watch: 31.50)" in flat
-    assert "services PBJ" in flat[flat.index("Action plans") :]  # the plan table, in columns
+    weak = flat[flat.index("Weak points") :]
+    assert "Procurement of goods and services PBJ" in weak
+    assert "gap to Watch: 31.50" in weak
+    assert "services PBJ" in flat[flat.rindex("Action plans") :]  # the plan table, in columns
 
 
-def test_the_follow_up_xlsx_has_an_indicator_name_column(inspector_client, weak_pbj, opd_a):
+def test_the_follow_up_xlsx_names_indicators_beside_their_codes(inspector_client, weak_pbj, opd_a):
     make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
-    response = inspector_client.get(reverse("followup_report", args=[2024]), {"format": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    header = [c.value for c in sheet[1]]
-    row = [c.value for c in sheet[2]]
-    assert header.index("indicator_names") == header.index("indicators") + 1
-    assert (row[header.index("indicators")], row[header.index("indicator_names")]) == (
-        "PBJ",
-        weak_pbj.name_id,
-    )
+    url = reverse("followup_report", args=[2024])
+    response = in_english(inspector_client).get(url, {"format": "xlsx"})
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    for sheet, code_column, name_column in (
+        ("Action plans", "Indicators", "Indicator names"),
+        ("Weak points", "Indicator", "Indicator name"),
+    ):
+        header = [c.value for c in workbook[sheet][1]]
+        row = [c.value for c in workbook[sheet][2]]
+        assert header.index(name_column) == header.index(code_column) + 1
+        named = (row[header.index(code_column)], row[header.index(name_column)])
+        assert named == ("PBJ", weak_pbj.name_en), sheet
 
 
 def test_the_plan_export_has_an_indicator_name_column_beside_the_codes(
@@ -136,7 +136,7 @@ def test_the_plan_export_has_an_indicator_name_column_beside_the_codes(
     trn = weak_pbj.round.dimensions.get(code="TRN")
     plan = make_plan(weak_pbj.round, opd_a, "Dua indikator", weak_pbj)
     plan.indicators.add(trn)
-    response = inspector_client.get(reverse("actionplans:plan_export", args=["csv"]), **ENGLISH)
+    response = in_english(inspector_client).get(reverse("actionplans:plan_export", args=["csv"]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, row = rows[0], rows[1]
     assert header.index("indicator_names") == header.index("indicator_codes") + 1
@@ -157,7 +157,7 @@ def test_the_plan_list_filter_chooses_the_rounds_indicators_by_name(
     make_plan(survey_round, opd_a, "Rencana pengadaan", weak_pbj)
     make_plan(survey_round, opd_a, "Rencana transparansi", trn)
     url = reverse("actionplans:plan_list")
-    html = inspector_client.get(url, {"round": 2024}, **ENGLISH).content.decode()
+    html = in_english(inspector_client).get(url, {"round": 2024}).content.decode()
     options = _options(html)
     dimensions = survey_round.dimensions.all()
     assert {value for value, _, _ in options} == {""} | {d.code for d in dimensions}
@@ -169,7 +169,7 @@ def test_the_plan_list_filter_chooses_the_rounds_indicators_by_name(
     labels = [label for value, _, label in options if value]
     assert labels == sorted(labels, key=str.casefold)
     # the value is the code, so links that typed it keep working
-    response = inspector_client.get(url, {"round": 2024, "indicator": "PBJ"}, **ENGLISH)
+    response = in_english(inspector_client).get(url, {"round": 2024, "indicator": "PBJ"})
     assert [p.title for p in response.context["page"]] == ["Rencana pengadaan"]
     assert ("PBJ", " selected", f"{weak_pbj.name_en} (PBJ)") in _options(response.content.decode())
     assert tagged(weak_pbj.name_en, "PBJ") in response.content.decode()
@@ -187,9 +187,11 @@ def test_plan_detail_and_form_name_the_indicator(inspector_client, weak_pbj, opd
     plan = make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
     detail = inspector_client.get(plan.get_absolute_url()).content.decode()
     assert tagged(weak_pbj.name_id, "PBJ") in detail
-    form = inspector_client.get(
-        reverse("actionplans:plan_edit", args=[plan.pk]), **ENGLISH
-    ).content.decode()
+    form = (
+        in_english(inspector_client)
+        .get(reverse("actionplans:plan_edit", args=[plan.pk]))
+        .content.decode()
+    )
     assert tagged(weak_pbj.name_en, "PBJ") in form
     assert "gap to Watch: 31.50" in form
 
@@ -198,7 +200,7 @@ def test_the_round_follow_up_rolls_progress_up_per_named_indicator(
     inspector_client, weak_pbj, opd_a
 ):
     make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
-    response = inspector_client.get(reverse("actionplans:round_followup", args=[2024]), **ENGLISH)
+    response = in_english(inspector_client).get(reverse("actionplans:round_followup", args=[2024]))
     [row] = response.context["rollup_indicator"]
     assert (row.label.code, row.plans) == ("PBJ", 1)
     assert f'<th scope="row">{tagged(weak_pbj.name_en, "PBJ")}</th>' in response.content.decode()
@@ -215,6 +217,6 @@ def test_an_indicator_name_is_escaped_where_it_is_shown(inspector_client, weak_p
 
 
 def test_the_desk_names_a_weak_point_without_a_plan(inspector_client, weak_pbj, published_2024):
-    html = inspector_client.get(reverse("actionplans:desk"), **ENGLISH).content.decode()
+    html = in_english(inspector_client).get(reverse("actionplans:desk")).content.decode()
     assert f"<strong>{tagged(weak_pbj.name_en, 'PBJ')}</strong>" in html
     assert GAP_TO_WATCH in html

@@ -19,6 +19,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from actionplans import services
@@ -228,6 +229,7 @@ class _PaperPress:
     def __init__(self):
         self.printed = []
         self.module = types.SimpleNamespace(HTML=self._html, CSS=lambda *a, **k: None)
+        self.urls = types.SimpleNamespace(URLFetcher=lambda **options: None)
 
     def _html(self, *args, string="", **options):
         self.printed.append(string)
@@ -236,7 +238,8 @@ class _PaperPress:
 
 def _pages(w, role, language, press):
     """(where, HTML) of each page the role may open, and of the documents it may print."""
-    client = client_for(w, role, HTTP_ACCEPT_LANGUAGE=language)
+    client = client_for(w, role)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # staff and public alike
     responses = [
         (f"{name} [{case.label}]", send(client, w, name, case))
         for name, case in CASES
@@ -265,6 +268,7 @@ def test_every_page_writes_numbers_percentages_and_dates_one_way(
     _grow(world)
     press = _PaperPress()
     monkeypatch.setitem(sys.modules, "weasyprint", press.module)
+    monkeypatch.setitem(sys.modules, "weasyprint.urls", press.urls)
     problems, scanned = [], []
     for where, html in _pages(world, role, language, press):
         scanned.append(where)

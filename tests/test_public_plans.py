@@ -165,8 +165,8 @@ def test_a_public_plan_has_its_own_page_with_indicator_milestones_and_verified_h
     indicator = reported_plan.indicators.get()
     assert f'href="/2024/#indicator-{indicator.code.lower()}"' in content
     assert f'<code class="tag">{indicator.code}</code>' in content
-    assert "Triwulan I 2025</td><td>done (verified)" in content
-    assert re.search(r"Triwulan II 2025</td><td><strong class=\"overdue\">overdue", content)
+    assert "Q1 2025</td><td>done (verified)" in content
+    assert re.search(r"Q2 2025</td><td><strong class=\"overdue\">overdue", content)
     history = content[content.index('id="plan-history"') :]
     assert history.count('<tr><th scope="row"><time') == 1  # only the accepted report
     assert "30%</td><td>50%" in history  # 30% claimed and accepted; 1 of 2 milestones done

@@ -44,7 +44,7 @@ def test_each_weak_indicator_lists_its_plans_and_one_without_is_flagged(
     assert points["TRN"].plans == [plan]
     assert points["SDM"].plans == []
     page = response.content.decode()
-    assert "belum ada rencana aksi" in page
+    assert "no action plan yet" in page
     assert reverse("actionplans:plan_create") + "?round=2024&amp;indicator=SDM" in page
 
 

@@ -140,7 +140,7 @@ def test_the_progress_chart_draws_every_opd_even_without_verified_progress(
     assert bars["y"] == ["Dinas Kesehatan", "Dinas Pendidikan"]
     assert bars["x"] == [40.0, 0.0]
     assert bars["text"][0] == "40%"
-    assert bars["text"][1] == indonesian("no accepted report yet")  # not a silent 0
+    assert bars["text"][1] == indonesian("none accepted")  # not a silent 0
     assert figure["layout"]["yaxis"]["automargin"] is True
 
 

@@ -19,6 +19,7 @@ from actionplans.models import PlanStatus, Recommendation
 from surveys import services as survey_services
 from surveys.logos import LOGO_MAX_BYTES, CheckedLogo
 from surveys.models import PortalSettings
+from tests.conftest import in_english
 from tests.spi_portal.test_followup_report import make_plan
 
 LETTERHEAD = {
@@ -33,7 +34,6 @@ LETTERHEAD = {
     "document_number_pattern": "700/…/INSP/{year}",
 }
 DOCUMENT = {"number": "700/123/INSP/2026", "issued_on": "2026-12-01", "to": "kpk"}
-ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def png_bytes(size=(40, 40)) -> bytes:
@@ -51,7 +51,7 @@ def letterhead(inspector):
 
 
 def report(client, **query):
-    return client.get(reverse("followup_report", args=[2024]), query, **ENGLISH)
+    return in_english(client).get(reverse("followup_report", args=[2024]), query)
 
 
 def test_the_page_is_a_document_with_letterhead_number_date_addressee_and_signature(
@@ -63,7 +63,7 @@ def test_the_page_is_a_document_with_letterhead_number_date_addressee_and_signat
         "INSPEKTORAT DAERAH",
         "Jl. Contoh No. 1, Tamiang Layang",
         "700/123/INSP/2026",
-        "Tamiang Layang, 1 December 2026",
+        "Tamiang Layang, 1 Dec 2026",
         "The Leadership of the Corruption Eradication Commission (KPK)",
         "Inspektur Kabupaten Barito Timur",
         "Dra. Siti &lt;Contoh&gt;",
@@ -125,7 +125,7 @@ def test_the_pdf_carries_the_document_and_puts_the_plan_table_on_landscape_pages
     for line in [
         "PEMERINTAH KABUPATEN BARITO TIMUR",
         "700/123/INSP/2026",
-        "1 December 2026",
+        "1 Dec 2026",
         "Corruption Eradication Commission",
         "Inspektur Kabupaten Barito Timur",
         "NIP 197001012000031001",
@@ -187,7 +187,7 @@ def test_the_workbook_has_one_sheet_per_section_with_real_dates_and_numbers(
     plans = workbook["Action plans"]
     header = [cell.value for cell in plans[1]]
     assert header == [
-        "Plan", "OPD", "Indicators", "Recommendations", "Status", "Due",
+        "Plan", "OPD", "Indicators", "Indicator names", "Recommendations", "Status", "Due",
         "Verified progress (%)", "Evidence files",
     ]  # fmt: skip
     row = {name: cell for name, cell in zip(header, plans[2], strict=True)}
@@ -220,7 +220,7 @@ def post_letterhead(client, logo=None, **changes):
     data = {"version": PortalSettings.load().version, **LETTERHEAD, **changes}
     if logo is not None:
         data["logo"] = logo
-    return client.post(reverse("portal_letterhead"), data, **ENGLISH)
+    return in_english(client).post(reverse("portal_letterhead"), data)
 
 
 def test_the_inspectorate_sets_the_letterhead_and_its_logo_with_history(
@@ -311,6 +311,6 @@ def test_the_settings_page_lists_what_each_save_changed(inspector_client, letter
     post_letterhead(inspector_client, signatory_name="Inspektur Baru")
     logo = SimpleUploadedFile("logo.png", png_bytes((30, 30)), content_type="image/png")
     post_letterhead(inspector_client, logo, signatory_name="Inspektur Baru")
-    page = inspector_client.get(reverse("portal_settings"), **ENGLISH)
+    page = in_english(inspector_client).get(reverse("portal_settings"))
     changed = [change["changed"] for change in page.context["changes"]]
     assert changed[:2] == [["logo"], ["name of the signatory"]]

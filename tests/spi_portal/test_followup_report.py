@@ -6,6 +6,7 @@ import openpyxl
 from django.urls import reverse
 
 from actionplans.models import ActionPlan, PlanStatus, Recommendation
+from tests.conftest import in_english
 
 
 def make_plan(survey_round, opd, title, progress=None, status=PlanStatus.ACTIVE):
@@ -40,9 +41,8 @@ def test_the_report_lists_every_plan_with_verified_progress(inspector_client, ba
 
 def test_the_report_exports_the_same_numbers_as_xlsx(inspector_client, bartim_2024, opd_a):
     make_plan(bartim_2024.round, opd_a, "=cmd()", Decimal("40"))
-    response = inspector_client.get(
-        reverse("followup_report", args=[2024]), {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    url = reverse("followup_report", args=[2024])
+    response = in_english(inspector_client).get(url, {"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Action plans"]
     header = [c.value for c in sheet[1]]
     row = [c.value for c in sheet[2]]
