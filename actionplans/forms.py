@@ -589,25 +589,33 @@ class PlanState(models.TextChoices):
     RETURNED = "returned", _("with a returned report not yet answered")
 
 
+ALL = _("All")  # a filter's empty choice
+
+
 class PlanFilterForm(forms.Form):
     round = RoundOrAllField(
         queryset=SurveyRound.objects.order_by("-year"),
         to_field_name="year",
         required=False,
         label=_("SPI round"),
+        empty_label=ALL,
     )
     opd = forms.ModelChoiceField(
-        queryset=OPD.objects.all(), to_field_name="code", required=False, label=_("OPD")
+        queryset=OPD.objects.all(),
+        to_field_name="code",
+        required=False,
+        label=_("OPD"),
+        empty_label=ALL,
     )
     status = forms.ChoiceField(
-        choices=[("", "---------"), *PlanStatus.choices],
+        choices=[("", ALL), *PlanStatus.choices],
         required=False,
         label=capfirst(_("status")),
     )
     indicator = forms.ChoiceField(required=False, label=_("Indicator"))
     overdue = forms.BooleanField(required=False, label=capfirst(_("overdue only")))
     state = forms.ChoiceField(
-        choices=[("", "---------"), *PlanState.choices],
+        choices=[("", ALL), *PlanState.choices],
         required=False,
         label=capfirst(_("work state")),
     )

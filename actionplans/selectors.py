@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from actionplans import notifications
 from actionplans.access import opd_id_of, sees_all_plans
@@ -981,7 +982,7 @@ def indicator_filter_choices(rounds, year, chosen=None) -> list[tuple[str, str]]
     if chosen and chosen not in named and len(chosen) <= MAX_CODE_LENGTH:
         named[chosen] = chosen
     ordered = sorted(named.items(), key=lambda item: item[1].casefold())
-    return [("", "---------"), *ordered]
+    return [("", _("All")), *ordered]
 
 
 def indicator_details(survey_round) -> dict[int, IndicatorDetail]:
