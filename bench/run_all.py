@@ -212,21 +212,23 @@ def _per_request(one, many, key) -> float:
     return total / max(1, one["requests"] + many["requests"])
 
 
-def metadata(started, cache, plans_per_round, t_data, loads, load) -> dict:
+def code_version() -> str:
+    """The commit measured (taken at the start), "+changes" when tracked files differ from it."""
+
+    def git(*arguments):
+        command = ["git", *arguments]
+        return subprocess.run(command, cwd=server.ROOT, capture_output=True, text=True).stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip()
+    return commit + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def metadata(started, commit, cache, plans_per_round, t_data, loads, load) -> dict:
     from bench import dataset
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=server.ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=server.ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
     return {
         "date": started.isoformat(timespec="seconds"),
-        "commit": commit + ("+changes" if dirty else ""),
+        "commit": commit,
         "host": platform.node(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
@@ -255,7 +257,7 @@ def main(argv=None) -> int:
     if os.environ.get("BENCH_IMPORT") == "1":
         bench_import = Path(__file__).with_name("bench_import.py")
         subprocess.run([sys.executable, str(bench_import)], check=True)
-    started = datetime.now().astimezone()
+    started, commit = datetime.now().astimezone(), code_version()
     loads = {"start": _load_average()}
     with bench_database() as environment:
         from bench import dataset
@@ -280,7 +282,7 @@ def main(argv=None) -> int:
             loads["end"] = _load_average()
         cache = "Redis" if environment["REDIS_URL"] else "local memory"
     rows = figures(measured, counts_1x, counts_10x, speeds, transfers)
-    meta = metadata(started, cache, plans_10x, t_build + t_grow, loads, load)
+    meta = metadata(started, commit, cache, plans_10x, t_build + t_grow, loads, load)
     print_report(meta, rows, transfers)
     print_load_result(load)
     if arguments.json:
