@@ -7,7 +7,8 @@ indicator, a third shown on the public page, half with an accepted progress repo
 verified progress) and a tenth with one waiting for verification.
 
 `dataset_grow(plans_per_round=...)` adds plans up to the new count, so the same database can be
-measured at 1x and then at 10x.
+measured at 1x and then at 10x; it bumps the data generation, as the services do, so pages cached
+at 1x are not served at 10x.
 """
 
 import functools
@@ -30,6 +31,7 @@ from actionplans.models import (
     ProgressReport,
     ReportStatus,
 )
+from surveys import public_cache
 from surveys.models import Dimension, Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all, round_create_from_previous
 
@@ -130,6 +132,7 @@ def dataset_grow(*, plans_per_round: int) -> None:
             link(actionplan_id=plan.pk, dimension_id=rng.choice(indicators)) for plan in plans
         )
         ProgressReport.objects.bulk_create(_reports(rng, plans, heads))
+    public_cache.bump()  # bulk_create skips the services, so announce the new data as they do
 
 
 def _plan(rng, survey_round, opd, number):

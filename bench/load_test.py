@@ -18,6 +18,7 @@ import os
 import random
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -110,7 +111,11 @@ def _clients(base_url, count, hot_plans):
         membership = OPDMembership.objects.select_related("opd", "user").get(
             user__username=dataset.head_username(number)
         )
-        plans = ActionPlan.objects.filter(owner_opd=membership.opd, status=PlanStatus.ACTIVE)
+        plans = ActionPlan.objects.filter(
+            owner_opd=membership.opd,
+            status=PlanStatus.ACTIVE,
+            round__year__lte=date.today().year,  # a later round's reports are not due yet
+        )
         inspector, head = Session(base_url), Session(base_url)
         inspector.log_in(dataset.INSPECTOR, dataset.PASSWORD)
         head.log_in(membership.user.username, dataset.PASSWORD)

@@ -1,6 +1,7 @@
 """What the benchmark measures: query counts in-process, speed and bytes through gunicorn."""
 
 import gzip
+import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -36,26 +37,43 @@ def query_counts(pages: dict) -> dict:
     return counts
 
 
+GZIP = {"Accept-Encoding": "gzip"}  # as every browser asks; the client keeps the bytes as sent
+
+
 def speed(base_url, path, *, sessions, seconds, max_requests) -> dict:
-    """Requests per second and latency percentiles of GET `path`, one thread per session."""
+    """Requests per second and latency percentiles of GET `path` (asking for gzip), one thread
+    per session, with the CPU per request of the gunicorn workers (from /proc) and of this
+    client process (os.times: every thread of it) over the run."""
+    from bench.server import worker_cpu_seconds
 
     def work(session, recorder, number):
         try:
-            answer = session.get(path)
+            answer = session.get(path, **GZIP)
             error = None if answer.status == 200 else f"HTTP {answer.status}"
             recorder.add(path, answer.seconds, error)
         except OSError as failure:
             recorder.add(path, 0.0, repr(failure))
 
+    server_before, client_before = worker_cpu_seconds(base_url), _own_cpu_seconds()
     recorder, elapsed = run_clients(sessions, work, seconds=seconds, max_requests=max_requests)
+    server_cpu = worker_cpu_seconds(base_url) - server_before
+    client_cpu = _own_cpu_seconds() - client_before
     latencies = recorder.all_seconds()
+    count = max(1, len(latencies))
     return {
         "requests": len(latencies),
         "rps": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 0.50) * 1000,
         "p95_ms": percentile(latencies, 0.95) * 1000,
+        "server_cpu_ms": server_cpu * 1000 / count,
+        "client_cpu_ms": client_cpu * 1000 / count,
         "errors": recorder.errors,
     }
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def wait_until_idle(base_url, *, workers, seconds=600) -> None:
@@ -76,14 +94,14 @@ def transfer(session: Session, path: str) -> dict:
     """Bytes over the wire for a first view (HTML plus every stylesheet and script it links,
     asked for with Accept-Encoding: gzip as a browser does) and for a repeat view (the HTML,
     plus any linked file the server does not let the browser keep)."""
-    page = session.get(path, **{"Accept-Encoding": "gzip"})
+    page = session.get(path, **GZIP)
     if page.status != 200:
         raise RuntimeError(f"{path} answered {page.status}")
     html = gzip.decompress(page.body) if _gzipped(page) else page.body
     first = repeat = len(page.body)
     assets = []
     for url in dict.fromkeys(m.group("url") for m in ASSET.finditer(html.decode())):
-        asset = session.get(url, **{"Accept-Encoding": "gzip"})
+        asset = session.get(url, **GZIP)
         if asset.status != 200:
             raise RuntimeError(f"{url} (linked from {path}) answered {asset.status}")
         first += len(asset.body)

@@ -114,6 +114,27 @@ def gunicorn(environment: dict, *, workers: int = WORKERS):
             process.kill()
 
 
+def worker_cpu_seconds(base_url: str) -> float:
+    """User plus system CPU so far of the gunicorn workers serving `base_url`, from
+    /proc/<pid>/stat (utime + stime). Workers are forked from the master, so they share its
+    command line (with its --bind); the master itself (whose parent does not) is left out."""
+    bind = f"--bind={base_url.removeprefix('http://')}".encode()
+    serving = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if bind not in (entry / "cmdline").read_bytes().split(b"\0"):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        # after the name: state ppid ... utime (14th field of the line) stime (15th)
+        serving[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    ticks = sum(cpu for ppid, cpu in serving.values() if ppid in serving)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _wait_until_up(base_url, process, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
