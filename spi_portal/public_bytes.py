@@ -118,8 +118,8 @@ def _capture(key, response) -> None:
     generation, plain = response.public_bytes
     _note(generation, time.monotonic())  # the view has just read it: a check as good as ours
     headers = [(n, v) for n, v in response.headers.items() if n.lower() not in _BODY_HEADERS]
-    if len(_entries) >= MAX_ENTRIES:
-        del _entries[next(iter(_entries))]
+    if len(_entries) >= MAX_ENTRIES:  # the oldest goes (pop: another thread may have taken it)
+        _entries.pop(next(iter(_entries), None), None)
     _entries[key] = _Entry(generation, _checked["day"], plain, headers)
 
 

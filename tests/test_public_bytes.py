@@ -181,3 +181,10 @@ def test_a_disallowed_host_and_plain_http_keep_their_full_pass_answers(
     assert stranger.get("/", HTTP_HOST="evil.example", **SECURE).status_code == 400
     settings.SECURE_SSL_REDIRECT = True  # read when the middleware chain is built: a new client
     assert Client().get("/").status_code == 301
+
+
+def test_memory_holds_at_most_max_entries(client, world, monkeypatch):
+    monkeypatch.setattr(public_bytes, "MAX_ENTRIES", 1)
+    client.get("/")
+    client.get("/2024/")
+    assert list(public_bytes._entries) == [("/2024/", "id", False, "testserver")]
