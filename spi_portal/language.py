@@ -80,7 +80,7 @@ class ChosenLanguageMiddleware:
         return response
 
 
-def _chosen_public_language(request) -> str:
+def chosen_public_language(request) -> str:
     return _first_known(
         request.GET.get("lang", ""), request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     )
@@ -91,7 +91,7 @@ def public_language(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        language = _chosen_public_language(request)
+        language = chosen_public_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = view(request, *args, **kwargs)

@@ -14,7 +14,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.gzip import gzip_page
 
 from actionplans import selectors as plan_selectors
-from spi_portal import open_data, selectors
+from spi_portal import open_data, public_bytes, selectors
 from spi_portal.language import public_language
 from surveys import public_cache
 from surveys import selectors as survey_selectors
@@ -22,17 +22,17 @@ from surveys import selectors as survey_selectors
 CACHE_SECONDS = 6 * 3600
 
 
-def _cached(name: str, year, build) -> str:
+def _cached(name: str, year, build, generation=None) -> str:
     """`build()` once per publication generation, year, language and day (overdue flags).
 
-    The generation is read from the database (one query), so an entry cached before any
-    change, by this process or another, is never found again.
+    The generation is read from the database (one query) unless the caller has just read it,
+    so an entry cached before any change, by this process or another, is never found again.
     """
     key = ":".join(
         str(part)
         for part in (
             "public",
-            public_cache.generation(),
+            public_cache.generation() if generation is None else generation,
             name,
             year or "latest",
             get_language(),
@@ -44,6 +44,12 @@ def _cached(name: str, year, build) -> str:
         content = build()
         cache.set(key, content, CACHE_SECONDS)
     return content
+
+
+def _kept_page(name: str, year, build) -> HttpResponse:
+    """A cached page that worker memory may answer from now on (spi_portal.public_bytes)."""
+    generation = public_cache.generation()
+    return public_bytes.keep(HttpResponse(_cached(name, year, build, generation)), generation)
 
 
 def _year_from_query(request) -> int:
@@ -66,22 +72,20 @@ def public_page(request, year=None):
         return redirect(f"{target}?{urlencode(filters)}" if filters else target)
     if filters:  # not cached: the address chooses the entry, so it could fill the cache
         html = render_to_string("public/page.html", selectors.public_page(year, filters))
-    else:
-        html = _cached(
-            "page", year, lambda: render_to_string("public/page.html", selectors.public_page(year))
-        )
-    return HttpResponse(html)
+        return HttpResponse(html)
+    return _kept_page(
+        "page", year, lambda: render_to_string("public/page.html", selectors.public_page(year))
+    )
 
 
 @gzip_page
 @public_language
 def public_plan(request, year, pk):
-    html = _cached(
+    return _kept_page(
         f"plan-{pk}",
         year,
         lambda: render_to_string("public/plan.html", selectors.public_plan_page(year, pk)),
     )
-    return HttpResponse(html)
 
 
 FAVICON_MAX_AGE = 7 * 24 * 3600

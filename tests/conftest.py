@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import translation
 
 from actionplans.models import OPD, OPDMembership, OPDRole
+from spi_portal import public_bytes
 from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all
 
@@ -38,6 +39,14 @@ def _empty_cache():
     """The local-memory cache outlives the database between tests: the cached public page
     of one test must never answer the next."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _public_bytes_checked_on_every_hit(monkeypatch):
+    """Worker memory outlives the database too; and in tests a publication shows at once
+    rather than within production's second."""
+    monkeypatch.setattr(public_bytes, "CHECK_SECONDS", 0)
+    public_bytes.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from actionplans import services as plan_services
+from spi_portal import public_bytes
 from surveys import services as survey_services
 from tests.actionplans.conftest import make_plan, submit
 from tests.public_world import (
@@ -184,6 +185,7 @@ def test_accepting_a_report_on_a_public_plan_drops_the_cached_page(
 
 def _page_queries(client) -> int:
     cache.clear()
+    public_bytes.forget()
     with CaptureQueriesContext(connection) as queries:
         page_text(client)
     return len(queries)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from actionplans import services as plan_services
 from actionplans.models import ActionPlan, PlanStatus
-from spi_portal import public_scale
+from spi_portal import public_bytes, public_scale
 from spi_portal.selectors import progress_steps
 from surveys import services as survey_services
 from surveys.models import IndicatorScore
@@ -84,6 +84,7 @@ def plan_url(plan, year=2024) -> str:
 
 def _queries(client, url) -> int:
     cache.clear()
+    public_bytes.forget()
     with CaptureQueriesContext(connection) as queries:
         page_text(client, url)
     return len(queries)
@@ -360,6 +361,7 @@ def test_the_page_opens_on_the_current_follow_up_round_not_the_latest(
     survey_services.round_publish(survey_round=methodology[2025], actor=inspector)
     ActionPlan.objects.filter(round=methodology[2025]).update(status=PlanStatus.CANCELLED)
     cache.clear()
+    public_bytes.forget()
     assert '<link rel="canonical" href="/2024/">' in page_text(client, "/")  # 2025: no work
     survey_services.portal_settings_update(
         actor=inspector, version=1, current_round=methodology[2023]

@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
+from spi_portal import public_bytes
 from surveys import uploads
 from surveys.models import RoundStatus, SurveyRound
 from tests.actionplans.conftest import make_plan, pdf_upload
@@ -85,6 +86,7 @@ class World:
 def _world_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    public_bytes.forget()
 
 
 def _report(plan, head, narrative):
@@ -620,6 +622,7 @@ def in_rollback(check):
     except _Rollback:
         pass
     cache.clear()
+    public_bytes.forget()
     return outcome
 
 
