@@ -1,6 +1,6 @@
 """Requests a second of the cached public page against /healthz, in one process (no client cost).
 
-    SECRET_KEY=x DATABASE_URL=sqlite:////tmp/b.sqlite3 .venv/bin/python scripts/public_page_ratio.py
+    SECRET_KEY=x DATABASE_URL=sqlite:////tmp/b.sqlite3 .venv/bin/python bench/public_page_ratio.py
 
 Each request goes through Django's WSGI handler and every middleware, over HTTPS (so HSTS is on).
 SECONDS (3) per figure, ROUNDS (2); LAST=1 moves PublicBytesMiddleware to the end of the chain
