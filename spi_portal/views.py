@@ -106,7 +106,7 @@ def dashboard(request):
     generations = public_cache.generations()
     overview, computed = _survey_overview(request.user, request.GET.get("year", ""), generations[0])
     context = {
-        "rounds": overview["rounds"],
+        "round_choices": overview["rounds"],
         "round_year": overview["year"],
         "survey_section": mark_safe(overview["html"]),  # rendered (and escaped) by this view
     }
