@@ -104,7 +104,7 @@ def dashboard(request):
     """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up. Both
     sections are cached as rendered HTML (plain strings), so a warm view reads two entries."""
     generations = public_cache.generations()
-    overview, computed = _survey_overview(request.user, request.GET.get("year", ""), generations[0])
+    overview, computed = _survey_overview(request.user, request.GET.get("year", ""), generations)
     context = {
         "round_choices": overview["rounds"],
         "round_year": overview["year"],
@@ -116,7 +116,7 @@ def dashboard(request):
     return render(request, "spi_portal/dashboard.html", context)
 
 
-def _survey_overview(user, requested_year: str, survey_generation: int) -> tuple[dict, dict | None]:
+def _survey_overview(user, requested_year: str, generations) -> tuple[dict, dict | None]:
     """The survey side of the dashboard, the same for every user who sees the same rounds:
     computed once per change of the survey data and then read from the cache as plain values
     (the rounds of the selector and the rendered section). Whether the user sees drafts, and
@@ -126,10 +126,10 @@ def _survey_overview(user, requested_year: str, survey_generation: int) -> tuple
     visible = selectors.visible_round_years(user)
     year = _requested_year(requested_year, visible)
     if year is None:
-        year = _current_year(user, visible)
+        year = _current_year(user, visible, generations)
     scope = "drafts" if sees_draft_rounds(user) else "published"
     rounds_key = f"{scope}:{','.join(map(str, visible))}"
-    key = f"dashboard:{survey_generation}:{get_language()}:{rounds_key}:{year}"
+    key = f"dashboard:{generations[0]}:{get_language()}:{rounds_key}:{year}"
     overview = cache.get(key)
     if overview is not None:
         return overview, None
@@ -182,10 +182,17 @@ def _weak_point_inputs(user, overview: dict, computed: dict | None):
     return survey_round, index, list(selectors.home_indicator_scores(survey_round))
 
 
-def _current_year(user, visible: list[int]) -> int | None:
-    """The current follow-up round's year (see plan_selectors.current_round), if visible."""
-    current = plan_selectors.current_round(user)
-    return current.year if current is not None and current.year in visible else None
+def _current_year(user, visible: list[int], generations) -> int | None:
+    """The current follow-up round's year (see plan_selectors.current_round), if visible. The
+    same for every reader (always a published round), so cached per survey and plan generation:
+    the portal settings and publications move the first, plans and recommendations the second."""
+    key = f"dashboard-current-round:{generations[0]}:{generations[1]}"
+    year = cache.get(key)
+    if year is None:
+        current = plan_selectors.current_round(user)
+        year = 0 if current is None else current.year
+        cache.set(key, year, timeout=OVERVIEW_CACHE_SECONDS)
+    return year if year in visible else None
 
 
 def _requested_year(requested_year: str, visible: list[int]) -> int | None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from actionplans import services
 from spi_portal import views
 from surveys import public_cache
+from surveys.models import RoundStatus
 from tests.actionplans.conftest import make_plan, submit
 from tests.conftest import in_english
 
@@ -22,8 +23,9 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def dashboard_html(client) -> str:
-    response = client.get(reverse("dashboard"), {"year": 2024})
+def dashboard_html(client, year=2024) -> str:
+    """The overview of `year` ("": the round it opens on)."""
+    response = client.get(reverse("dashboard"), {"year": year})
     assert response.status_code == 200
     return response.content.decode()
 
@@ -97,6 +99,20 @@ def test_a_failed_write_leaves_the_plan_data_generation_alone(inspector, publish
     assert public_cache.generation(public_cache.PLAN_DATA) == before
 
 
+def test_the_round_the_overview_opens_on_follows_the_plans_at_once(
+    inspector_client, published_2024, methodology, opd_a
+):
+    later = methodology[2025]
+    later.status = RoundStatus.PUBLISHED
+    later.save(update_fields=["status"])
+    make_plan(published_2024, opd_a)
+    opened = inspector_client.get(reverse("dashboard"))
+    assert opened.context["round_year"] == 2024  # the latest published round with work
+    assert inspector_client.get(reverse("dashboard")).context["round_year"] == 2024
+    make_plan(later, opd_a)
+    assert inspector_client.get(reverse("dashboard")).context["round_year"] == 2025
+
+
 def test_each_reader_gets_the_section_of_their_own_scope(
     inspector_client, head_a_client, head_b_client, published_2024, opd_a, opd_b
 ):
@@ -159,11 +175,14 @@ def test_the_cache_holds_plain_values_and_no_model_objects(
     assert type(stored[sections[0]]) is str
 
 
-def warm_queries(client) -> int:
-    dashboard_html(client)  # fills the cache for this data
-    with CaptureQueriesContext(connection) as queries:
-        dashboard_html(client)
-    return len(queries)
+def warm_queries(client) -> list[int]:
+    counts = []
+    for year in (2024, ""):
+        dashboard_html(client, year)  # fills the cache for this data
+        with CaptureQueriesContext(connection) as queries:
+            dashboard_html(client, year)
+        counts.append(len(queries))
+    return counts
 
 
 def test_the_warm_dashboard_issues_the_same_few_queries_at_1x_and_10x(
@@ -181,5 +200,6 @@ def test_the_warm_dashboard_issues_the_same_few_queries_at_1x_and_10x(
     at_10x = (warm_queries(inspector_client), warm_queries(head_a_client))
     # session, user, both generations in one query, 2 permission lookups, the rounds the user
     # may see, the user's OPD, then the menu: the inspector's waiting count and unread
-    # notifications, the OPD head's notifications and OPD name; no query computes a section
-    assert at_1x == at_10x == (9, 9)
+    # notifications, the OPD head's notifications and OPD name; no query computes a section,
+    # nor the round the overview opens on
+    assert at_1x == at_10x == ([9, 9], [9, 9])
