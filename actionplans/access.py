@@ -87,6 +87,14 @@ def sees_all_plans(user) -> bool:
     return user.is_authenticated and user.has_perm("actionplans.view_all_plans")
 
 
+def plan_scope_key(user) -> str:
+    """Which plans `user` sees, as a cache key part: every plan, or one OPD's (see opd_scope).
+    Readers with the same key see the same plans, so they may share a cached section."""
+    if sees_all_plans(user):
+        return "all"
+    return f"opd:{opd_id_of(user)}"
+
+
 def has_inspectorate_say(user) -> bool:
     """Activates, approves and returns plans (on OPDs not the user's own), e.g. offers a new
     plan's "save and activate"."""

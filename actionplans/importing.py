@@ -325,6 +325,7 @@ class PlansPlanner(Planner):
         _write_relations(relations, replace=[plan.pk for plan in changed])
         _history(made, "+", job.actor, now)
         _history(changed, "~", job.actor, now)
+        services.plan_data_changed()
         public = [p for p in made + changed if p.show_on_public_page]
         if public or any(p._was_public for p in changed):
             services._drop_public_page()

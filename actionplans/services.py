@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -43,6 +44,25 @@ class PlanConflict(Exception):
 
 class ReportAlreadyDecided(Exception):
     """The report was accepted or returned already."""
+
+
+def changes_plan_data(service):
+    """Mark a write service as changing plans, reports or decisions: once it has written (inside
+    its transaction, so the number commits or rolls back with the data) the plan-data generation
+    moves, and every section cached under the old one is recomputed on its next read."""
+
+    @wraps(service)
+    def write(*args, **kwargs):
+        result = service(*args, **kwargs)
+        plan_data_changed()
+        return result
+
+    return write
+
+
+def plan_data_changed():
+    """Move the plan-data generation (for writers that are not one service, e.g. an import)."""
+    public_cache.bump(public_cache.PLAN_DATA)
 
 
 def _require(actor, action: str, obj, message: str):
@@ -104,6 +124,7 @@ def _check_status_move(before: str | None, after: str):
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_create(*, actor, fields: dict, milestones=()) -> ActionPlan:
     """Create a plan from form fields (many-to-many ones included); one history row. Each of
     `milestones` (milestone_create's arguments) is added with it, all or nothing."""
@@ -126,6 +147,7 @@ def plan_create(*, actor, fields: dict, milestones=()) -> ActionPlan:
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_update(*, actor, plan: ActionPlan, version: int, fields: dict) -> ActionPlan:
     """Save an edit made on `version` of the plan, or raise PlanConflict if it is stale.
 
@@ -182,6 +204,7 @@ COMPLETE_FIELDS = (
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_complete(*, actor, plan: ActionPlan, version: int, fields: dict) -> ActionPlan:
     """The responsible OPD completes its draft (root cause, activity, target, dates); a stale
     version is refused as in plan_update."""
@@ -208,6 +231,7 @@ def plan_complete(*, actor, plan: ActionPlan, version: int, fields: dict) -> Act
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_cancel(*, actor, plan: ActionPlan, reason: str, version: int | None = None) -> ActionPlan:
     """Cancel instead of deleting, with the reason: the plan and its history stay. A cancelled
     plan is final. With `version`, a plan changed since the page was opened is refused."""
@@ -318,6 +342,7 @@ def _require_complete(plan: ActionPlan):
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_carry_over(*, actor, source_plans, target_round: SurveyRound) -> CarryOver:
     """Copy plans of the round before `target_round` into it as drafts linked to their
     predecessor: indicators mapped by code, dates moved by the years between the rounds, no
@@ -397,6 +422,7 @@ def _carried_plan(actor, source, target_round, years, indicators, supporters_of)
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_submit(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
     """The responsible OPD submits its completed draft; it waits for the Inspectorate."""
     plan = _locked(plan)
@@ -412,6 +438,7 @@ def plan_submit(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_approve(*, actor, plan: ActionPlan, version: int, note: str = "") -> ActionPlan:
     """The Inspectorate approves a submitted plan: it becomes active and can be reported on."""
     plan = _locked(plan)
@@ -431,6 +458,7 @@ def plan_approve(*, actor, plan: ActionPlan, version: int, note: str = "") -> Ac
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_return(*, actor, plan: ActionPlan, version: int, note: str) -> ActionPlan:
     """The Inspectorate returns a submitted plan to its OPD with a note: a draft again."""
     plan = _locked(plan)
@@ -450,6 +478,7 @@ def plan_return(*, actor, plan: ActionPlan, version: int, note: str) -> ActionPl
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_activate(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
     """The Inspectorate activates a draft it wrote itself, without the OPD's round trip."""
     plan = _locked(plan)
@@ -466,6 +495,7 @@ def plan_activate(*, actor, plan: ActionPlan, version: int) -> ActionPlan:
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def plan_assign(
     *, actor, survey_round, owner_opd, supporting_opds=(), indicator=None, recommendation=None
 ) -> ActionPlan:
@@ -508,6 +538,7 @@ def plan_assign(
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recommendation:
     """Record one of KPK's recommendations for a round."""
     message = _("You may not record KPK recommendations.")
@@ -521,6 +552,7 @@ def recommendation_create(*, actor, survey_round, code: str, text: str) -> Recom
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def recommendation_withdraw(
     *, actor, recommendation: Recommendation, reason: str
 ) -> Recommendation:
@@ -549,6 +581,7 @@ def recommendation_withdraw(
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def milestone_create(
     *, actor, plan: ActionPlan, title: str, due_date=None, quarter=None, year=None, weight: int = 1
 ):
@@ -580,6 +613,7 @@ def milestone_create(
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def report_submit(
     *,
     actor,
@@ -738,6 +772,7 @@ def _evidence_fingerprint(report) -> list[dict]:
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def report_accept(
     *, actor, report: ProgressReport, note: str = "", percent: int | None = None
 ) -> ProgressReport:
@@ -760,6 +795,7 @@ def report_accept(
 
 @audited
 @transaction.atomic
+@changes_plan_data
 def report_return(*, actor, report: ProgressReport, note: str) -> ProgressReport:
     """Return a pending report for revision; the note tells the OPD what to fix."""
     if not note.strip():

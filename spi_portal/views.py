@@ -6,6 +6,8 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -99,39 +101,98 @@ def portal_letterhead(request):
 
 @login_required
 def dashboard(request):
-    """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up."""
-    context = _survey_overview(request.user, request.GET.get("year", ""))
-    if context["round"] is not None:
-        scores = context.pop("indicator_scores")
-        context.update(
-            _followup_context(request.user, context["round"], context.get("index"), scores)
-        )
+    """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up. Both
+    sections are cached as rendered HTML (plain strings), so a warm view reads two entries."""
+    generations = public_cache.generations()
+    overview, computed = _survey_overview(request.user, request.GET.get("year", ""), generations)
+    context = {
+        "round_choices": overview["rounds"],
+        "round_year": overview["year"],
+        "survey_section": mark_safe(overview["html"]),  # rendered (and escaped) by this view
+    }
+    if overview["round_pk"] is not None:
+        followup = _followup_section(request.user, overview, generations, computed)
+        context["followup_section"] = mark_safe(followup)
     return render(request, "spi_portal/dashboard.html", context)
 
 
-def _survey_overview(user, requested_year: str) -> dict:
+def _survey_overview(user, requested_year: str, generations) -> tuple[dict, dict | None]:
     """The survey side of the dashboard, the same for every user who sees the same rounds:
-    computed once per change of the survey data and then read from the cache. Whether the
-    user sees drafts, and which rounds, are read from the database first and are part of the
-    key, so an overview with a draft never reaches a user who may not see drafts."""
+    computed once per change of the survey data and then read from the cache as plain values
+    (the rounds of the selector and the rendered section). Whether the user sees drafts, and
+    which rounds, are read from the database first and are part of the key, so an overview with
+    a draft never reaches a user who may not see drafts. On a miss the computed context comes
+    too, so the follow-up section need not compute it again."""
     visible = selectors.visible_round_years(user)
     year = _requested_year(requested_year, visible)
     if year is None:
-        year = _current_year(user, visible)
+        year = _current_year(user, visible, generations)
     scope = "drafts" if sees_draft_rounds(user) else "published"
     rounds_key = f"{scope}:{','.join(map(str, visible))}"
-    key = f"dashboard:{public_cache.generation()}:{get_language()}:{rounds_key}:{year}"
+    key = f"dashboard:{generations[0]}:{get_language()}:{rounds_key}:{year}"
     overview = cache.get(key)
-    if overview is None:
-        overview = _compute_survey_overview(user, year)
-        cache.set(key, overview, timeout=OVERVIEW_CACHE_SECONDS)
-    return overview
+    if overview is not None:
+        return overview, None
+    computed = _compute_survey_overview(user, year)
+    overview = _plain_overview(computed)
+    cache.set(key, overview, timeout=OVERVIEW_CACHE_SECONDS)
+    return overview, computed
 
 
-def _current_year(user, visible: list[int]) -> int | None:
-    """The current follow-up round's year (see plan_selectors.current_round), if visible."""
-    current = plan_selectors.current_round(user)
-    return current.year if current is not None and current.year in visible else None
+def _plain_overview(computed: dict) -> dict:
+    survey_round = computed["round"]
+    return {
+        "rounds": [{"year": r.year, "is_published": r.is_published} for r in computed["rounds"]],
+        "year": None if survey_round is None else survey_round.year,
+        "round_pk": None if survey_round is None else survey_round.pk,
+        "has_index": "index" in computed,
+        "html": _rendered("spi_portal/_dashboard_survey.html", computed),
+    }
+
+
+def _rendered(template_name: str, context: dict) -> str:
+    """A section as a plain str (not a SafeString) to cache; rendered without the request, so
+    nothing of the reader (user, CSRF token) gets into what other readers are served."""
+    return str.__str__(render_to_string(template_name, context))
+
+
+def _followup_section(user, overview: dict, generations: tuple[int, int], computed) -> str:
+    """The plan follow-up section, rendered once per survey and plan generation, language,
+    plan scope (every plan, or one OPD's), round and day (overdue is counted against today)."""
+    scope = access.plan_scope_key(user)
+    key = (
+        f"dashboard-followup:{generations[0]}:{generations[1]}:{get_language()}:{scope}:"
+        f"{overview['round_pk']}:{timezone.localdate().isoformat()}"
+    )
+    section = cache.get(key)
+    if section is None:
+        survey_round, index, scores = _weak_point_inputs(user, overview, computed)
+        context = {"round": survey_round, **_followup_context(user, survey_round, index, scores)}
+        section = _rendered("spi_portal/_dashboard_followup.html", context)
+        cache.set(key, section, timeout=OVERVIEW_CACHE_SECONDS)
+    return section
+
+
+def _weak_point_inputs(user, overview: dict, computed: dict | None):
+    """The round, its index and indicator scores: from the overview just computed, else read."""
+    if computed is not None:
+        return computed["round"], computed.get("index"), computed["indicator_scores"]
+    survey_round = selectors.round_with_methodology(overview["year"], user)
+    index = selectors.home_index(survey_round) if overview["has_index"] else None
+    return survey_round, index, list(selectors.home_indicator_scores(survey_round))
+
+
+def _current_year(user, visible: list[int], generations) -> int | None:
+    """The current follow-up round's year (see plan_selectors.current_round), if visible. The
+    same for every reader (always a published round), so cached per survey and plan generation:
+    the portal settings and publications move the first, plans and recommendations the second."""
+    key = f"dashboard-current-round:{generations[0]}:{generations[1]}"
+    year = cache.get(key)
+    if year is None:
+        current = plan_selectors.current_round(user)
+        year = 0 if current is None else current.year
+        cache.set(key, year, timeout=OVERVIEW_CACHE_SECONDS)
+    return year if year in visible else None
 
 
 def _requested_year(requested_year: str, visible: list[int]) -> int | None:

@@ -1,8 +1,11 @@
-"""The one owner of "public data changed": a generation number held by the database.
+"""The one owner of "data changed": generation numbers held by the database.
 
-Public and dashboard pages put `generation()` in their cache keys; `bump()` moves it, so every
-entry cached under the old number is dropped at once on every app server and in every process,
-whatever cache each of them has (a per-process memory cache included).
+Two rows, two generations: SURVEY_DATA moves with what the public page and the survey side of
+the dashboard show (imports, publications, admin edits, verified progress); PLAN_DATA moves with
+every write to plans, reports and decisions (`actionplans.services`). Cached pages put the
+generations they depend on in their keys; `bump()` moves one, so every entry cached under the
+old number is dropped at once on every app server and in every process, whatever cache each of
+them has (a per-process memory cache included).
 
 `bump()` is an `UPDATE ... SET value = value + 1` on one row: called inside the writer's
 transaction it commits (or rolls back) with the data it announces.
@@ -13,19 +16,30 @@ from django.db.models import F
 
 from surveys.models import PublicDataGeneration
 
-ROW = 1
+SURVEY_DATA = 1
+PLAN_DATA = 2
 
 
-def generation() -> int:
+def generation(row: int = SURVEY_DATA) -> int:
     """The current generation (one indexed query; 0 before the first change)."""
-    found = PublicDataGeneration.objects.filter(pk=ROW).values_list("value", flat=True)
+    found = PublicDataGeneration.objects.filter(pk=row).values_list("value", flat=True)
     return found.first() or 0
 
 
-def bump() -> None:
-    """Say that data the public or the dashboard shows has changed (safe inside a transaction)."""
-    row = PublicDataGeneration.objects.filter(pk=ROW)
-    if not row.update(value=F("value") + 1):
+def generations() -> tuple[int, int]:
+    """The survey-data and plan-data generations, read in one query."""
+    found = dict(
+        PublicDataGeneration.objects.filter(pk__in=(SURVEY_DATA, PLAN_DATA)).values_list(
+            "pk", "value"
+        )
+    )
+    return found.get(SURVEY_DATA, 0), found.get(PLAN_DATA, 0)
+
+
+def bump(row: int = SURVEY_DATA) -> None:
+    """Say that the data of `row` has changed (safe inside a transaction)."""
+    rows = PublicDataGeneration.objects.filter(pk=row)
+    if not rows.update(value=F("value") + 1):
         with transaction.atomic():
-            PublicDataGeneration.objects.get_or_create(pk=ROW)
-        row.update(value=F("value") + 1)
+            PublicDataGeneration.objects.get_or_create(pk=row)
+        rows.update(value=F("value") + 1)

@@ -204,6 +204,14 @@ def home_result(survey_round: SurveyRound) -> InstitutionResult | None:
     )
 
 
+def home_index(survey_round: SurveyRound) -> scoring.IndexResult | None:
+    """The home institution's index in the round (its bands prefetched), None without a result."""
+    result = home_result(survey_round)
+    if result is None:
+        return None
+    return scoring.compute_index(result.group_scores(), methodology_for(survey_round))
+
+
 def home_indicator_scores(survey_round: SurveyRound):
     return (
         IndicatorScore.objects.filter(round=survey_round, institution__is_home=True)
