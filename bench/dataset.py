@@ -132,7 +132,9 @@ def dataset_grow(*, plans_per_round: int) -> None:
             link(actionplan_id=plan.pk, dimension_id=rng.choice(indicators)) for plan in plans
         )
         ProgressReport.objects.bulk_create(_reports(rng, plans, heads))
-    public_cache.bump()  # bulk_create skips the services, so announce the new data as they do
+    # bulk_create skips the services, so announce the new data as they do: both generations
+    public_cache.bump(public_cache.SURVEY_DATA)
+    public_cache.bump(public_cache.PLAN_DATA)
 
 
 def _plan(rng, survey_round, opd, number):
