@@ -19,6 +19,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -457,15 +458,36 @@ def user_worklist(user, *, today=None) -> dict | None:
     return opd_worklist(opd_id, today=today)
 
 
+OPD_LABEL = ("plan__owner_opd__name", "plan__owner_opd__short_name")  # what str(opd) reads
+
+
 def verification_queue(user):
-    """Pending reports the user may verify, oldest first."""
+    """Pending reports the user may verify, oldest first, with only what a queue row shows."""
     return (
         ProgressReport.objects.verifiable_by(user)
         .filter(status=ReportStatus.PENDING)
-        .select_related("plan", "plan__owner_opd", "reporter", "revises")
-        .prefetch_related("evidence")
+        .select_related("plan", "plan__owner_opd")
+        .only("pk", "submitted_at", "percent", "revises_id", "plan__title", *OPD_LABEL)
+        .annotate(evidence_count=Count("evidence"))
         .order_by("submitted_at", "pk")
     )
+
+
+def pk_url(name: str):
+    """`name`'s URL for any pk, reversed once: a list formats it per row rather than reversing
+    (and resolving the URLconf) on every row."""
+    marker = "2147483647"
+    return reverse(name, args=[int(marker)]).replace(marker, "{}").format
+
+
+def queue_rows(reports) -> list:
+    """A page of the verification queue with each row's links."""
+    plan_url, verify_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_verify")
+    rows = list(reports)
+    for report in rows:
+        report.plan_url = plan_url(report.plan_id)
+        report.verify_url = verify_url(report.pk)
+    return rows
 
 
 def next_to_verify(user):

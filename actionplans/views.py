@@ -41,6 +41,7 @@ from surveys.importing import flow as import_flow
 from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound
 
 PLANS_PER_PAGE = 50
+REPORTS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
 
 
@@ -416,7 +417,9 @@ def _return_note(report):
 @permission_required("actionplans.verify_progressreport", raise_exception=True)
 def verification_queue(request):
     reports = selectors.verification_queue(request.user)
-    return render(request, "actionplans/verification_queue.html", {"reports": reports})
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "reports": selectors.queue_rows(page.object_list)}
+    return render(request, "actionplans/verification_queue.html", context)
 
 
 @login_required
