@@ -75,6 +75,7 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
     late_count = late.values("plan").annotate(n=Count("pk")).values("n")
     return (
         plans.select_related("round", "owner_opd", "carried_over_from__round")
+        .only(*PLAN_LIST_FIELDS)
         .prefetch_related("indicators")
         .annotate(
             has_pending=Exists(pending),
@@ -82,6 +83,39 @@ def plans_for_list(user, *, filters: dict | None = None, today=None):
         )
         .order_by("due_date", "pk")
     )
+
+
+PLAN_LIST_FIELDS = (
+    "pk",
+    "title",
+    "status",
+    "due_date",
+    "verified_progress",
+    "round__year",
+    "owner_opd__name",
+    "owner_opd__short_name",
+    "carried_over_from__round__year",
+)
+STATUS_BADGE = {
+    PlanStatus.ACTIVE: "text-bg-primary",
+    PlanStatus.DONE: "text-bg-success",
+    PlanStatus.CANCELLED: "text-bg-dark",
+    PlanStatus.SUBMITTED: "text-bg-info",
+}
+
+
+def plan_rows(plans, today) -> list:
+    """A page of the plan list with each row's link, status label and badge: the label is
+    translated once per status, the link formatted, not reversed, per row."""
+    url = pk_url("actionplans:plan_detail")
+    labels = {value: str(label) for value, label in PlanStatus.choices}
+    rows = list(plans)
+    for plan in rows:
+        plan.url = url(plan.pk)
+        plan.status_label = labels[plan.status]
+        plan.status_badge = STATUS_BADGE.get(plan.status, "text-bg-secondary")
+        plan.overdue = plan.is_overdue(today)
+    return rows
 
 
 def _plans_in_state(state: str, today):

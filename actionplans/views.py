@@ -62,12 +62,13 @@ def plan_list(request):
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    today = timezone.localdate()
     context = {
         "form": form,
-        "plans": page.object_list,
+        "plans": selectors.plan_rows(page.object_list, today),
         "page": page,
         "rollup": selectors.progress_rollup(plans)[0],
-        "today": timezone.localdate(),
+        "today": today,
         "export_query": query.urlencode(),
     }
     return render(request, "actionplans/plan_list.html", context)
