@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actionplans import notifications
+from actionplans import access, notifications
 from actionplans.access import opd_id_of, sees_all_plans
 from actionplans.models import (
     OPD,
@@ -131,10 +131,37 @@ def _plans_in_state(state: str, today):
     raise ValueError(f"Unknown plan state {state!r}.")
 
 
+DETAIL_RIGHTS = (
+    "change",
+    "cancel",
+    "add_milestone",
+    "report",
+    "complete",
+    "submit",
+    "activate",
+    "review",
+)
+
+
 def plans_for_detail(user):
-    return ActionPlan.objects.visible_to(user).select_related(
+    """Visible plans with what the detail page shows, and the user's rights on each
+    (`can_change`, `can_report`, ...) read in the same query."""
+    plans = ActionPlan.objects.visible_to(user).select_related(
         "round", "owner_opd", "created_by", "carried_over_from__round"
     )
+    plans = plans.prefetch_related("milestones", "indicators", "recommendations", "supporting_opds")
+    return access.with_rights(plans, user, DETAIL_RIGHTS)
+
+
+def plan_report_states(timeline) -> dict:
+    """From the timeline's reports (every report of a plan the user sees): the milestones with
+    a report waiting, and the returned reports not answered yet, newest first."""
+    reports = [event["report"] for event in timeline if event["kind"] == "report"]
+    pending = [report for report in reports if report.status == ReportStatus.PENDING]
+    returned = [report for report in reports if report.answerable]
+    returned.sort(key=lambda report: report.submitted_at, reverse=True)
+    waiting = {report.milestone_id for report in pending if report.milestone_id}
+    return {"milestones_waiting": waiting, "returned_waiting": returned}
 
 
 @dataclass

@@ -33,7 +33,6 @@ from actionplans.models import (
     Evidence,
     ProgressReport,
     Recommendation,
-    ReportStatus,
 )
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
@@ -78,48 +77,41 @@ def plan_list(request):
 def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
     today = timezone.localdate()
+    timeline = selectors.plan_timeline(request.user, plan)
+    reports = selectors.plan_report_states(timeline)
     milestones = list(plan.milestones.all())
-    waiting = set(
-        plan.reports.filter(status=ReportStatus.PENDING, milestone__isnull=False).values_list(
-            "milestone_id", flat=True
-        )
-    )
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
-        milestone.report_waiting = milestone.pk in waiting
+        milestone.report_waiting = milestone.pk in reports["milestones_waiting"]
     context = {
         "plan": plan,
-        "timeline": selectors.plan_timeline(request.user, plan),
+        "timeline": timeline,
         "successors": selectors.plan_successors(request.user, plan),
         "milestones": milestones,
         "overdue_milestones": sum(milestone.overdue for milestone in milestones),
-        "can_edit": access.allows(request.user, "change", plan),
-        "can_cancel": access.allows(request.user, "cancel", plan),
-        "can_add_milestone": access.allows(request.user, "add_milestone", plan),
-        "can_report": access.allows(request.user, "report", plan),
-        "returned_waiting": selectors.returned_waiting(plan),
+        "can_edit": plan.can_change,
+        "can_cancel": plan.can_cancel,
+        "can_add_milestone": plan.can_add_milestone,
+        "can_report": plan.can_report,
+        "returned_waiting": reports["returned_waiting"],
         "today": today,
-        **_lifecycle_context(request.user, plan),
+        **_lifecycle_context(plan),
     }
     return render(request, "actionplans/plan_detail.html", context)
 
 
-def _lifecycle_context(user, plan) -> dict:
-    """What _plan_actions.html shows: the steps the user may take, what is missing, the open
-    return note and the plan's approval history."""
-    can = {
-        action: access.allows(user, action, plan)
-        for action in ("complete", "submit", "activate", "review")
-    }
+def _lifecycle_context(plan) -> dict:
+    """What _plan_actions.html shows: the steps the user may take (rights loaded with the
+    plan), what is missing, the open return note and the plan's approval history."""
     reviews = list(plan.reviews.select_related("actor").order_by("at", "pk"))
     missing = []
-    if can["submit"] or can["activate"] or can["review"]:
+    if plan.can_submit or plan.can_activate or plan.can_review:
         missing = services.plan_missing_for_submit(plan)
     return {
-        "can_complete": can["complete"],
-        "can_submit": can["submit"],
-        "can_activate": can["activate"],
-        "can_review": can["review"],
+        "can_complete": plan.can_complete,
+        "can_submit": plan.can_submit,
+        "can_activate": plan.can_activate,
+        "can_review": plan.can_review,
         "missing": missing,
         "reviews": reviews,
         "open_return": selectors.open_return(plan, reviews),
