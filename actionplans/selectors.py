@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -17,8 +18,10 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -815,6 +818,16 @@ def waiting_reports(user):
     return reports.filter(status=ReportStatus.PENDING)
 
 
+HOME_LIST_LENGTH = 10
+
+
+def first_rows(queryset, limit=HOME_LIST_LENGTH) -> tuple[list, int]:
+    """The first `limit` rows and how many there are in all, in one query (the total is a
+    window count over the whole result, computed before the limit)."""
+    rows = list(queryset.annotate(rows_in_all=Window(Count("pk")))[:limit])
+    return rows, rows[0].rows_in_all if rows else 0
+
+
 def _latest_decision():
     return Prefetch(
         "decisions",
@@ -827,14 +840,14 @@ def inspector_desk(user, *, today=None) -> dict:
     """The Inspectorate's first page, across every round: what waits, what is late, what has
     no plan. A fixed number of queries whatever the number of plans, reports or rounds."""
     today = today or timezone.localdate()
-    waiting = list(
+    waiting, waiting_total = first_rows(
         waiting_reports(user)
-        .select_related("plan__round", "plan__owner_opd", "reporter")
+        .select_related("plan__round", "plan__owner_opd")
         .order_by("submitted_at", "pk")
     )
     for report in waiting:
         report.age_days = _age_days(report.submitted_at, today)
-    returned = list(
+    returned, returned_total = first_rows(
         _waiting_returned(ProgressReport.objects.visible_to(user))
         .select_related("plan__round", "plan__owner_opd")
         .prefetch_related(_latest_decision())
@@ -844,13 +857,13 @@ def inspector_desk(user, *, today=None) -> dict:
         report.last_decision = next(iter(report.decisions_newest_first), None)
         decided = report.last_decision.decided_at if report.last_decision else report.submitted_at
         report.age_days = _age_days(decided, today)
-    overdue_plans = list(
+    overdue_plans, overdue_plans_total = first_rows(
         ActionPlan.objects.visible_to(user)
         .overdue(today)
         .select_related("round", "owner_opd")
         .order_by("due_date", "pk")
     )
-    overdue_milestones = list(
+    overdue_milestones, overdue_milestones_total = first_rows(
         Milestone.objects.visible_to(user)
         .overdue(today)
         .select_related("plan__round", "plan__owner_opd")
@@ -863,9 +876,13 @@ def inspector_desk(user, *, today=None) -> dict:
     return {
         "today": today,
         "waiting": waiting,
+        "waiting_total": waiting_total,
         "returned": returned,
+        "returned_total": returned_total,
         "overdue_plans": overdue_plans,
+        "overdue_plans_total": overdue_plans_total,
         "overdue_milestones": overdue_milestones,
+        "overdue_milestones_total": overdue_milestones_total,
         "current_round": follow_up_round,
         "uncovered_weak_points": _uncovered_weak_points(user, follow_up_round),
         "uncovered_recommendations": uncovered_recommendations,
@@ -925,7 +942,7 @@ def _last_report_state(plan):
     return report
 
 
-def _plan_cards(plans, today, reportable: set[int]) -> list:
+def _plan_cards(plans, today) -> list:
     for plan in plans:
         plan.next_milestone = next(iter(plan.open_milestones), None)
         plan.next_milestone_overdue = bool(
@@ -939,7 +956,6 @@ def _plan_cards(plans, today, reportable: set[int]) -> list:
             if m.due_date < today and plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
         ]
         plan.last_report = _last_report_state(plan)
-        plan.can_report = plan.pk in reportable
         plan.overdue = plan.is_overdue(today)
     return plans
 
@@ -958,6 +974,31 @@ def _attach_returned_evidence(cards):
         returned[item.report_id].kept_evidence.append(item)
 
 
+OPD_HOME_CARDS = 24
+
+
+def _waiting_approval(owned) -> dict:
+    """The OPD's drafts to complete and its plans waiting for approval (not running yet, so
+    listed apart): the first of each and their totals, in one query."""
+    by_status = {"partition_by": F("status")}
+    newest_first = (F("round__year").desc(), F("due_date"), F("pk"))
+    rows = (
+        owned.filter(status__in=(PlanStatus.DRAFT, PlanStatus.SUBMITTED))
+        .annotate(
+            rank=Window(RowNumber(), order_by=newest_first, **by_status),
+            rows_in_all=Window(Count("pk"), **by_status),
+        )
+        .filter(rank__lte=HOME_LIST_LENGTH)
+        .order_by(*newest_first)
+    )
+    worklist = {"to_complete": [], "to_complete_total": 0, "submitted": [], "submitted_total": 0}
+    for plan in rows:
+        key = "to_complete" if plan.status == PlanStatus.DRAFT else "submitted"
+        worklist[key].append(plan)
+        worklist[f"{key}_total"] = plan.rows_in_all
+    return worklist
+
+
 def opd_home(user, *, today=None) -> dict | None:
     """An OPD's first page: a card per plan it owns (newest round first, open plans before
     closed ones), and the plans it supports apart. None for a user without an OPD.
@@ -971,24 +1012,26 @@ def opd_home(user, *, today=None) -> dict | None:
         queryset=Milestone.objects.filter(is_verified_done=False).order_by("due_date", "pk"),
         to_attr="open_milestones",
     )
+    # a card shows the plan's last report only: one per plan, however long its history
     reports = Prefetch(
         "reports",
         queryset=ProgressReport.objects.order_by("-submitted_at", "-pk").prefetch_related(
             _latest_decision()
-        ),
+        )[:1],
         to_attr="reports_newest_first",
     )
     visible = ActionPlan.objects.visible_to(user).exclude(status=PlanStatus.CANCELLED)
-    owned = list(
-        visible.filter(owner_opd_id=opd_id)
-        .select_related("round")
+    owned = visible.filter(owner_opd_id=opd_id).select_related("round")
+    worklist = _waiting_approval(owned)
+    done_last = Case(When(status=PlanStatus.DONE, then=1), default=0)
+    running, running_total = first_rows(
+        access.with_rights(owned, user, ["report"])
+        .exclude(status__in=(PlanStatus.DRAFT, PlanStatus.SUBMITTED))
         .prefetch_related(open_milestones, reports)
-        .order_by("-round__year", "due_date", "pk")
+        .order_by(done_last, "-round__year", "due_date", "pk"),
+        OPD_HOME_CARDS,
     )
-    closed = (PlanStatus.DONE,)
-    owned.sort(key=lambda plan: plan.status in closed)  # stable: keeps round and due order
-    reportable = set(ActionPlan.objects.reportable_by(user).values_list("pk", flat=True))
-    supporting = list(
+    supporting, supporting_total = first_rows(
         visible.filter(supporting_opds=opd_id)
         .exclude(owner_opd_id=opd_id)
         .select_related("round", "owner_opd")
@@ -998,21 +1041,15 @@ def opd_home(user, *, today=None) -> dict | None:
     for plan in supporting:
         plan.next_milestone = next(iter(plan.open_milestones), None)
         plan.overdue = plan.is_overdue(today)
-    # a draft or a plan waiting for approval is not running yet: listed apart, to complete
-    waiting_approval = (PlanStatus.DRAFT, PlanStatus.SUBMITTED)
-    worklist = {
-        "to_complete": [plan for plan in owned if plan.status == PlanStatus.DRAFT],
-        "submitted": [plan for plan in owned if plan.status == PlanStatus.SUBMITTED],
-    }
-    running = _plan_cards(
-        [plan for plan in owned if plan.status not in waiting_approval], today, reportable
-    )
+    _plan_cards(running, today)
     _attach_returned_evidence(running)
     return {
         "opd": OPD.objects.get(pk=opd_id),
         "today": today,
         "plans": running,
+        "plans_total": running_total,
         "supporting": supporting,
+        "supporting_total": supporting_total,
         "worklist": worklist,
     }
 

@@ -351,8 +351,9 @@ def test_the_opd_home_costs_the_same_queries_at_1x_and_10x_data(
     at_1x = _queries(head_a_client, "actionplans:my_plans")
     more(1, 9)
     at_10x = _queries(head_a_client, "actionplans:my_plans")
-    # session, user, the user's OPD, permissions (2), plans, milestones, reports, decisions,
-    # reportable plans, supported plans, their milestones, the OPD, its name in the header
+    # session, user, the user's OPD, permissions (2), drafts and plans waiting for approval,
+    # running plans (with the right to report), their milestones, last reports, decisions,
+    # supported plans, their milestones, the OPD, its name in the header
     assert at_1x == at_10x == OPD_HOME_QUERIES
 
 
