@@ -829,10 +829,10 @@ HOME_LIST_LENGTH = 10
 
 
 def first_rows(queryset, limit=HOME_LIST_LENGTH) -> tuple[list, int]:
-    """The first `limit` rows and how many there are in all, in one query (the total is a
-    window count over the whole result, computed before the limit)."""
-    rows = list(queryset.annotate(rows_in_all=Window(Count("pk")))[:limit])
-    return rows, rows[0].rows_in_all if rows else 0
+    """The first `limit` rows and how many there are in all, in two queries whatever the size
+    (a window count in the page query made SQLite carry every joined row: 250 ms for 56,000
+    overdue plans, against 39 ms for a count and a slice)."""
+    return list(queryset[:limit]), queryset.count()
 
 
 def _latest_decision():
