@@ -18,7 +18,7 @@ Actions by model:
 
 from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from actionplans.models import (
     OPD,
@@ -54,6 +54,16 @@ def allows(user, action: str, obj) -> bool:
     """Whether `user` may `action` this one row."""
     rows = type(obj)._default_manager.filter(pk=obj.pk)
     return restrict(rows, user, action).exists()
+
+
+def with_rights(queryset: QuerySet, user, actions) -> QuerySet:
+    """`queryset` annotated with `can_<action>` per action, by the same rules as `restrict`:
+    the rights on a row read in the query that loads it, not one `exists()` each."""
+    rights = {}
+    for action in actions:
+        allowed = restrict(queryset.model._default_manager.filter(pk=OuterRef("pk")), user, action)
+        rights[f"can_{action}"] = Value(False) if allowed.query.is_empty() else Exists(allowed)
+    return queryset.annotate(**rights)
 
 
 def allows_some(user, action: str, model) -> bool:

@@ -315,6 +315,12 @@ class ActionPlan(models.Model):
         verbose_name = _("action plan (rencana aksi)")
         verbose_name_plural = _("action plans (rencana aksi)")
         ordering = ["due_date", "pk"]
+        # the plan list's sort, alone and under its round and OPD filters
+        indexes = [
+            models.Index(fields=["due_date", "id"], name="plan_due"),
+            models.Index(fields=["owner_opd", "due_date", "id"], name="plan_opd_due"),
+            models.Index(fields=["round", "due_date", "id"], name="plan_round_due"),
+        ]
         permissions = [
             ("view_all_plans", _("Can see the plans, reports and evidence of every OPD")),
             ("import_actionplan", _("Can import action plans")),
@@ -406,6 +412,8 @@ class Milestone(models.Model):
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
         ordering = ["plan", "due_date", "pk"]
+        # the desk's overdue milestones, oldest due first
+        indexes = [models.Index(fields=["due_date", "id"], name="milestone_due")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
@@ -536,6 +544,10 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report (capaian)")
         verbose_name_plural = _("progress reports (capaian)")
         ordering = ["submitted_at", "pk"]
+        # the verification queue and the desk: reports by status, oldest first
+        indexes = [
+            models.Index(fields=["status", "submitted_at", "id"], name="report_status_submitted")
+        ]
         permissions = [
             ("report_progress", _("Can report progress for the own OPD")),
             ("verify_progressreport", _("Can verify progress reports")),

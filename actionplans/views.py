@@ -33,7 +33,6 @@ from actionplans.models import (
     Evidence,
     ProgressReport,
     Recommendation,
-    ReportStatus,
 )
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
@@ -41,6 +40,7 @@ from surveys.importing import flow as import_flow
 from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound
 
 PLANS_PER_PAGE = 50
+REPORTS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
 
 
@@ -61,12 +61,13 @@ def plan_list(request):
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    today = timezone.localdate()
     context = {
         "form": form,
-        "plans": page.object_list,
+        "plans": selectors.plan_rows(page.object_list, today),
         "page": page,
         "rollup": selectors.progress_rollup(plans)[0],
-        "today": timezone.localdate(),
+        "today": today,
         "export_query": query.urlencode(),
     }
     return render(request, "actionplans/plan_list.html", context)
@@ -76,48 +77,41 @@ def plan_list(request):
 def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
     today = timezone.localdate()
+    timeline = selectors.plan_timeline(request.user, plan)
+    reports = selectors.plan_report_states(timeline)
     milestones = list(plan.milestones.all())
-    waiting = set(
-        plan.reports.filter(status=ReportStatus.PENDING, milestone__isnull=False).values_list(
-            "milestone_id", flat=True
-        )
-    )
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
-        milestone.report_waiting = milestone.pk in waiting
+        milestone.report_waiting = milestone.pk in reports["milestones_waiting"]
     context = {
         "plan": plan,
-        "timeline": selectors.plan_timeline(request.user, plan),
+        "timeline": timeline,
         "successors": selectors.plan_successors(request.user, plan),
         "milestones": milestones,
         "overdue_milestones": sum(milestone.overdue for milestone in milestones),
-        "can_edit": access.allows(request.user, "change", plan),
-        "can_cancel": access.allows(request.user, "cancel", plan),
-        "can_add_milestone": access.allows(request.user, "add_milestone", plan),
-        "can_report": access.allows(request.user, "report", plan),
-        "returned_waiting": selectors.returned_waiting(plan),
+        "can_edit": plan.can_change,
+        "can_cancel": plan.can_cancel,
+        "can_add_milestone": plan.can_add_milestone,
+        "can_report": plan.can_report,
+        "returned_waiting": reports["returned_waiting"],
         "today": today,
-        **_lifecycle_context(request.user, plan),
+        **_lifecycle_context(plan),
     }
     return render(request, "actionplans/plan_detail.html", context)
 
 
-def _lifecycle_context(user, plan) -> dict:
-    """What _plan_actions.html shows: the steps the user may take, what is missing, the open
-    return note and the plan's approval history."""
-    can = {
-        action: access.allows(user, action, plan)
-        for action in ("complete", "submit", "activate", "review")
-    }
+def _lifecycle_context(plan) -> dict:
+    """What _plan_actions.html shows: the steps the user may take (rights loaded with the
+    plan), what is missing, the open return note and the plan's approval history."""
     reviews = list(plan.reviews.select_related("actor").order_by("at", "pk"))
     missing = []
-    if can["submit"] or can["activate"] or can["review"]:
+    if plan.can_submit or plan.can_activate or plan.can_review:
         missing = services.plan_missing_for_submit(plan)
     return {
-        "can_complete": can["complete"],
-        "can_submit": can["submit"],
-        "can_activate": can["activate"],
-        "can_review": can["review"],
+        "can_complete": plan.can_complete,
+        "can_submit": plan.can_submit,
+        "can_activate": plan.can_activate,
+        "can_review": plan.can_review,
         "missing": missing,
         "reviews": reviews,
         "open_return": selectors.open_return(plan, reviews),
@@ -416,7 +410,9 @@ def _return_note(report):
 @permission_required("actionplans.verify_progressreport", raise_exception=True)
 def verification_queue(request):
     reports = selectors.verification_queue(request.user)
-    return render(request, "actionplans/verification_queue.html", {"reports": reports})
+    page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "reports": selectors.queue_rows(page.object_list)}
+    return render(request, "actionplans/verification_queue.html", context)
 
 
 @login_required
