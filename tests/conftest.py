@@ -8,14 +8,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.test import Client
 from django.utils import translation
 
-from actionplans.models import OPD, OPDMembership, OPDRole
+from actionplans.models import OPD
 from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all
-
-PASSWORD = "a-long-test-password-123"
+from tests.factories import PASSWORD, client_for, opd_user
 
 
 @pytest.fixture(autouse=True)
@@ -96,19 +94,6 @@ def published_2024(bartim_2024):
     return survey_round
 
 
-def inspectorate_account(username: str):
-    """An Inspectorate account for writes a test needs but does not care about: every write
-    names its actor and needs that actor's rights."""
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created:
-        user.groups.add(Group.objects.get(name="Inspektorat"))
-    return user
-
-
-def importer():
-    return inspectorate_account("importer")
-
-
 @pytest.fixture
 def inspector(db):
     user = get_user_model().objects.create_user("inspector", password=PASSWORD)
@@ -126,27 +111,14 @@ def inspector_client(client, inspector):
 def dual_role(opd_a):
     """An inspector who is also head of OPD A (the Inspectorate is itself an OPD, and people
     move): may verify other OPDs' work, never their own OPD's."""
-    user = _opd_user("dual_role", opd_a)
+    user = opd_user("dual_role", opd_a)
     user.groups.add(Group.objects.get(name="Inspektorat"))
     return user
 
 
 @pytest.fixture
 def dual_role_client(dual_role):
-    return _client_for(dual_role)
-
-
-def _opd_user(username, opd, role=OPDRole.HEAD):
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    user.groups.add(Group.objects.get(name="Kepala OPD"))
-    OPDMembership.objects.create(user=user, opd=opd, role=role)
-    return user
-
-
-def _client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(dual_role)
 
 
 @pytest.fixture
@@ -161,22 +133,22 @@ def opd_b(db):
 
 @pytest.fixture
 def head_a(opd_a):
-    return _opd_user("head_a", opd_a)
+    return opd_user("head_a", opd_a)
 
 
 @pytest.fixture
 def head_b(opd_b):
-    return _opd_user("head_b", opd_b)
+    return opd_user("head_b", opd_b)
 
 
 @pytest.fixture
 def head_a_client(head_a):
-    return _client_for(head_a)
+    return client_for(head_a)
 
 
 @pytest.fixture
 def head_b_client(head_b):
-    return _client_for(head_b)
+    return client_for(head_b)
 
 
 @pytest.fixture
@@ -186,7 +158,7 @@ def superuser(db):
 
 @pytest.fixture
 def superuser_client(superuser):
-    return _client_for(superuser)
+    return client_for(superuser)
 
 
 def untouched_form_data(form) -> dict:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from actionplans import services
 from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
 from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan
+from tests.factories import make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def meeting(bartim_2024, round_2024, home):
 
 
 def _inspector():
-    from tests.conftest import inspectorate_account
+    from tests.factories import inspectorate_account
 
     return inspectorate_account("kpk-desk")
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from actionplans.forms import PLAN_SECTIONS, PlanForm
 from actionplans.models import OPD, ActionPlan, Milestone, PlanStatus, Recommendation
 from surveys.models import Dimension, IndicatorScore
-from tests.actionplans.conftest import make_plan
+from tests.factories import make_plan
 
 pytestmark = pytest.mark.django_db
 

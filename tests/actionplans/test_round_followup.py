@@ -9,7 +9,7 @@ from django.urls import reverse
 from actionplans import selectors, services
 from actionplans.models import ActionPlan, PlanStatus, Recommendation
 from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,4 @@
 import json
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -8,10 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actionplans.models import ActionPlan, PlanStatus
 from surveys.importing import import_file
 from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult
-from tests.conftest import importer
+from tests.factories import importer, stored_plan
 
 
 def chart_json(response, chart_id):
@@ -184,17 +182,7 @@ def test_weak_points_count_the_plans_that_answer_them(inspector_client, bartim_2
             score=Decimal(score),
         )
     for title in ("Satu", "Dua"):
-        plan = ActionPlan.objects.create(
-            round=bartim_2024.round,
-            title=title,
-            finding="f",
-            activity="a",
-            start_date=date(2025, 1, 1),
-            due_date=date(2025, 12, 31),
-            owner_opd=opd_a,
-            status=PlanStatus.ACTIVE,
-        )
-        plan.indicators.add(dimensions["PBJ"])
+        stored_plan(bartim_2024.round, opd_a, title, indicator=dimensions["PBJ"])
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})
     coverage = {p.code: p.plan_count for p in response.context["weak_points"]}
     assert coverage == {"PBJ": 2, "TRN": 0}

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from actionplans import services as plan_services
 from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 from tests.spi_portal.test_dashboard import chart_json
 
 SCORES = [
