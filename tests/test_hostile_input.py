@@ -568,6 +568,7 @@ def import_world(bartim_2024, home, opd_a, inspector):
     return {"actor": inspector}
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "kind,names,good_cells",
     [
@@ -621,6 +622,7 @@ def test_a_csv_with_a_lone_carriage_return_is_rejected_and_writes_nothing(import
     assert (InstitutionResult.objects.count(), Institution.objects.count()) == before
 
 
+@pytest.mark.system
 def test_fuzzed_plan_files_are_imported_or_rejected_and_a_rejection_writes_nothing(import_world):
     outcomes = []
 
@@ -677,6 +679,7 @@ def test_a_plan_file_with_text_for_a_year_or_an_id_is_rejected_with_the_column(
 WEB_FUZZ = hypothesis_settings(FUZZ, max_examples=30)
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "url,field_data,files",
     [
