@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -99,6 +100,7 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
         actor=inspector, survey_round=published, code="R1", text="Perkuat SOP gratifikasi"
     )
     token = uploads.pending_save(ContentFile(RESULTS_CSV))
+    users = {"inspector": inspector, "head_a": head_a, "head_b": head_b}
     return World(
         {
             "plan_a": plan_a,
@@ -109,7 +111,8 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
             "evidence_b": report_b.evidence.get(),
             "recommendation": recommendation,
             "import_token": token,
-            "users": {"inspector": inspector, "head_a": head_a, "head_b": head_b},
+            "users": users,
+            "sessions": logged_in_sessions(users),
         }
     )
 
@@ -542,10 +545,21 @@ def changed_tables(before, after) -> list[str]:
 
 
 def client_for(world, role, **options) -> Client:
+    """A fresh client with the role's session: the login happened once, before the requests, so
+    the rows it writes (last login, its history) are part of the world every request starts from."""
     client = Client(**options)
     if role != "anonymous":
-        client.force_login(world.users[role])
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     return client
+
+
+def logged_in_sessions(users) -> dict[str, str]:
+    sessions = {}
+    for role, user in users.items():
+        client = Client()
+        client.force_login(user)
+        sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return sessions
 
 
 def send(client, world, name, case, **extra):
@@ -619,11 +633,10 @@ def in_rollback(check):
     return outcome
 
 
-def _answer_problems(world, role, name, case) -> list[str]:
+def _answer_problems(world, before, role, name, case) -> list[str]:
     where = f"{case.method.upper()} {name} [{case.label}] as {role}"
     expected = case.expected[ROLES.index(role)]
     client = client_for(world, role)
-    before = snapshot()
     response = send(client, world, name, case)
     problems = answer_problems(response, expected, where)
     changed = [
@@ -644,10 +657,9 @@ def _answer_problems(world, role, name, case) -> list[str]:
     return problems
 
 
-def _csrf_problems(world, role, name, case) -> list[str]:
+def _csrf_problems(world, before, role, name, case) -> list[str]:
     where = f"{case.method.upper()} {name} [{case.label}] as {role} without CSRF token"
     client = client_for(world, role, enforce_csrf_checks=True)
-    before = snapshot()
     response = send(client, world, name, case)
     problems = [] if response.status_code == 403 else [f"{where}: {response.status_code}"]
     changed = changed_tables(before, snapshot())
@@ -657,16 +669,18 @@ def _csrf_problems(world, role, name, case) -> list[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_url_answers_each_role_as_the_matrix_says(world, role):
     problems = []
+    before = snapshot()  # each request's savepoint is rolled back to this very state
     for name, case in CASES:
-        problems += in_rollback(lambda: _answer_problems(world, role, name, case))  # noqa: B023
+        problems += in_rollback(lambda: _answer_problems(world, before, role, name, case))  # noqa: B023
     assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_a_post_without_csrf_token_is_refused_and_changes_nothing(world, role):
     problems = []
+    before = snapshot()
     for name, case in POST_CASES:
-        problems += in_rollback(lambda: _csrf_problems(world, role, name, case))  # noqa: B023
+        problems += in_rollback(lambda: _csrf_problems(world, before, role, name, case))  # noqa: B023
     assert not problems, "\n".join(problems)
 
 
