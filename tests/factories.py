@@ -7,6 +7,7 @@ import hashlib
 import io
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from django.test import Client
 
 from actionplans import services
 from actionplans.models import ActionPlan, OPDMembership, OPDRole, PlanStatus
+from surveys.models import IndicatorScore
 
 PASSWORD = "a-long-test-password-123"
 
@@ -109,6 +111,16 @@ def stored_plan(survey_round, opd, title, *, indicator=None, **fields):
     )
     plan.indicators.add(indicator or survey_round.dimensions.get(code="PBJ"))
     return plan
+
+
+def indicator_score(survey_round, institution, code, score, group="internal"):
+    return IndicatorScore.objects.create(
+        round=survey_round,
+        institution=institution,
+        group=group,
+        dimension=survey_round.dimensions.get(code=code),
+        score=Decimal(score),
+    )
 
 
 def plan_form_data(plan) -> dict:

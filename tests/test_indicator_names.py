@@ -5,16 +5,14 @@ import csv
 import io
 import re
 import subprocess
-from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from surveys.models import IndicatorScore
 from tests.conftest import in_english
-from tests.factories import stored_plan
+from tests.factories import indicator_score, stored_plan
 
 GAP_TO_WATCH = 'Expert 41.50</span> <span class="weak-gap text-nowrap">(gap to Watch: 31.50)</span>'
 
@@ -37,13 +35,7 @@ def weak_pbj(bartim_2024):
     survey_round = bartim_2024.round
     dimensions = {d.code: d for d in survey_round.dimensions.all()}
     for code, group, score in [("PBJ", "expert", "41.50"), ("TRN", "internal", "80")]:
-        IndicatorScore.objects.create(
-            round=survey_round,
-            institution=bartim_2024.institution,
-            group=group,
-            dimension=dimensions[code],
-            score=Decimal(score),
-        )
+        indicator_score(survey_round, bartim_2024.institution, code, score, group=group)
     return dimensions["PBJ"]
 
 
