@@ -4,19 +4,20 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.test import Client
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.utils import translation
 
-from actionplans.models import OPD, OPDMembership, OPDRole
+from actionplans.models import OPD
 from spi_portal import public_bytes
 from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all
-
-PASSWORD = "a-long-test-password-123"
+from tests.factories import PASSWORD, client_for, opd_user
 
 
 @pytest.fixture(autouse=True)
@@ -63,11 +64,102 @@ def _english_outside_requests():
         yield
 
 
+LOADER = "methodology-loader"
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _loaded_rows() -> dict | None:
+    """The rows one run of the loader writes (every table, history and audit included), or None
+    when it also changes rows that were there before (then only the loader itself will do)."""
+    get_user_model().objects.create_user(LOADER, is_active=False)
+    before = {label: dict(rows) for label, rows in _rows_by_pk().items()}
+    methodology_load_all(actor=get_user_model().objects.get(username=LOADER))
+    written = {}
+    for label, rows in _rows_by_pk().items():
+        if any(rows.get(pk) != row for pk, row in before[label].items()):
+            return None
+        new = [row for pk, row in rows.items() if pk not in before[label]]
+        if new:
+            written[label] = new
+    return written
+
+
+def _rows_by_pk() -> dict:
+    return {
+        model._meta.label: {
+            row["pk"]: row for row in model._base_manager.values("pk", *_columns(model))
+        }
+        for model in apps.get_models(include_auto_created=True)
+    }
+
+
+def _columns(model):
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+@pytest.fixture(scope="session")
+def _methodology_rows(django_db_setup, django_db_blocker):
+    """Captured once per test database in a transaction that is rolled back: writing the rows
+    again costs far less than reading, checking and scoring five packs for every test."""
+    with django_db_blocker.unblock():
+        try:
+            with transaction.atomic():
+                captured = {
+                    "rows": _loaded_rows(),
+                    "loader": get_user_model().objects.get(username=LOADER).pk,
+                }
+                raise _Rollback
+        except _Rollback:
+            pass
+    return captured
+
+
+def _replay(captured) -> bool:
+    """Write the captured rows again with the live loader as their user; False, writing nothing,
+    when one of their keys is already taken (a test that wrote such rows before)."""
+    rows = captured["rows"]
+    if rows is None:
+        return False
+    models = [apps.get_model(label) for label in rows]
+    if any(
+        m._base_manager.filter(pk__in=[r["pk"] for r in rows[m._meta.label]]).exists()
+        for m in models
+    ):
+        return False
+    user_model = get_user_model()
+    loader = user_model.objects.create_user(LOADER, is_active=False)
+    with transaction.atomic():
+        for model in models:
+            users = [
+                f.attname
+                for f in model._meta.concrete_fields
+                if f.is_relation and f.related_model is user_model
+            ]
+            objects = []
+            for row in rows[model._meta.label]:
+                values = {k: v for k, v in row.items() if k != "pk"}
+                for name in users:
+                    if values[name] == captured["loader"]:
+                        values[name] = loader.pk
+                objects.append(model(**values))
+            model._base_manager.bulk_create(objects)
+        reset = connection.ops.sequence_reset_sql(no_style(), models)
+        if reset:
+            with connection.cursor() as cursor:
+                for statement in reset:
+                    cursor.execute(statement)
+    return True
+
+
 @pytest.fixture
-def methodology(db):
+def methodology(db, _methodology_rows):
     """The shipped packs, loaded by an account of their own (the cast's users stay as they are)."""
-    loader = get_user_model().objects.create_user("methodology-loader", is_active=False)
-    methodology_load_all(actor=loader)
+    if not _replay(_methodology_rows):
+        loader = get_user_model().objects.create_user(LOADER, is_active=False)
+        methodology_load_all(actor=loader)
     return {r.year: r for r in SurveyRound.objects.all()}
 
 
@@ -105,19 +197,6 @@ def published_2024(bartim_2024):
     return survey_round
 
 
-def inspectorate_account(username: str):
-    """An Inspectorate account for writes a test needs but does not care about: every write
-    names its actor and needs that actor's rights."""
-    user, created = get_user_model().objects.get_or_create(username=username)
-    if created:
-        user.groups.add(Group.objects.get(name="Inspektorat"))
-    return user
-
-
-def importer():
-    return inspectorate_account("importer")
-
-
 @pytest.fixture
 def inspector(db):
     user = get_user_model().objects.create_user("inspector", password=PASSWORD)
@@ -135,27 +214,14 @@ def inspector_client(client, inspector):
 def dual_role(opd_a):
     """An inspector who is also head of OPD A (the Inspectorate is itself an OPD, and people
     move): may verify other OPDs' work, never their own OPD's."""
-    user = _opd_user("dual_role", opd_a)
+    user = opd_user("dual_role", opd_a)
     user.groups.add(Group.objects.get(name="Inspektorat"))
     return user
 
 
 @pytest.fixture
 def dual_role_client(dual_role):
-    return _client_for(dual_role)
-
-
-def _opd_user(username, opd, role=OPDRole.HEAD):
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    user.groups.add(Group.objects.get(name="Kepala OPD"))
-    OPDMembership.objects.create(user=user, opd=opd, role=role)
-    return user
-
-
-def _client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(dual_role)
 
 
 @pytest.fixture
@@ -170,22 +236,22 @@ def opd_b(db):
 
 @pytest.fixture
 def head_a(opd_a):
-    return _opd_user("head_a", opd_a)
+    return opd_user("head_a", opd_a)
 
 
 @pytest.fixture
 def head_b(opd_b):
-    return _opd_user("head_b", opd_b)
+    return opd_user("head_b", opd_b)
 
 
 @pytest.fixture
 def head_a_client(head_a):
-    return _client_for(head_a)
+    return client_for(head_a)
 
 
 @pytest.fixture
 def head_b_client(head_b):
-    return _client_for(head_b)
+    return client_for(head_b)
 
 
 @pytest.fixture
@@ -195,7 +261,7 @@ def superuser(db):
 
 @pytest.fixture
 def superuser_client(superuser):
-    return _client_for(superuser)
+    return client_for(superuser)
 
 
 def untouched_form_data(form) -> dict:

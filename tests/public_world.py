@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from actionplans.models import ActionPlan, PlanStatus, Recommendation
 from surveys.models import Institution, InstitutionResult, RoundStatus
-from tests.actionplans.conftest import make_plan
+from tests.factories import make_plan
 
 DRAFT_ROUND_MARKERS = (
     "12.34",

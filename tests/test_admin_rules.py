@@ -26,8 +26,8 @@ from actionplans.models import (
 from surveys import public_cache
 from surveys.admin_policy import ADMIN_WRITES, HistoryAdmin
 from surveys.models import CategoryBand, ImportBatch, RoundStatus, SurveyRound
-from tests.actionplans.conftest import make_plan, submit
 from tests.conftest import untouched_form_data
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

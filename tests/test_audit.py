@@ -25,7 +25,7 @@ from surveys import importing as survey_importing
 from surveys import services as survey_services
 from surveys.audit import acting_as, audited
 from surveys.models import ImportKind, RoundStatus, SurveyRound
-from tests.actionplans.conftest import make_plan, pdf_upload, submit
+from tests.factories import make_plan, pdf_upload, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,8 @@ from surveys.models import (
     SurveyRound,
 )
 from surveys.services import methodology_load, round_create_from_previous, round_publish
-from tests.actionplans.conftest import make_plan, submit
 from tests.conftest import PASSWORD, untouched_form_data
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,8 @@ from surveys.models import InstitutionResult
 from tests.conftest import PASSWORD
 from tests.servers import scratch_database
 
+pytestmark = pytest.mark.system
+
 # The same arguments as the export command in docs/backup.md.
 DUMP_ARGS = [
     "--natural-foreign",

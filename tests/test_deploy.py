@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 
+pytestmark = pytest.mark.system
+
 PRODUCTION_KNOBS = (
     "DEBUG",
     "SECRET_KEY",

@@ -16,8 +16,8 @@ from actionplans.forms import PlanFilterForm, PlanForm
 from actionplans.models import ActionPlan, PlanStatus, Recommendation
 from surveys import services
 from surveys.models import IndicatorScore, InstitutionResult, RoundStatus, SurveyRound
-from tests.actionplans.conftest import make_plan
 from tests.conftest import PASSWORD
+from tests.factories import make_plan
 
 pytestmark = pytest.mark.django_db
 

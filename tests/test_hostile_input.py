@@ -29,8 +29,7 @@ from surveys.importing import (
     import_file,
 )
 from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult, RoundStatus
-from tests.actionplans.conftest import make_plan, pdf_upload
-from tests.conftest import importer
+from tests.factories import importer, make_plan, submit
 from tests.test_url_matrix import CASES, World, changed_tables, in_rollback, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -97,17 +96,11 @@ def world(methodology, bartim_2024, home, opd_a, head_a, inspector):
     services.recommendation_withdraw(
         actor=inspector, recommendation=withdrawn, reason=VALUE["withdrawal reason"]
     )
-    returned = _report(plan, head_a, VALUE["narrative"])
+    returned = submit(plan, head_a, 40, VALUE["narrative"])
     services.report_return(actor=inspector, report=returned, note=VALUE["verifier note"])
     second = make_plan(survey_round, opd_a, title=VALUE["plan title"], due_date=date(2030, 6, 30))
-    pending = _report(second, head_a, VALUE["pending narrative"])
+    pending = submit(second, head_a, 40, VALUE["pending narrative"])
     return {"plan": plan, "pending": pending, "round": survey_round, "withdrawn": withdrawn}
-
-
-def _report(plan, head, narrative):
-    return services.report_submit(
-        actor=head, plan=plan, percent=40, narrative=narrative, files=[pdf_upload()]
-    )
 
 
 def logged_in(user) -> Client:
@@ -575,6 +568,7 @@ def import_world(bartim_2024, home, opd_a, inspector):
     return {"actor": inspector}
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "kind,names,good_cells",
     [
@@ -628,6 +622,7 @@ def test_a_csv_with_a_lone_carriage_return_is_rejected_and_writes_nothing(import
     assert (InstitutionResult.objects.count(), Institution.objects.count()) == before
 
 
+@pytest.mark.system
 def test_fuzzed_plan_files_are_imported_or_rejected_and_a_rejection_writes_nothing(import_world):
     outcomes = []
 
@@ -684,6 +679,7 @@ def test_a_plan_file_with_text_for_a_year_or_an_id_is_rejected_with_the_column(
 WEB_FUZZ = hypothesis_settings(FUZZ, max_examples=30)
 
 
+@pytest.mark.system
 @pytest.mark.parametrize(
     "url,field_data,files",
     [

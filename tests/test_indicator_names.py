@@ -5,17 +5,14 @@ import csv
 import io
 import re
 import subprocess
-from datetime import date
-from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from actionplans.models import ActionPlan, PlanStatus
-from surveys.models import IndicatorScore
 from tests.conftest import in_english
+from tests.factories import indicator_score, stored_plan
 
 GAP_TO_WATCH = 'Expert 41.50</span> <span class="weak-gap text-nowrap">(gap to Watch: 31.50)</span>'
 
@@ -38,29 +35,8 @@ def weak_pbj(bartim_2024):
     survey_round = bartim_2024.round
     dimensions = {d.code: d for d in survey_round.dimensions.all()}
     for code, group, score in [("PBJ", "expert", "41.50"), ("TRN", "internal", "80")]:
-        IndicatorScore.objects.create(
-            round=survey_round,
-            institution=bartim_2024.institution,
-            group=group,
-            dimension=dimensions[code],
-            score=Decimal(score),
-        )
+        indicator_score(survey_round, bartim_2024.institution, code, score, group=group)
     return dimensions["PBJ"]
-
-
-def make_plan(survey_round, opd, title, indicator):
-    plan = ActionPlan.objects.create(
-        round=survey_round,
-        title=title,
-        finding="Temuan",
-        activity="Kegiatan",
-        start_date=date(2025, 1, 1),
-        due_date=date(2025, 12, 31),
-        owner_opd=opd,
-        status=PlanStatus.ACTIVE,
-    )
-    plan.indicators.add(indicator)
-    return plan
 
 
 def test_the_dashboard_names_a_weak_point_with_its_code_and_labelled_gap(
@@ -89,7 +65,7 @@ def test_the_round_follow_up_and_meeting_name_the_weak_indicator(inspector_clien
 def test_the_follow_up_report_names_indicators_in_its_weak_points_and_plan_table(
     inspector_client, weak_pbj, opd_a
 ):
-    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    stored_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", indicator=weak_pbj)
     html = inspector_client.get(reverse("followup_report", args=[2024])).content.decode()
     weak_table = html[html.index('id="r-weak"') : html.index('id="r-plans"')]
     gap = indonesian_gap("Waspada", "31,50")
@@ -100,7 +76,7 @@ def test_the_follow_up_report_names_indicators_in_its_weak_points_and_plan_table
 
 
 def test_the_follow_up_pdf_names_the_indicator_and_its_gap(inspector_client, weak_pbj, opd_a):
-    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    stored_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", indicator=weak_pbj)
     url = reverse("followup_report", args=[2024])
     response = in_english(inspector_client).get(url, {"format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
@@ -115,7 +91,7 @@ def test_the_follow_up_pdf_names_the_indicator_and_its_gap(inspector_client, wea
 
 
 def test_the_follow_up_xlsx_names_indicators_beside_their_codes(inspector_client, weak_pbj, opd_a):
-    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    stored_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", indicator=weak_pbj)
     url = reverse("followup_report", args=[2024])
     response = in_english(inspector_client).get(url, {"format": "xlsx"})
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
@@ -134,7 +110,7 @@ def test_the_plan_export_has_an_indicator_name_column_beside_the_codes(
     inspector_client, weak_pbj, opd_a
 ):
     trn = weak_pbj.round.dimensions.get(code="TRN")
-    plan = make_plan(weak_pbj.round, opd_a, "Dua indikator", weak_pbj)
+    plan = stored_plan(weak_pbj.round, opd_a, "Dua indikator", indicator=weak_pbj)
     plan.indicators.add(trn)
     response = in_english(inspector_client).get(reverse("actionplans:plan_export", args=["csv"]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -154,8 +130,8 @@ def test_the_plan_list_filter_chooses_the_rounds_indicators_by_name(
 ):
     survey_round = weak_pbj.round
     trn = survey_round.dimensions.get(code="TRN")
-    make_plan(survey_round, opd_a, "Rencana pengadaan", weak_pbj)
-    make_plan(survey_round, opd_a, "Rencana transparansi", trn)
+    stored_plan(survey_round, opd_a, "Rencana pengadaan", indicator=weak_pbj)
+    stored_plan(survey_round, opd_a, "Rencana transparansi", indicator=trn)
     url = reverse("actionplans:plan_list")
     html = in_english(inspector_client).get(url, {"round": 2024}).content.decode()
     options = _options(html)
@@ -176,7 +152,7 @@ def test_the_plan_list_filter_chooses_the_rounds_indicators_by_name(
 
 
 def test_a_code_no_round_has_still_filters_and_stays_chosen(inspector_client, weak_pbj, opd_a):
-    make_plan(weak_pbj.round, opd_a, "Rencana pengadaan", weak_pbj)
+    stored_plan(weak_pbj.round, opd_a, "Rencana pengadaan", indicator=weak_pbj)
     response = inspector_client.get(reverse("actionplans:plan_list"), {"indicator": "OLD"})
     assert response.context["form"].is_valid()
     assert list(response.context["page"]) == []
@@ -184,7 +160,7 @@ def test_a_code_no_round_has_still_filters_and_stays_chosen(inspector_client, we
 
 
 def test_plan_detail_and_form_name_the_indicator(inspector_client, weak_pbj, opd_a):
-    plan = make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    plan = stored_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", indicator=weak_pbj)
     detail = inspector_client.get(plan.get_absolute_url()).content.decode()
     assert tagged(weak_pbj.name_id, "PBJ") in detail
     form = (
@@ -199,7 +175,7 @@ def test_plan_detail_and_form_name_the_indicator(inspector_client, weak_pbj, opd
 def test_the_round_follow_up_rolls_progress_up_per_named_indicator(
     inspector_client, weak_pbj, opd_a
 ):
-    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    stored_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", indicator=weak_pbj)
     response = in_english(inspector_client).get(reverse("actionplans:round_followup", args=[2024]))
     [row] = response.context["rollup_indicator"]
     assert (row.label.code, row.plans) == ("PBJ", 1)
@@ -209,7 +185,7 @@ def test_the_round_follow_up_rolls_progress_up_per_named_indicator(
 def test_an_indicator_name_is_escaped_where_it_is_shown(inspector_client, weak_pbj, opd_a):
     weak_pbj.name_id = weak_pbj.name_en = '<script>alert("x")</script>'
     weak_pbj.save()
-    make_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", weak_pbj)
+    stored_plan(weak_pbj.round, opd_a, "Reformasi pengadaan", indicator=weak_pbj)
     for url in (reverse("actionplans:plan_list"), reverse("dashboard") + "?year=2024"):
         html = inspector_client.get(url).content.decode()
         assert "<script>alert" not in html, url

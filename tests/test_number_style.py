@@ -25,7 +25,7 @@ from django.urls import reverse
 from actionplans import services
 from actionplans.models import Milestone
 from surveys.models import InstitutionResult, RoundStatus, SurveyRound
-from tests.actionplans.conftest import make_plan, pdf_upload
+from tests.factories import make_plan, pdf_upload
 from tests.test_url_matrix import (
     CASES,
     ROLES,

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from actionplans import services as plan_services
 from spi_portal import public_bytes
 from surveys import services as survey_services
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 from tests.public_world import (
     NEVER_PUBLIC,
     build_world,

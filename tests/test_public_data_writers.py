@@ -20,7 +20,7 @@ from surveys import public_cache
 from surveys import services as survey_services
 from surveys.importing import import_file
 from surveys.models import ImportKind, PublicDataGeneration, RoundStatus, SurveyRound
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 RESULTS_CSV = (
     b"year,institution_code,institution_name,internal,external,expert\n2024,K1,K,70,80,60\n"

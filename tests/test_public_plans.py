@@ -19,7 +19,7 @@ from spi_portal import public_bytes, public_scale
 from spi_portal.selectors import progress_steps
 from surveys import services as survey_services
 from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 from tests.public_world import build_world
 
 pytestmark = pytest.mark.django_db

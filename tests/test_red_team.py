@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.servers import Browser, deployment
 
+pytestmark = pytest.mark.system
+
 SEED = f"""
 from decimal import Decimal
 from django.contrib.auth.models import Group, User
@@ -82,7 +84,6 @@ for model in admin.site._registry:
         rows.append([meta.app_label, meta.model_name, model.objects.order_by("pk").first().pk])
 print(json.dumps(rows))
 """
-
 
 WORKERS = 3
 # the worker's process id and the path of every request, in the server's log

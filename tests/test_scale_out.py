@@ -43,6 +43,8 @@ InstitutionResult.objects.filter(round__year=2023).update(published_index="69.99
 WORKER_CHECK_SECONDS = 1.0
 READ_GENERATION = "from surveys import public_cache; print(public_cache.generation())"
 
+pytestmark = pytest.mark.system
+
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):

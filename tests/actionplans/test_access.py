@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from actionplans import access, services
 from actionplans.models import OPD, ActionPlan, Evidence, Milestone, PlanStatus, ProgressReport
 from surveys.models import SurveyRound
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from actionplans import access, selectors
 from actionplans.models import ActionPlan, Milestone, PlanStatus, ProgressReport, ReportStatus
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from actionplans import services
 from actionplans.models import ActionPlan, PlanStatus, Recommendation
 from surveys.models import Dimension
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

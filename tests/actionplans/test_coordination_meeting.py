@@ -11,30 +11,19 @@ from django.urls import reverse
 
 from actionplans import services
 from actionplans.models import OPD, ActionPlan, PlanStatus, Recommendation
-from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan
+from tests.factories import indicator_score, make_plan
 
 pytestmark = pytest.mark.django_db
-
-
-def _score(survey_round, home, code, score, group="internal"):
-    return IndicatorScore.objects.create(
-        round=survey_round,
-        institution=home,
-        group=group,
-        dimension=survey_round.dimensions.get(code=code),
-        score=Decimal(score),
-    )
 
 
 @pytest.fixture
 def meeting(bartim_2024, round_2024, home):
     """SPI 2024 with TRN weak for two groups, SDM weak, PBJ strong, and two recommendations
     (one withdrawn)."""
-    _score(round_2024, home, "TRN", "60.00")
-    _score(round_2024, home, "TRN", "62.50", group="expert")
-    _score(round_2024, home, "SDM", "65.00")
-    _score(round_2024, home, "PBJ", "95.00")
+    indicator_score(round_2024, home, "TRN", "60.00")
+    indicator_score(round_2024, home, "TRN", "62.50", group="expert")
+    indicator_score(round_2024, home, "SDM", "65.00")
+    indicator_score(round_2024, home, "PBJ", "95.00")
     Recommendation.objects.create(round=round_2024, code="R-01", text="Terapkan sistem merit")
     withdrawn = Recommendation.objects.create(round=round_2024, code="R-09", text="Ditarik")
     services.recommendation_withdraw(actor=_inspector(), recommendation=withdrawn, reason="Salah")
@@ -42,7 +31,7 @@ def meeting(bartim_2024, round_2024, home):
 
 
 def _inspector():
-    from tests.conftest import inspectorate_account
+    from tests.factories import inspectorate_account
 
     return inspectorate_account("kpk-desk")
 

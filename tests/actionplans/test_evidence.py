@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from actionplans import services
 from actionplans.evidence import display_name, evidence_check
-from tests.actionplans.conftest import PDF_BYTES, ooxml_bytes, pdf_upload
+from tests.factories import PDF_BYTES, ooxml_bytes, pdf_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from surveys.exporting import neutralise
 from surveys.importing import ImportRejected
 from surveys.models import ImportBatch, ImportKind
 from tests import hostile_files
-from tests.actionplans.conftest import make_plan
+from tests.factories import make_plan
 
 pytestmark = pytest.mark.django_db
 

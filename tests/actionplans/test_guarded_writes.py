@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from actionplans import services
 from actionplans.models import PlanStatus
 from surveys.models import SurveyRound
-from tests.actionplans.conftest import pdf_upload
-from tests.actionplans.test_access_matrix import _snapshot
+from tests.factories import pdf_upload, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -89,28 +88,28 @@ def actors(inspector, head_a, head_b):
 
 @pytest.mark.parametrize(("service", "who"), CASES, ids=[f"{s}-{w}" for s, w in CASES])
 def test_each_service_refuses_an_actor_out_of_scope_and_writes_nothing(world, actors, service, who):
-    before = _snapshot()
+    before = snapshot()
     with pytest.raises(PermissionDenied):
         CALLS[service](world, actors[who])
-    assert _snapshot() == before
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("service", list(CALLS))
 def test_each_service_refuses_a_write_without_an_actor(world, service):
-    before = _snapshot()
+    before = snapshot()
     with pytest.raises(ValueError, match="needs an actor"):
         CALLS[service](world, None)
-    assert _snapshot() == before
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("service", ["plan_update", "plan_cancel", "milestone_create"])
 def test_a_cancelled_plan_is_final_for_the_services_too(world, inspector, service):
     services.plan_cancel(actor=inspector, plan=world.plan, reason="Tidak dilanjutkan")
     world.plan.refresh_from_db()
-    before = _snapshot()
+    before = snapshot()
     with pytest.raises(PermissionDenied):
         CALLS[service](world, inspector)
-    assert _snapshot() == before
+    assert snapshot() == before
     assert world.plan.status == PlanStatus.CANCELLED
 
 
@@ -118,6 +117,6 @@ def test_a_cancelled_plan_is_final_for_the_services_too(world, inspector, servic
 def test_the_actor_in_scope_passes_the_same_guard(world, actors, service):
     """The refusals above are refusals of the actor, not of the call."""
     who = "head_a" if service == "report_submit" else "inspector"
-    before = _snapshot()
+    before = snapshot()
     CALLS[service](world, actors[who])
-    assert _snapshot() != before
+    assert snapshot() != before

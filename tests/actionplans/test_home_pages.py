@@ -14,7 +14,7 @@ from actionplans import selectors, services
 from actionplans.models import ActionPlan, Milestone, PlanStatus, Recommendation
 from surveys import services as survey_services
 from surveys.models import PortalSettings, RoundStatus
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -326,9 +326,9 @@ def test_the_header_names_the_opd_of_the_user(head_a_client, opd_a):
 
 def test_an_operator_reports_from_the_same_cards(client, opd_a, opd_plans):
     from actionplans.models import OPDRole
-    from tests.conftest import _opd_user
+    from tests.factories import opd_user
 
-    operator = _opd_user("operator_a", opd_a, role=OPDRole.OPERATOR)
+    operator = opd_user("operator_a", opd_a, role=OPDRole.OPERATOR)
     client.force_login(operator)
     plans = _page(client, "actionplans:my_plans").context["plans"]
     assert len(plans) == 3

@@ -9,7 +9,7 @@ from actionplans import dates, services
 from actionplans.forms import MilestoneForm
 from actionplans.models import Milestone, PlanStatus, Quarter
 from actionplans.reminders import inspectorate_digest, opd_digest
-from tests.actionplans.conftest import make_plan, planner, submit
+from tests.factories import make_plan, planner, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from actionplans import notifications, services
 from actionplans.models import Notification, NotificationKind, UserPreference
-from tests.actionplans.conftest import make_plan, planner, submit
 from tests.conftest import PASSWORD
+from tests.factories import make_plan, planner, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -13,21 +13,11 @@ from django.urls import reverse
 from actionplans.forms import PLAN_SECTIONS, PlanForm
 from actionplans.models import OPD, ActionPlan, Milestone, PlanStatus, Recommendation
 from surveys.models import Dimension, IndicatorScore
-from tests.actionplans.conftest import make_plan
+from tests.factories import indicator_score, make_plan
 
 pytestmark = pytest.mark.django_db
 
 NEW = reverse("actionplans:plan_create")
-
-
-def _score(survey_round, home, code, group, score):
-    return IndicatorScore.objects.create(
-        round=survey_round,
-        institution=home,
-        group=group,
-        dimension=survey_round.dimensions.get(code=code),
-        score=Decimal(score),
-    )
 
 
 def _post_data(survey_round, opd, indicators, **extra):
@@ -142,10 +132,10 @@ def test_an_edit_neither_offers_nor_changes_the_status_and_keeps_the_round(
 def test_each_indicator_shows_its_name_code_group_scores_and_gap_weakest_first(
     inspector_client, bartim_2024, round_2024, home
 ):
-    _score(round_2024, home, "TRN", "internal", "60.00")
-    _score(round_2024, home, "TRN", "external", "82.50")
-    _score(round_2024, home, "SDM", "internal", "65.00")
-    _score(round_2024, home, "PBJ", "internal", "95.00")
+    indicator_score(round_2024, home, "TRN", "60.00", group="internal")
+    indicator_score(round_2024, home, "TRN", "82.50", group="external")
+    indicator_score(round_2024, home, "SDM", "65.00", group="internal")
+    indicator_score(round_2024, home, "PBJ", "95.00", group="internal")
     response = _form_page(inspector_client)
     round_page = inspector_client.get(reverse("actionplans:round_followup", args=[2024]))
     weak = {weak.code: weak for weak in round_page.context["weak_indicators"]}

@@ -18,8 +18,7 @@ from actionplans.models import (
     PlanStatus,
     ReviewOutcome,
 )
-from tests.actionplans.conftest import make_plan, submit
-from tests.conftest import _client_for, _opd_user, inspectorate_account
+from tests.factories import client_for, inspectorate_account, make_plan, opd_user, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +250,7 @@ def test_it_refuses_an_approval_by_an_inspector_of_a_supporting_opd(
         indicator=indicator,
     )
     plan = submitted(draft, head_a)
-    supporter = _opd_user("supporter", opd_b)
+    supporter = opd_user("supporter", opd_b)
     supporter.groups.add(Group.objects.get(name="Inspektorat"))
     with pytest.raises(PermissionDenied):
         services.plan_approve(actor=supporter, plan=plan, version=plan.version)
@@ -352,7 +351,7 @@ def test_done_still_comes_only_from_an_accepted_report_of_100(draft, head_a, ins
 def test_the_plan_page_lists_each_step_with_its_actor(draft, head_a, inspector):
     plan = submitted(draft, head_a)
     services.plan_return(actor=inspector, plan=plan, version=plan.version, note="Ukuran?")
-    client = _client_for(inspector)
+    client = client_for(inspector)
     response = client.get(plan.get_absolute_url())
     reviews = response.context["reviews"]
     assert [(r.outcome, r.actor) for r in reviews] == [

@@ -12,8 +12,7 @@ from django.utils import timezone
 from actionplans import dates, services
 from actionplans.forms import PlanForm
 from actionplans.models import ActionPlan, Evidence, Milestone, ProgressReport
-from tests.actionplans.conftest import make_plan, pdf_upload, submit
-from tests.actionplans.test_access_matrix import _plan_data
+from tests.factories import make_plan, pdf_upload, plan_form_data, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +132,7 @@ def test_a_plan_may_run_to_the_end_of_its_window(round_2024, opd_a):
 
 
 def test_the_plan_form_and_so_the_plan_import_name_the_implausible_dates(plan_a):
-    data = _plan_data({"plan": plan_a}) | {"start_date": "1900-01-01", "due_date": "9999-12-31"}
+    data = plan_form_data(plan_a) | {"start_date": "1900-01-01", "due_date": "9999-12-31"}
     form = PlanForm(data)
     assert not form.is_valid()
     assert form.errors["start_date"] == ["Give a date from 1 January 2000 on."]
@@ -141,7 +140,7 @@ def test_the_plan_form_and_so_the_plan_import_name_the_implausible_dates(plan_a)
 
 
 def test_the_plan_form_refuses_a_due_date_past_the_round(inspector_client, plan_a):
-    data = _plan_data({"plan": plan_a}) | {"due_date": "2040-12-31"}
+    data = plan_form_data(plan_a) | {"due_date": "2040-12-31"}
     response = inspector_client.post(reverse("actionplans:plan_edit", args=[plan_a.pk]), data)
     assert response.status_code == 200
     assert "SPI 2024" in response.context["form"].errors["due_date"][0]

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from actionplans import services
 from actionplans.models import ProgressReport, ReminderLog
 from actionplans.reminders import reminders_send
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

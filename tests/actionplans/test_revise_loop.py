@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from actionplans import services
 from actionplans.models import Evidence, ProgressReport, ReportStatus
-from tests.actionplans.conftest import make_plan, pdf_upload, submit
+from tests.factories import make_plan, pdf_upload, submit
 
 pytestmark = pytest.mark.django_db
 

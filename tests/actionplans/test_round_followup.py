@@ -8,20 +8,9 @@ from django.urls import reverse
 
 from actionplans import selectors, services
 from actionplans.models import ActionPlan, PlanStatus, Recommendation
-from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import indicator_score, make_plan, submit
 
 pytestmark = pytest.mark.django_db
-
-
-def _score(survey_round, home, code, score):
-    return IndicatorScore.objects.create(
-        round=survey_round,
-        institution=home,
-        group="internal",
-        dimension=survey_round.dimensions.get(code=code),
-        score=Decimal(score),
-    )
 
 
 def _followup(client, year=2024):
@@ -33,9 +22,9 @@ def _followup(client, year=2024):
 def test_each_weak_indicator_lists_its_plans_and_one_without_is_flagged(
     inspector_client, bartim_2024, round_2024, home, opd_a
 ):
-    _score(round_2024, home, "TRN", "60.00")
-    _score(round_2024, home, "SDM", "65.00")
-    _score(round_2024, home, "PBJ", "80.00")
+    indicator_score(round_2024, home, "TRN", "60.00")
+    indicator_score(round_2024, home, "SDM", "65.00")
+    indicator_score(round_2024, home, "PBJ", "80.00")
     trn = round_2024.dimensions.get(code="TRN")
     plan = make_plan(round_2024, opd_a, title="SOP layanan", indicators=[trn])
     response = _followup(inspector_client)

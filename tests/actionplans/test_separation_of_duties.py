@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from actionplans import services
 from actionplans.models import Evidence, OPDMembership, ReportStatus, VerificationDecision
-from tests.actionplans.conftest import PDF_BYTES, make_plan, submit
+from tests.factories import PDF_BYTES, make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 
 from actionplans import services
 from actionplans.models import OPD, ActionPlan, Evidence, Milestone, PlanStatus, ReportStatus
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from actionplans import services
 from actionplans.models import ProgressReport, ReportStatus, VerificationDecision
-from tests.actionplans.conftest import make_plan, ooxml_bytes, pdf_upload, submit
+from tests.factories import make_plan, ooxml_bytes, pdf_upload, submit
 
 pytestmark = pytest.mark.django_db
 

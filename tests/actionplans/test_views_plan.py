@@ -8,7 +8,7 @@ from django.urls import reverse
 from actionplans import services
 from actionplans.models import ActionPlan, PlanStatus
 from surveys import public_cache
-from tests.actionplans.conftest import make_plan, pdf_upload, submit
+from tests.factories import make_plan, pdf_upload, submit
 
 pytestmark = pytest.mark.django_db
 

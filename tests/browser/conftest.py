@@ -46,12 +46,6 @@ RUN_AXE = """async () => {
 AXE_BLOCKING = ("serious", "critical")
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "browser: drives a real browser (deselect with -m 'not browser')"
-    )
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield

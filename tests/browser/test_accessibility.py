@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.actionplans.conftest import make_plan
+from tests.factories import make_plan
 
 pytestmark = [
     pytest.mark.browser,

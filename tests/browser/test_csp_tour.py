@@ -10,7 +10,7 @@ import pytest
 
 from actionplans import services as plan_services
 from surveys.models import IndicatorScore, RoundStatus
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = [
     pytest.mark.browser,

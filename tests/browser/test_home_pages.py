@@ -8,7 +8,7 @@ import pytest
 
 from actionplans import services
 from surveys.models import RoundStatus
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import make_plan, submit
 
 pytestmark = [
     pytest.mark.browser,

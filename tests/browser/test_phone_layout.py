@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from actionplans.models import OPDRole
 from tests.browser.conftest import AXE, AXE_BLOCKING, RUN_AXE
-from tests.conftest import _opd_user
+from tests.factories import opd_user
 from tests.test_url_matrix import CASES, ROLES, _world_media_and_cache, world  # noqa: F401
 
 pytestmark = [
@@ -137,7 +137,7 @@ def _axe_problems(page):
 
 @pytest.fixture
 def operator_a(opd_a):
-    return _opd_user("operator_a", opd_a, role=OPDRole.OPERATOR)
+    return opd_user("operator_a", opd_a, role=OPDRole.OPERATOR)
 
 
 @pytest.mark.parametrize("role", list(MATRIX_COLUMN))

@@ -2,7 +2,7 @@ import pytest
 
 from actionplans.models import PlanStatus, ProgressReport, ReportStatus
 from surveys.models import RoundStatus
-from tests.actionplans.conftest import PDF_BYTES, make_plan
+from tests.factories import PDF_BYTES, make_plan
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,7 +1,7 @@
 import pytest
 
 from surveys.models import RoundStatus
-from tests.actionplans.conftest import make_plan
+from tests.factories import make_plan
 
 pytestmark = [
     pytest.mark.browser,

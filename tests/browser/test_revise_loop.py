@@ -5,7 +5,7 @@ import pytest
 
 from actionplans import services
 from actionplans.models import PlanStatus, ProgressReport, ReportStatus
-from tests.actionplans.conftest import PDF_BYTES, make_plan, pdf_upload
+from tests.factories import PDF_BYTES, make_plan, pdf_upload
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,5 +1,4 @@
 import json
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -8,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from actionplans.models import ActionPlan, PlanStatus
 from surveys.importing import import_file
-from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult
-from tests.conftest import importer
+from surveys.models import ImportKind, Institution
+from tests.factories import importer, indicator_score, stored_plan
+from tests.national_world import make_result
 
 
 def chart_json(response, chart_id):
@@ -19,17 +18,6 @@ def chart_json(response, chart_id):
     start = html.index(f'id="{chart_id}-data"')
     body_start = html.index(">", start) + 1
     return json.loads(html[body_start : html.index("</script>", body_start)])
-
-
-def add_result(survey_round, institution, internal, external, expert, published=None):
-    return InstitutionResult.objects.create(
-        round=survey_round,
-        institution=institution,
-        internal=Decimal(internal),
-        external=Decimal(external),
-        expert=Decimal(expert),
-        published_index=None if published is None else Decimal(published),
-    )
 
 
 def test_the_dashboard_needs_a_login(client):
@@ -65,7 +53,7 @@ def test_the_dashboard_renders_five_rounds_with_trend_and_change(
         ("2025", "72.07", "90.78", "62.83", "74.32"),
     ]
     for year, internal, external, expert, published in figures:
-        add_result(methodology[int(year)], home, internal, external, expert, published)
+        make_result(methodology[int(year)], home, internal, external, expert, published)
     response = inspector_client.get(reverse("dashboard"))
     assert response.context["round"].year == 2025
     assert response.context["change"] == Decimal("74.32") - Decimal("67.78")
@@ -86,15 +74,8 @@ def test_chart_json_matches_the_stored_numbers(inspector_client, bartim_2024):
 
 
 def test_the_heat_map_lists_the_weakest_indicator_first(inspector_client, bartim_2024):
-    dimensions = {d.code: d for d in bartim_2024.round.dimensions.all()}
     for code, group, score in [("TRN", "internal", "80"), ("PBJ", "expert", "41.5")]:
-        IndicatorScore.objects.create(
-            round=bartim_2024.round,
-            institution=bartim_2024.institution,
-            group=group,
-            dimension=dimensions[code],
-            score=Decimal(score),
-        )
+        indicator_score(bartim_2024.round, bartim_2024.institution, code, score, group=group)
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})
     rows = response.context["heat_table"].rows
     assert [row.dimension.code for row in rows] == ["PBJ", "TRN"]
@@ -104,7 +85,7 @@ def test_peer_averages_leave_out_the_home_institution(inspector_client, bartim_2
     peer = Institution.objects.create(
         kpk_code="KAB-X", name="Kab X", type="kabupaten", province="Kalimantan Tengah"
     )
-    add_result(bartim_2024.round, peer, "70", "80", "60", published="70.00")
+    make_result(bartim_2024.round, peer, "70", "80", "60", published="70.00")
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})
     assert response.context["peers"]["same_type"]["average"] == Decimal("70.00")
     assert response.context["peers"]["same_province"]["count"] == 1
@@ -114,7 +95,7 @@ def add_peers(methodology, start, count):
     for n in range(start, start + count):
         peer = Institution.objects.create(kpk_code=f"P{n}", name=f"P{n}", type="kabupaten")
         for year in methodology:
-            add_result(methodology[year], peer, "70", "80", "60", "70")
+            make_result(methodology[year], peer, "70", "80", "60", "70")
 
 
 def count_queries(client):
@@ -126,7 +107,7 @@ def count_queries(client):
 
 def test_the_dashboard_query_count_does_not_grow_with_data(inspector_client, methodology, home):
     for year in methodology:
-        add_result(methodology[year], home, "70", "80", "60", "70")
+        make_result(methodology[year], home, "70", "80", "60", "70")
     add_peers(methodology, 0, 5)
     at_1x = count_queries(inspector_client)
     add_peers(methodology, 5, 45)
@@ -176,25 +157,9 @@ def test_the_survey_overview_is_read_from_the_cache_until_the_data_changes(
 def test_weak_points_count_the_plans_that_answer_them(inspector_client, bartim_2024, opd_a):
     dimensions = {d.code: d for d in bartim_2024.round.dimensions.all()}
     for code, score in [("PBJ", "41.5"), ("TRN", "60")]:
-        IndicatorScore.objects.create(
-            round=bartim_2024.round,
-            institution=bartim_2024.institution,
-            group="expert",
-            dimension=dimensions[code],
-            score=Decimal(score),
-        )
+        indicator_score(bartim_2024.round, bartim_2024.institution, code, score, group="expert")
     for title in ("Satu", "Dua"):
-        plan = ActionPlan.objects.create(
-            round=bartim_2024.round,
-            title=title,
-            finding="f",
-            activity="a",
-            start_date=date(2025, 1, 1),
-            due_date=date(2025, 12, 31),
-            owner_opd=opd_a,
-            status=PlanStatus.ACTIVE,
-        )
-        plan.indicators.add(dimensions["PBJ"])
+        stored_plan(bartim_2024.round, opd_a, title, indicator=dimensions["PBJ"])
     response = inspector_client.get(reverse("dashboard"), {"year": 2024})
     coverage = {p.code: p.plan_count for p in response.context["weak_points"]}
     assert coverage == {"PBJ": 2, "TRN": 0}

@@ -12,8 +12,8 @@ from actionplans import services
 from spi_portal import views
 from surveys import public_cache
 from surveys.models import RoundStatus
-from tests.actionplans.conftest import make_plan, submit
 from tests.conftest import in_english
+from tests.factories import make_plan, submit
 
 PLAIN_TYPES = (dict, list, str, int, bool, type(None))
 

@@ -11,8 +11,7 @@ from django.utils.translation import gettext
 from pytest_django.asserts import assertContains, assertNotContains
 
 from actionplans import services as plan_services
-from surveys.models import IndicatorScore
-from tests.actionplans.conftest import make_plan, submit
+from tests.factories import indicator_score, make_plan, submit
 from tests.spi_portal.test_dashboard import chart_json
 
 SCORES = [
@@ -27,15 +26,8 @@ SCORES = [
 @pytest.fixture
 def scored_2024(bartim_2024):
     """SPI 2024 with indicator scores; PBJ has no external score."""
-    dimensions = {d.code: d for d in bartim_2024.round.dimensions.all()}
     for code, group, score in SCORES:
-        IndicatorScore.objects.create(
-            round=bartim_2024.round,
-            institution=bartim_2024.institution,
-            group=group,
-            dimension=dimensions[code],
-            score=Decimal(score),
-        )
+        indicator_score(bartim_2024.round, bartim_2024.institution, code, score, group=group)
     return bartim_2024.round
 
 

@@ -1,28 +1,16 @@
 import io
-from datetime import date
 from decimal import Decimal
 
 import openpyxl
 from django.urls import reverse
 
-from actionplans.models import ActionPlan, PlanStatus, Recommendation
+from actionplans.models import PlanStatus, Recommendation
 from tests.conftest import in_english
+from tests.factories import stored_plan
 
 
 def make_plan(survey_round, opd, title, progress=None, status=PlanStatus.ACTIVE):
-    plan = ActionPlan.objects.create(
-        round=survey_round,
-        title=title,
-        finding="Temuan",
-        activity="Kegiatan",
-        start_date=date(2025, 1, 1),
-        due_date=date(2025, 12, 31),
-        owner_opd=opd,
-        status=status,
-        verified_progress=progress,
-    )
-    plan.indicators.add(survey_round.dimensions.get(code="PBJ"))
-    return plan
+    return stored_plan(survey_round, opd, title, status=status, verified_progress=progress)
 
 
 def test_the_report_lists_every_plan_with_verified_progress(inspector_client, bartim_2024, opd_a):

@@ -16,7 +16,7 @@ from surveys.importing import ImportRejected, import_file, numbers
 from surveys.importing.headers import ALIASES
 from surveys.models import ImportBatch, ImportKind, Institution, InstitutionResult
 from surveys.services import national_results_load, round_publish
-from tests.conftest import importer
+from tests.factories import importer
 
 pytestmark = pytest.mark.django_db
 

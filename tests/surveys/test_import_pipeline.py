@@ -13,7 +13,7 @@ from actionplans.models import ActionPlan
 from bench.plan_file import plan_rows, xlsx
 from surveys.importing import ImportRejected, RowError, import_file, planner_for
 from surveys.models import ImportBatch, ImportKind, Institution, InstitutionResult
-from tests.conftest import importer
+from tests.factories import importer
 
 pytestmark = pytest.mark.django_db
 

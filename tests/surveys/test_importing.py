@@ -18,7 +18,7 @@ from surveys.models import (
     InstitutionResult,
 )
 from tests import hostile_files
-from tests.conftest import importer
+from tests.factories import importer
 
 RESULTS = ImportKind.RESULTS
 SCORES = ImportKind.INDICATOR_SCORES

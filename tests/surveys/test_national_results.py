@@ -15,7 +15,7 @@ from spi_portal.demo import INSPECTOR_USERNAME, demo_load
 from surveys.importing import ImportRejected
 from surveys.models import ImportBatch, Institution, InstitutionResult
 from surveys.services import NATIONAL_RESULTS, national_results_load
-from tests.conftest import importer
+from tests.factories import importer
 
 pytestmark = pytest.mark.django_db
 

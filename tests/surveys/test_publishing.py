@@ -8,7 +8,7 @@ from django.urls import reverse
 from surveys import public_cache
 from surveys.importing import import_file
 from surveys.models import ImportKind, RoundStatus, SurveyRound
-from tests.conftest import importer
+from tests.factories import importer
 
 
 @pytest.fixture
