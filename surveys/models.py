@@ -433,7 +433,8 @@ class IndicatorScore(models.Model):
 
 
 class PublicDataGeneration(models.Model):
-    """One row: the number every cached public or dashboard page is keyed by.
+    """One row per data generation (surveys.public_cache: survey data, plan data; both made by
+    migration 0010): the number every cached public or dashboard page is keyed by.
 
     It lives in the database so that every app server and command sees the same number, and a
     writer moves it in its own transaction, so the number changes when the data does.

@@ -102,7 +102,7 @@ def test_an_opd_head_may_not_change_the_settings(head_a_client, head_a, methodol
 def test_the_overview_and_the_public_page_open_on_the_current_round(
     inspector_client, client, inspector, published_2024, methodology, home, opd_a
 ):
-    from tests.spi_portal.test_dashboard import add_result
+    from tests.national_world import make_result as add_result
 
     _publish(methodology[2025])
     add_result(methodology[2025], home, "70", "80", "60", "70")
