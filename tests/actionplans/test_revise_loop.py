@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from actionplans import services
 from actionplans.models import Evidence, ProgressReport, ReportStatus
@@ -227,7 +228,7 @@ def test_the_desk_marks_a_resubmission_and_shows_what_changed(
     assert [e.original_name for e in change.evidence.kept] == ["daftar-hadir.pdf"]
     assert [e.original_name for e in change.evidence.removed] == ["draf-sop.pdf"]
     page = response.content.decode()
-    submitted = returned.submitted_at.strftime("%-d %b %Y")
+    submitted = timezone.localtime(returned.submitted_at).strftime("%-d %b %Y")
     assert f"Revision of the report of {submitted}" in page
     assert "40% → <strong>50%</strong>" in page
     assert "Narrative changed" in page
