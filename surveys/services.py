@@ -370,19 +370,28 @@ class SettingsConflict(Exception):
 CHANGE_PORTAL_SETTINGS = "surveys.change_portalsettings"
 
 
-@audited
-@transaction.atomic
-def portal_settings_update(*, actor, version: int, current_round: SurveyRound | None):
-    """Choose the current follow-up round (None: the default). Only the Inspectorate may; an
-    edit based on an older version is refused; only a published round can be chosen."""
+def _settings_to_change(actor, version: int, refusal: str) -> PortalSettings:
+    """The settings row, locked, for an actor allowed to change it and an edit made on its
+    current version (else PermissionDenied with `refusal`, or SettingsConflict)."""
     if not actor.has_perm(CHANGE_PORTAL_SETTINGS):
-        raise PermissionDenied(_("Only the Inspectorate chooses the current follow-up round."))
+        raise PermissionDenied(refusal)
     PortalSettings.objects.get_or_create(pk=1)
     settings_row = PortalSettings.objects.select_for_update().get(pk=1)
     if version != settings_row.version:
         raise SettingsConflict(
             _("Someone changed the settings since you opened them; check them and save again.")
         )
+    return settings_row
+
+
+@audited
+@transaction.atomic
+def portal_settings_update(*, actor, version: int, current_round: SurveyRound | None):
+    """Choose the current follow-up round (None: the default). Only the Inspectorate may; an
+    edit based on an older version is refused; only a published round can be chosen."""
+    settings_row = _settings_to_change(
+        actor, version, _("Only the Inspectorate chooses the current follow-up round.")
+    )
     if current_round is not None and not current_round.is_published:
         raise ValidationError(_("Only a published round can be the current follow-up round."))
     settings_row.current_round = current_round
@@ -401,14 +410,9 @@ def portal_letterhead_update(*, actor, version: int, letterhead: dict, logo=KEEP
     """Set the follow-up document's letterhead and signature block. `logo` is a CheckedLogo
     (surveys.logos.logo_check), KEEP_LOGO or REMOVE_LOGO. Only the Inspectorate may; an edit
     based on an older version is refused."""
-    if not actor.has_perm(CHANGE_PORTAL_SETTINGS):
-        raise PermissionDenied(_("Only the Inspectorate changes the letterhead."))
-    PortalSettings.objects.get_or_create(pk=1)
-    settings_row = PortalSettings.objects.select_for_update().get(pk=1)
-    if version != settings_row.version:
-        raise SettingsConflict(
-            _("Someone changed the settings since you opened them; check them and save again.")
-        )
+    settings_row = _settings_to_change(
+        actor, version, _("Only the Inspectorate changes the letterhead.")
+    )
     for field in LETTERHEAD_FIELDS:
         setattr(settings_row, field, letterhead[field])
     if logo == REMOVE_LOGO:
