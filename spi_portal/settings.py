@@ -52,8 +52,11 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "surveys",
     "actionplans",
+    "selfsurvey",
     "spi_portal",
 ]
 
@@ -151,6 +154,14 @@ STORAGES = {
 WHITENOISE_MAX_AGE = envint("WHITENOISE_MAX_AGE", 0 if DEBUG else 3600)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Background work (survey imports, score recomputations) through Django's Tasks API: the queue is
+# a table of the portal's own database, worked by `manage.py db_worker` (scripts/demo.sh starts one).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
 CACHES = {
     "default": (
         {
