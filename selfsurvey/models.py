@@ -26,7 +26,11 @@ class Questionnaire(models.Model):
     title_id = models.CharField(_("title (Indonesian)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
     based_on = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="successors",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successors",
         verbose_name=_("based on"),
     )
     created_by = models.ForeignKey(
@@ -52,7 +56,7 @@ class Questionnaire(models.Model):
 
 
 class QuestionnaireIndicator(models.Model):
-    """What a set of items measures; its dimension is one of the SPI dimension codes (TRN, SDM, ...)."""
+    """What a set of items measures; its dimension is an SPI dimension code (TRN, SDM, ...)."""
 
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="indicators"
@@ -81,7 +85,7 @@ class QuestionnaireIndicator(models.Model):
 
 
 class Item(models.Model):
-    """One question: its scale, the values that mean "tidak tahu", and whether a high answer is bad."""
+    """One question: its scale, its "tidak tahu" values, and whether a high answer is bad."""
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="items")
     indicator = models.ForeignKey(
@@ -108,8 +112,12 @@ class Item(models.Model):
         ordering = ["questionnaire", "position"]
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "code"], name="item_code_once"),
-            models.UniqueConstraint(fields=["questionnaire", "position"], name="item_position_once"),
-            models.CheckConstraint(condition=Q(scale_max__gt=models.F("scale_min")), name="item_scale_rises"),
+            models.UniqueConstraint(
+                fields=["questionnaire", "position"], name="item_position_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_max__gt=models.F("scale_min")), name="item_scale_rises"
+            ),
             models.CheckConstraint(condition=Q(scale_max__lte=35), name="item_scale_fits_codec"),
         ]
 
@@ -132,19 +140,26 @@ class Campaign(models.Model):
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.PROTECT, related_name="campaigns",
+        Questionnaire,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
         verbose_name=_("questionnaire"),
     )
     round = models.ForeignKey(
-        SurveyRound, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns",
+        SurveyRound,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
         verbose_name=_("matching KPK round"),
-        help_text=_("Its group weights combine the groups; its result is shown beside the campaign's."),
+        help_text=_("Its group weights combine the groups; its result is shown beside ours."),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
     min_cell_size = models.PositiveSmallIntegerField(
-        _("minimum cell size (k)"), default=10,
+        _("minimum cell size (k)"),
+        default=10,
         help_text=_("Any score with fewer respondents than this is not shown anywhere."),
     )
     identical_vector_threshold = models.PositiveSmallIntegerField(
@@ -169,7 +184,7 @@ class Campaign(models.Model):
         verbose_name_plural = _("survey campaigns")
         ordering = ["-period_start", "name"]
         permissions = [
-            ("manage_campaign", "Can run self-survey campaigns and see their respondent-level data"),
+            ("manage_campaign", "Can run self-survey campaigns and see respondent-level data"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -211,6 +226,9 @@ class AccessCode(models.Model):
     code_hash = models.CharField(max_length=64, unique=True)
     used = models.BooleanField(default=False)
 
+    def __str__(self):
+        return f"{self.unit} · {'used' if self.used else 'unused'}"
+
 
 class ResponseChannel(models.TextChoices):
     WEB = "web", _("Web form")
@@ -224,7 +242,7 @@ class Response(models.Model):
     unit = models.ForeignKey(CampaignUnit, on_delete=models.PROTECT, related_name="responses")
     channel = models.CharField(max_length=8, choices=ResponseChannel.choices)
     answers = models.CharField(max_length=200)
-    # the ten-minute slot it arrived in (web only): enough to see bursts, too coarse to match a person
+    # the ten-minute slot it arrived in (web only): shows bursts, too coarse to find a person
     received_slot = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     import_batch = models.ForeignKey(
@@ -240,11 +258,16 @@ class Response(models.Model):
     class Meta:
         indexes = [models.Index(fields=["campaign", "unit"], name="response_campaign_unit")]
 
+    def __str__(self):
+        return f"{self.campaign} #{self.pk}"
+
     @property
     def is_flagged(self):
         return (
-            self.flag_straight_lining or self.flag_identical_vector
-            or self.flag_too_fast or self.flag_burst
+            self.flag_straight_lining
+            or self.flag_identical_vector
+            or self.flag_too_fast
+            or self.flag_burst
         )
 
 
@@ -265,6 +288,9 @@ class ResponseReview(models.Model):
     class Meta:
         ordering = ["-decided_at", "-id"]
 
+    def __str__(self):
+        return f"{self.response} · {self.decision}"
+
 
 class ResponseImport(models.Model):
     """One imported respondent-level file (KoboToolbox, ODK, LimeSurvey, Google Forms export)."""
@@ -277,6 +303,9 @@ class ResponseImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.file_name
 
 
 class ScoreLevel(models.TextChoices):
@@ -308,6 +337,9 @@ class CampaignScore(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.campaign} {self.level} {self.key}"
+
 
 class BackgroundJob(models.Model):
     """Progress of a long task (an import, a recomputation), read by the page's progress bar."""
@@ -333,6 +365,9 @@ class BackgroundJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.state}"
 
     @property
     def percent(self):

@@ -75,9 +75,7 @@ def _response_rows(campaign: Campaign):
     query, params = (
         Response.objects.filter(campaign=campaign)
         .order_by("pk")
-        .values_list(
-            "id", "unit_id", "excluded", "duration_seconds", "received_slot", "answers"
-        )
+        .values_list("id", "unit_id", "excluded", "duration_seconds", "received_slot", "answers")
         .query.sql_with_params()
     )
     with connection.cursor() as cursor:

@@ -38,7 +38,7 @@ def require_manager(actor):
 @audited
 @transaction.atomic
 def questionnaire_load(*, actor, definition: dict, based_on: Questionnaire | None = None):
-    """A new questionnaire version from its definition (the shape of questionnaires/default.json)."""
+    """A new questionnaire version from a definition shaped like questionnaires/default.json."""
     require_manager(actor)
     code = definition["code"]
     latest = Questionnaire.objects.filter(code=code).aggregate(v=Max("version"))["v"] or 0

@@ -155,7 +155,7 @@ WHITENOISE_MAX_AGE = envint("WHITENOISE_MAX_AGE", 0 if DEBUG else 3600)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Background work (survey imports, score recomputations) through Django's Tasks API: the queue is
-# a table of the portal's own database, worked by `manage.py db_worker` (scripts/demo.sh starts one).
+# a table of the portal's own database, worked by `manage.py db_worker` (scripts/demo.sh runs one).
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

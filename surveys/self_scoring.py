@@ -138,7 +138,8 @@ class _GroupTable:
     def scores(self, opd, k):
         if opd not in self.sums.index:
             return None, []
-        indicators = {code: self._indicator(opd, code, k) for code in _codes(self.items, "indicator")}
+        codes = _codes(self.items, "indicator")
+        indicators = {code: self._indicator(opd, code, k) for code in codes}
         rows = [_score(opd, self.group, INDICATOR, code, cell) for code, cell in indicators.items()]
         dimensions = []
         for dimension in _codes(self.items, "dimension"):
@@ -197,7 +198,8 @@ def _composite(aggregates, weights, k) -> _Cell | None:
         return None
     parts = [aggregates[group] for group in weights]
     respondents = sum(part.respondents for part in parts)
-    value = sum((Fraction(weights[group]) * aggregates[group].value for group in weights), Fraction(0))
+    weighted = (Fraction(weights[group]) * aggregates[group].value for group in weights)
+    value = sum(weighted, Fraction(0))
     suppressed = respondents < k or any(part.suppressed for part in parts)
     return _Cell(value, respondents, suppressed)
 
