@@ -28,6 +28,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("rounds/", include("surveys.urls")),
     path("plans/", include("actionplans.urls")),
+    path("survei-mandiri/", include("selfsurvey.urls")),
     path("admin/", admin.site.urls),
     path("", include("spi_portal.public_urls")),
 ]

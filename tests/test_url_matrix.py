@@ -27,6 +27,7 @@ from spi_portal import public_bytes
 from surveys import uploads
 from surveys.models import RoundStatus, SurveyRound
 from tests.factories import make_plan, pdf_upload, plan_form_data, snapshot, submit
+from tests.selfsurvey.world import SECRET_COMMENT, answered_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,7 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
         actor=inspector, survey_round=published, code="R1", text="Perkuat SOP gratifikasi"
     )
     token = uploads.pending_save(ContentFile(RESULTS_CSV))
+    campaign = answered_campaign(inspector, [opd_a, opd_b], published)
     users = {"inspector": inspector, "head_a": head_a, "head_b": head_b}
     return World(
         {
@@ -113,6 +115,9 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
             "evidence_b": report_b.evidence.get(),
             "recommendation": recommendation,
             "import_token": token,
+            "campaign": campaign,
+            "opd_a": opd_a,
+            "opd_b": opd_b,
             "users": users,
             "sessions": logged_in_sessions(users),
         }
@@ -535,6 +540,19 @@ MATRIX: dict[str, list[Case]] = {
     "api_round": [get(EVERYONE, kwargs=year(2024)), get(NOBODY, "draft", kwargs=year(2025))],
 }
 
+# The self-run survey's pages, one file per area (they import the helpers above, so come after).
+from tests.selfsurvey import (  # noqa: E402
+    matrix_campaigns,
+    matrix_collect,
+    matrix_jobs,
+    matrix_results,
+    matrix_review,
+)
+
+for _area in (matrix_campaigns, matrix_collect, matrix_jobs, matrix_results, matrix_review):
+    assert not set(_area.CASES) & set(MATRIX), _area.__name__
+    MATRIX.update(_area.CASES)
+
 CASES = [(name, case) for name, cases in MATRIX.items() for case in cases]
 POST_CASES = [(name, case) for name, case in CASES if case.method == "post"]
 
@@ -590,9 +608,10 @@ def page_text(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
+# free text of survey respondents stays on the Inspectorate's pages, the own OPD's included
 OTHER_OPD_SECRETS = {
-    "head_a": (PLAN_B_TITLE, NARRATIVE_B),
-    "head_b": (PLAN_A_TITLE, NARRATIVE_A),
+    "head_a": (PLAN_B_TITLE, NARRATIVE_B, SECRET_COMMENT),
+    "head_b": (PLAN_A_TITLE, NARRATIVE_A, SECRET_COMMENT),
 }
 
 

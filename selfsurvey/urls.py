@@ -1,0 +1,11 @@
+from .views import campaigns, collect, jobs, results, review
+
+app_name = "selfsurvey"
+
+urlpatterns = [
+    *campaigns.urlpatterns,
+    *collect.urlpatterns,
+    *results.urlpatterns,
+    *review.urlpatterns,
+    *jobs.urlpatterns,
+]
