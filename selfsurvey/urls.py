@@ -1,4 +1,4 @@
-from .views import campaigns, collect, jobs, results, review
+from .views import campaigns, collect, imports, jobs, results, review
 
 app_name = "selfsurvey"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *results.urlpatterns,
     *review.urlpatterns,
     *jobs.urlpatterns,
+    *imports.urlpatterns,
 ]

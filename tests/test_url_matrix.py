@@ -544,12 +544,21 @@ MATRIX: dict[str, list[Case]] = {
 from tests.selfsurvey import (  # noqa: E402
     matrix_campaigns,
     matrix_collect,
+    matrix_imports,
     matrix_jobs,
     matrix_results,
     matrix_review,
 )
 
-for _area in (matrix_campaigns, matrix_collect, matrix_jobs, matrix_results, matrix_review):
+AREAS = (
+    matrix_campaigns,
+    matrix_collect,
+    matrix_imports,
+    matrix_jobs,
+    matrix_results,
+    matrix_review,
+)
+for _area in AREAS:
     assert not set(_area.CASES) & set(MATRIX), _area.__name__
     MATRIX.update(_area.CASES)
 

@@ -1,0 +1,3 @@
+"""Pages of the self-run survey: imports."""
+
+urlpatterns = []
