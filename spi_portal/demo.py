@@ -10,6 +10,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from actionplans.demo import demo_action_plans
+from selfsurvey.demo import demo_campaigns
 from surveys import importing, public_cache
 from surveys.audit import acting_as
 from surveys.logos import CheckedLogo
@@ -59,6 +60,7 @@ def demo_load(*, actor=None) -> list[tuple[str, str]]:
             score.is_illustrative = True
             score.save()
         opd_usernames = demo_action_plans(inspector=inspector, make_user=_demo_user)
+        demo_campaigns(actor=inspector)
         _demo_letterhead(actor)
         _publish_rounds(inspector)
         public_cache.bump()  # the home flag and the example labels above are public too
