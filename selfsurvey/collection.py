@@ -331,4 +331,3 @@ def _count_open_link_submission(unit, key):
                 "Nothing was stored; please try again later."
             )
         )
-

@@ -42,7 +42,12 @@ CASES = {
     "selfsurvey:codes": [
         get(INSPECTOR_ONLY, kwargs=_pk("internal")),
         get((LOGIN, 404, 403, 403), "external unit: no codes", kwargs=_pk("external")),
-        post((LOGIN, 201, 403, 403), kwargs=_pk("internal"), data=lambda w: {"count": 3}, writes=True),
+        post(
+            (LOGIN, 201, 403, 403),
+            kwargs=_pk("internal"),
+            data=lambda w: {"count": 3},
+            writes=True,
+        ),
         post((LOGIN, 200, 403, 403), "no count", kwargs=_pk("internal"), data=lambda w: {}),
     ],
     "selfsurvey:poster": [
