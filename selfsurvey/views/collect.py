@@ -246,7 +246,7 @@ def poster(request, pk):
     unit = _staff_unit(pk)
     url = collection.form_url(unit)
     qr = segno.make(url, error="m").svg_inline(
-        scale=1, border=2, omitsize=True, svgclass="qr", title=_("QR code of the survey form")
+        scale=1, border=4, omitsize=True, svgclass="qr", title=_("QR code of the survey form")
     )
     # segno's SVG is drawn from our own URL: paths and attributes, no script, no style
     context = {"qr": mark_safe(qr), "url": url, "short_url": _without_scheme(url)}
