@@ -288,7 +288,9 @@ def _fresh_codes(count: int) -> list[str]:
             ).values_list("code_hash", flat=True)
         )
         codes |= {code for code in wanted if code_hash(code) not in taken}
-    return sorted(codes)
+    issued = list(codes)
+    secrets.SystemRandom().shuffle(issued)  # no order to read anything from
+    return issued
 
 
 def _random_code() -> str:

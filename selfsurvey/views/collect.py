@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from spi_portal.language import public_language
+from spi_portal.language import chosen_public_language, public_language
 from surveys.models import RespondentGroup
 
 from .. import collection
@@ -178,9 +178,11 @@ def _client_key(request) -> str:
 
 
 @never_cache
-@public_language
 @require_GET
 def respond_thanks(request, token):
+    """The thank-you page, in the form's language (?lang=) without setting a cookie: on a shared
+    phone or a counter's tablet the next respondent starts afresh."""
+    translation.activate(chosen_public_language(request))
     return _page(request, "thanks.html", _unit_or_404(token))
 
 

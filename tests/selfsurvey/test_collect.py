@@ -186,7 +186,8 @@ def test_the_form_sets_no_cookie_but_the_csrf_token_and_stores_no_session(client
     first = client.get(form_url(external))
     set_cookies |= set(first.cookies)
     _page, sent = fill_in(client, external, answers)
-    set_cookies |= set(sent.cookies)
+    thanks = client.get(sent["Location"])
+    set_cookies |= set(sent.cookies) | set(thanks.cookies)
     assert set_cookies <= {"csrftoken"}
     assert not Session.objects.exists()
     assert "no-store" in first["Cache-Control"] or "no-cache" in first["Cache-Control"]
@@ -465,6 +466,14 @@ def test_the_form_speaks_indonesian_by_default_and_english_on_request(client, ex
     assert item.wording_en in switched and "Page 1 of" in switched
     next_page = client.post(form_url(external), {"state": STATE.search(switched).group(1)})
     assert "Strongly agree" in next_page.content.decode()
+
+
+def test_an_english_respondent_is_thanked_in_english_without_a_language_cookie(external):
+    client = Client()
+    _page, sent = fill_in(client, external, answers_for(external), query="lang=en")
+    assert sent.status_code == 302 and sent["Location"].endswith("?lang=en")
+    thanks = client.get(sent["Location"])
+    assert '<html lang="en">' in thanks.content.decode() and not thanks.cookies
 
 
 def test_the_intro_offers_a_language_link_and_says_it_is_anonymous(client, external):
