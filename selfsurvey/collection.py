@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from surveys.models import RespondentGroup
 
@@ -39,7 +40,10 @@ CODE_LENGTH = 8
 MAX_CODES_PER_BATCH = 1000
 COMMENT_MAX_LENGTH = 2000
 OPEN_LINK_LIMIT = 10  # submissions per address, unit and clock hour
-OPEN_LINK_WINDOW_SECONDS = 3600
+# wrong codes per address, unit and clock hour: one office behind NAT makes typos, a guesser
+# needs about 10^8 tries for one hit among a thousand codes
+CODE_GUESS_LIMIT = 30
+LIMIT_WINDOW_SECONDS = 3600
 SLOT_MINUTES = 10
 
 
@@ -53,6 +57,15 @@ class CodeRefused(SubmissionRefused):
 
 class TooManySubmissions(SubmissionRefused):
     pass
+
+
+TOO_MANY = _lazy(
+    "Too many answers were sent from this connection in the last hour. "
+    "Nothing was stored; please try again later."
+)
+TOO_MANY_GUESSES = _lazy(
+    "Too many wrong codes were typed from this connection in the last hour. Please try again later."
+)
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -201,7 +214,11 @@ def _encoded_answers(form: SurveyForm, answers: dict) -> str:
             raise ValidationError(_("%(code)s is not a question of this form.") % {"code": code})
         if value is None:
             continue
-        if not isinstance(value, int) or value not in allowed_values(item):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value not in allowed_values(item)
+        ):
             raise ValidationError(
                 _("%(value)s is not an answer to question %(code)s.")
                 % {"value": value, "code": code}
@@ -297,7 +314,7 @@ def _random_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
-# --- the open links' rate limit ------------------------------------------------------------------
+# --- limits per client: open-link submissions, wrong code guesses ------------------------------
 
 
 def client_key(address: str) -> str:
@@ -306,30 +323,41 @@ def client_key(address: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _limit_key(unit, key) -> str:
-    window = int(time.time() // OPEN_LINK_WINDOW_SECONDS)
-    return f"selfsurvey:open-link:{unit.pk}:{key}:{window}"
+def _counter_key(kind, unit, key) -> str:
+    window = int(time.time() // LIMIT_WINDOW_SECONDS)
+    return f"selfsurvey:{kind}:{unit.pk}:{key}:{window}"
+
+
+def _count(kind, unit, key) -> int:
+    """Add one to this client's count of `kind` in this unit and clock hour; the new count."""
+    cache_key = _counter_key(kind, unit, key)
+    cache.add(cache_key, 0, timeout=LIMIT_WINDOW_SECONDS)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=LIMIT_WINDOW_SECONDS)
+        return 1
+
+
+def _counted(kind, unit, key) -> int:
+    return cache.get(_counter_key(kind, unit, key), 0) if key else 0
 
 
 def open_link_exhausted(unit: CampaignUnit, key: str | None) -> bool:
     """Whether this client has sent the most submissions an hour allows through this link."""
-    return bool(key) and cache.get(_limit_key(unit, key), 0) >= OPEN_LINK_LIMIT
+    return _counted("open-link", unit, key) >= OPEN_LINK_LIMIT
 
 
 def _count_open_link_submission(unit, key):
-    if not key:
-        return
-    cache_key = _limit_key(unit, key)
-    cache.add(cache_key, 0, timeout=OPEN_LINK_WINDOW_SECONDS)
-    try:
-        submissions = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=OPEN_LINK_WINDOW_SECONDS)
-        submissions = 1
-    if submissions > OPEN_LINK_LIMIT:
-        raise TooManySubmissions(
-            _(
-                "Too many answers were sent from this connection in the last hour. "
-                "Nothing was stored; please try again later."
-            )
-        )
+    if key and _count("open-link", unit, key) > OPEN_LINK_LIMIT:
+        raise TooManySubmissions(str(TOO_MANY))
+
+
+def code_guesses_exhausted(unit: CampaignUnit, key: str | None) -> bool:
+    """Whether this client typed too many wrong codes for this form in this hour (guessing)."""
+    return _counted("code-guess", unit, key) >= CODE_GUESS_LIMIT
+
+
+def code_guess_failed(unit: CampaignUnit, key: str | None) -> None:
+    if key:
+        _count("code-guess", unit, key)

@@ -77,13 +77,16 @@ def _intro(request, unit, survey, code_form=None):
 
 
 def _start(request, unit, survey):
-    code = ""
+    code, client = "", _client_key(request)
     if unit.group == RespondentGroup.INTERNAL:
+        if collection.code_guesses_exhausted(unit, client):
+            return _too_many(request, unit, collection.TOO_MANY_GUESSES)
         form = CodeForm(request.POST, unit=unit)
         if not form.is_valid():
+            collection.code_guess_failed(unit, client)
             return _intro(request, unit, survey, form)
         code = form.cleaned_data["code"]
-    elif collection.open_link_exhausted(unit, _client_key(request)):
+    elif collection.open_link_exhausted(unit, client):
         return _too_many(request, unit)
     state = FormState.begin(language=translation.get_language(), code=code)
     return _show(request, unit, survey, state)
@@ -156,11 +159,7 @@ def _submit(request, unit, survey, state):
     return redirect(f"{thanks}?lang={state.language}")
 
 
-def _too_many(request, unit):
-    message = _(
-        "Too many answers were sent from this connection in the last hour. "
-        "Nothing was stored; please try again later."
-    )
+def _too_many(request, unit, message=collection.TOO_MANY):
     return _page(request, "refused.html", unit, status=429, message=message)
 
 

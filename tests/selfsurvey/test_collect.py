@@ -281,6 +281,18 @@ def test_an_unknown_code_or_a_code_of_another_unit_is_refused(client, inspector,
     assert not Response.objects.exists()
 
 
+def test_guessing_codes_is_stopped_after_thirty_wrong_ones_an_hour(client, inspector, internal):
+    code = collection.codes_issue(actor=inspector, unit=internal, count=1)[0]
+    for number in range(collection.CODE_GUESS_LIMIT):
+        wrong = client.post(form_url(internal), {"code": f"ACDE-{number:04d}"})
+        assert wrong.status_code == 200 and b'name="state"' not in wrong.content
+    stopped = client.post(form_url(internal), {"code": code})
+    assert stopped.status_code == 429
+    assert not AccessCode.objects.get().used
+    elsewhere = Client(REMOTE_ADDR="10.1.2.3").post(form_url(internal), {"code": code})
+    assert elsewhere.status_code == 200 and b'name="state"' in elsewhere.content
+
+
 def test_only_the_inspectorate_issues_codes_and_only_for_internal_units(
     inspector, head_a, internal, external
 ):
@@ -421,7 +433,7 @@ def test_an_unknown_link_is_not_found(client, db):
 def test_the_service_rejects_answers_outside_the_scale(external, internal):
     item = collection.survey_form(external).items[0]
     assert item.scale_min == 1 and item.scale_max == 4 and item.dont_know_values == [9]
-    for wrong in (0, 5, 8, 10, 35, -1, "3", 2.5):
+    for wrong in (0, 5, 8, 10, 35, -1, "3", 2.5, True):
         with pytest.raises(ValidationError):
             collection.response_submit(
                 unit=external, answers={item.code: wrong}, started_at=timezone.now()
