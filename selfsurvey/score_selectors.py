@@ -319,15 +319,23 @@ def weak_indicators(blocks: list[GroupBlock]) -> list[WeakIndicator]:
 
 
 def _plans_for(campaign, opd, dimension_codes, user) -> list[ActionPlan]:
-    if campaign.round_id is None or not dimension_codes:
+    """Two queries whenever the campaign has a round (the plans, then which weak dimensions each
+    is aimed at), however many plans there are."""
+    if campaign.round_id is None:
         return []
     plans = ActionPlan.objects.filter(
         round_id=campaign.round_id, owner_opd=opd, indicators__code__in=dimension_codes
     )
-    plans = access.restrict(plans, user, "view").distinct().prefetch_related("indicators")
+    plans = access.restrict(plans, user, "view").distinct()
+    links = ActionPlan.indicators.through.objects.filter(
+        actionplan__in=plans, dimension__code__in=dimension_codes
+    ).values_list("actionplan_id", "dimension__code")
+    codes = {}
+    for plan_id, code in links:
+        codes.setdefault(plan_id, set()).add(code)
     plans = list(plans.order_by("due_date", "pk"))
     for plan in plans:
-        plan.dimension_codes = {indicator.code for indicator in plan.indicators.all()}
+        plan.dimension_codes = codes.get(plan.pk, set())
     return plans
 
 
