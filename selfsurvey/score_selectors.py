@@ -132,7 +132,7 @@ def excluded_count(campaign: Campaign) -> int:
 @dataclass
 class MapRow:
     opd: OPD | None  # None: the institution as a whole
-    cells: list[Cell]  # the dimensions, then the group aggregates, then the composite
+    cells: list[Cell]  # the composite (every group), the group aggregates, the dimensions
     weakness: Decimal | None = None  # what the rows are sorted by, weakest first
 
 
@@ -152,13 +152,14 @@ class IntegrityMap:
 
 
 def integrity_map(campaign: Campaign, group: str = "") -> IntegrityMap:
-    """OPD x dimension, the weakest OPD first, the institution on top.
+    """OPD x dimension, the weakest OPD first, the institution on top; what the rows are sorted
+    by comes first.
 
-    With a group: that group's dimension scores and aggregate, sorted by the aggregate. Without
-    (every group): per dimension the mean of the groups' stored dimension scores, suppressed when
-    any group's score of it is suppressed (a mean of only the shown groups would pass for the
-    whole OPD); then each group's aggregate and the composite, sorted by the composite, else by
-    the mean of the shown group aggregates."""
+    With a group: that group's aggregate and dimension scores, sorted by the aggregate. Without
+    (every group): the composite and each group's aggregate, sorted by the composite, else by the
+    mean of the shown group aggregates; then per dimension the mean of the groups' stored
+    dimension scores, suppressed when any group's score of it is suppressed (a mean of only the
+    shown groups would pass for the whole OPD)."""
     groups = campaign_groups(campaign)
     dimensions = dimension_columns(campaign)
     methodology = methodology_of(campaign)
@@ -167,27 +168,23 @@ def integrity_map(campaign: Campaign, group: str = "") -> IntegrityMap:
 
     def row_for(opd):
         opd_id = opd.pk if opd else None
-        cells = [
-            _dimension_cell(scores, opd_id, shown_groups, dimension.code, methodology)
-            for dimension in dimensions
-        ]
+        composite = None if group else _composite_cell(scores, opd_id, methodology)
         aggregates = [
             _cell(scores.get((opd_id, g, ScoreLevel.GROUP, "")), methodology, "group")
             for g in shown_groups
         ]
-        cells += aggregates
-        composite = None
-        if not group:
-            composite = _composite_cell(scores, opd_id, methodology)
-            cells.append(composite)
+        dimension_cells = [
+            _dimension_cell(scores, opd_id, shown_groups, dimension.code, methodology)
+            for dimension in dimensions
+        ]
+        cells = ([composite] if composite else []) + aggregates + dimension_cells
         return MapRow(opd, cells, _weakness(composite, aggregates))
 
     rows = [row_for(opd) for opd in campaign_opds(campaign)]
     rows.sort(key=lambda row: (row.weakness is None, row.weakness or 0, row.opd.name))
-    columns = [{"label": d.name, "code": d.code, "kind": "dimension"} for d in dimensions]
+    columns = [] if group else [{"kind": "composite"}]
     columns += [{"group": g, "kind": "group"} for g in shown_groups]
-    if not group:
-        columns.append({"kind": "composite"})
+    columns += [{"label": d.name, "code": d.code, "kind": "dimension"} for d in dimensions]
     legend = survey_selectors.band_rows(methodology) if methodology else []
     return IntegrityMap(group, groups, dimensions, columns, row_for(None), rows, legend)
 

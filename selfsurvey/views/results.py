@@ -84,15 +84,18 @@ def campaign_trend(request):
     trend = score_selectors.campaign_trend(user)
     context = {
         "trend": trend,
-        "figure": charts.comparison_figure(
-            [row.campaign.name for row in trend], score_selectors.trend_series(trend)
-        )
-        if trend
-        else None,
+        "figure": _trend_figure(trend),
         "sees_map": user.has_perm(MANAGE),
         "groups": score_selectors.GROUPS,
     }
     return render(request, "selfsurvey/results/trend.html", context)
+
+
+def _trend_figure(trend):
+    if not trend:
+        return None
+    labels = [charts.wrapped_label(row.campaign.name, width=14) for row in trend]
+    return charts.comparison_figure(labels, score_selectors.trend_series(trend))
 
 
 @login_required
