@@ -94,6 +94,23 @@ def test_the_map_lists_the_weakest_opd_first(methodology, inspector, opd_a, opd_
     )
 
 
+def test_without_a_round_the_map_sorts_by_the_mean_of_the_group_aggregates(
+    inspector, opd_a, opd_b, opd_c
+):
+    campaign = answered_campaign(inspector, [opd_a, opd_b, opd_c])  # no round: no weights
+    assert not CampaignScore.objects.filter(campaign=campaign, level=ScoreLevel.COMPOSITE)
+    aggregates = {}
+    for row in CampaignScore.objects.filter(
+        campaign=campaign, level=ScoreLevel.GROUP, opd__isnull=False
+    ).select_related("opd"):
+        aggregates.setdefault(row.opd.name, []).append(row.score)
+    means = {name: score_selectors.mean(scores) for name, scores in aggregates.items()}
+    text = _text(client_for(inspector).get(_map_url(campaign)))
+    assert _opd_order(text, list(means)) == sorted(means, key=lambda name: (means[name], name))
+    assert "band-" not in text[text.index('id="integrity-map"') :]
+    assert '<th scope="col" class="heat-group">TRN</th>' in text  # named by its code
+
+
 def test_the_map_of_one_group_sorts_by_that_groups_aggregate(
     methodology, inspector, opd_a, opd_b, opd_c
 ):
