@@ -132,14 +132,25 @@ def _chosen_round(request):
 
 
 def _initial_from_query(request, survey_round) -> dict:
-    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN."""
+    """Pre-fill a new plan from the weak-point list: ?round=2024&indicator=TRN&opd=DINKES."""
     initial = {"round": survey_round}
     code = request.GET.get("indicator", "")
     if code:
         initial["indicators"] = Dimension.objects.filter(round=survey_round, code=code)
     if request.GET.get("group", "") in RespondentGroup.values:
         initial["respondent_group"] = request.GET["group"]
+    owner = _plannable_opd(request, request.GET.get("opd", ""))
+    if owner is not None:
+        initial["owner_opd"] = owner
     return initial
+
+
+def _plannable_opd(request, code):
+    """The OPD named by ?opd=<code> (from a self-survey OPD page), if the user may plan for it."""
+    if not code:
+        return None
+    opds = OPD.objects.filter(code=code, is_active=True)
+    return access.restrict(opds, request.user, "add_plan").first()
 
 
 @login_required
