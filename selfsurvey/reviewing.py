@@ -8,7 +8,7 @@ carries a token of the entry's state (each response's excluded flag and newest r
 """
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,7 +35,8 @@ FLAGS = {
 ANY_FLAG = Q(flag_straight_lining=True) | Q(flag_identical_vector=True)
 ANY_FLAG |= Q(flag_too_fast=True) | Q(flag_burst=True)
 AWAITING, EXCLUDED, KEPT = "awaiting", "excluded", "kept"
-CLUSTER, SINGLE = "v", "r"
+IDENTICAL, BURST, SINGLE = "v", "b", "r"  # an entry key's first letter
+BURST_ROWS_SHOWN = 50
 MEMBER_FIELDS = [
     "id",
     "unit_id",
@@ -80,11 +81,13 @@ def review_entries(campaign, *, kind="", opd_id=None, decision=""):
     """The review list's entries in the page's order, one row each: `entry` (its key),
     `unit_id`, `first_id` and per flag kind how many of its responses carry it. A query, so a
     paginator counts and slices it in the database."""
-    responses = Response.objects.filter(campaign=campaign).filter(ANY_FLAG | Q(excluded=True))
+    responses = _listed(campaign)
     if opd_id:
         responses = responses.filter(unit__opd_id=opd_id)
     responses = responses.filter(_decision_filter(decision))
-    counts = {name: Count("id", filter=Q(**{field: True})) for name, field in FLAGS.items()}
+    counts = {
+        name: Count("id", filter=Q(**{flag_field: True})) for name, flag_field in FLAGS.items()
+    }
     entries = (
         responses.annotate(entry=_entry_key())
         .values("entry", "unit_id", "unit__opd__name", "unit__group")
@@ -97,17 +100,21 @@ def review_entries(campaign, *, kind="", opd_id=None, decision=""):
 
 
 def _entry_key():
-    cluster = Concat(Value(CLUSTER), Cast("unit_id", CharField()), Value(":"), "answers")
-    single = Concat(Value(SINGLE), Cast("id", CharField()))
+    """Identical vectors: one entry per unit and answer string; a burst: one per unit and
+    ten-minute slot; any other response: its own."""
+    unit = Cast("unit_id", CharField())
+    identical = Concat(Value(IDENTICAL), unit, Value(":"), "answers")
+    burst = Concat(Value(BURST), unit, Value(":"), Cast("received_slot", CharField()))
     return Case(
-        When(flag_identical_vector=True, then=cluster), default=single, output_field=CharField()
+        When(flag_identical_vector=True, then=identical),
+        When(flag_burst=True, received_slot__isnull=False, then=burst),
+        default=Concat(Value(SINGLE), Cast("id", CharField())),
+        output_field=CharField(),
     )
 
 
-def _member_key(member) -> str:
-    if member["flag_identical_vector"]:
-        return f"{CLUSTER}{member['unit_id']}:{member['answers']}"
-    return f"{SINGLE}{member['id']}"
+def _listed(campaign):
+    return Response.objects.filter(campaign=campaign).filter(ANY_FLAG | Q(excluded=True))
 
 
 def _decision_filter(decision) -> Q:
@@ -130,23 +137,52 @@ class ShownAnswer:
 
 
 @dataclass
-class ReviewEntry:
-    """One entry of the review list, as its card shows it."""
+class BurstRow:
+    """One response of a burst, its answers as values (None when blank)."""
 
+    duration_seconds: int | None
+    values: list[int | None]
+
+
+@dataclass
+class ReviewEntry:
+    """One entry of the review list, as its card shows it: the shared answers of identical
+    vectors or of a single response (`answers`), each response's answers for a burst (`items`
+    and `burst_rows`, the first BURST_ROWS_SHOWN of them)."""
+
+    kind: str
     opd: str
     group: str
     size: int
     excluded: int
     channels: list[str]
     flags: list[str]
-    answers: list[ShownAnswer]
     ids: str
     token: str
     review: ResponseReview | None
+    answers: list[ShownAnswer] = field(default_factory=list)
+    items: list = field(default_factory=list)
+    burst_rows: list[BurstRow] = field(default_factory=list)
 
     @property
-    def is_cluster(self):
-        return self.size > 1
+    def is_identical(self):
+        return self.kind == IDENTICAL
+
+    @property
+    def is_burst(self):
+        return self.kind == BURST
+
+    @property
+    def is_group(self):
+        return self.kind != SINGLE
+
+    @property
+    def partly_excluded(self):
+        return 0 < self.excluded < self.size
+
+    @property
+    def burst_rows_hidden(self):
+        return self.size - len(self.burst_rows) if self.is_burst else 0
 
 
 def review_page(campaign, entries) -> list[ReviewEntry]:
@@ -168,21 +204,17 @@ def review_page(campaign, entries) -> list[ReviewEntry]:
 
 
 def _members(campaign, entries) -> dict[str, list[dict]]:
-    wanted = Q(pk__in=[row["first_id"] for row in entries if row["entry"][0] == SINGLE])
-    for row in entries:
-        if row["entry"][0] == CLUSTER:
-            answers = row["entry"].split(":", 1)[1]
-            wanted |= Q(unit_id=row["unit_id"], answers=answers, flag_identical_vector=True)
     rows = (
-        Response.objects.filter(campaign=campaign)
-        .filter(wanted)
-        .values(*MEMBER_FIELDS)
+        _listed(campaign)
+        .annotate(entry=_entry_key())
+        .filter(entry__in=[row["entry"] for row in entries])
+        .values("entry", *MEMBER_FIELDS)
         .annotate(newest_review=Max("reviews__id"))
         .order_by("id")
     )
     members = {}
     for member in rows:
-        members.setdefault(_member_key(member), []).append(member)
+        members.setdefault(member["entry"], []).append(member)
     return members
 
 
@@ -191,38 +223,57 @@ def _newest_ids(rows):
 
 
 def _card(campaign, row, rows, review, shown) -> ReviewEntry:
+    kind, group = row["entry"][0], row["unit__group"]
     channels = sorted({member["channel"] for member in rows})
-    return ReviewEntry(
+    card = ReviewEntry(
+        kind=kind,
         opd=row["unit__opd__name"],
-        group=RespondentGroup(row["unit__group"]).label,
+        group=RespondentGroup(group).label,
         size=len(rows),
         excluded=sum(member["excluded"] for member in rows),
         channels=[ResponseChannel(channel).label for channel in channels],
-        flags=flag_explanations(campaign, rows),
-        answers=shown.of(rows[0]["answers"], row["unit__group"]) if rows else [],
+        flags=flag_explanations(campaign, rows, kind),
         ids=",".join(str(member["id"]) for member in rows),
         token=state_token((m["id"], m["excluded"], m["newest_review"]) for m in rows),
         review=review,
     )
+    if kind == BURST:
+        card.items = shown.items_of(group)
+        card.burst_rows = [shown.values(m, group) for m in rows[:BURST_ROWS_SHOWN]]
+    elif rows:
+        card.answers = shown.of(rows[0]["answers"], group)
+    return card
 
 
-def flag_explanations(campaign, rows) -> list[str]:
+def flag_explanations(campaign, rows, kind=SINGLE) -> list[str]:
     """What each flag of an entry's responses (value dicts with the flag fields, `answers` and
     `duration_seconds`) means, in plain words."""
     size = len(rows)
-    flagged = {name: [r for r in rows if r[field]] for name, field in FLAGS.items()}
+    counts = {
+        name: sum(bool(row[flag_field]) for row in rows) for name, flag_field in FLAGS.items()
+    }
     lines = []
-    if flagged["straight_lining"]:
-        lines.append(_("same answer to every item"))
-    if flagged["identical_vectors"]:
+    if counts["straight_lining"]:
+        lines.append(_part(_("same answer to every item"), counts["straight_lining"], size))
+    if counts["identical_vectors"]:
         lines.append(_identical(campaign, size))
-    if flagged["too_fast"]:
-        lines.append(_too_fast(campaign, flagged["too_fast"], size))
-    if flagged["bursts"]:
-        lines.append(_burst(campaign, len(flagged["bursts"]), size))
+    if counts["too_fast"]:
+        lines.append(_too_fast(campaign, rows, counts["too_fast"]))
+    if counts["bursts"]:
+        lines.append(_burst(campaign, kind, counts["bursts"], size))
     if not lines:
         lines.append(_("no flag any more (the thresholds or the answers changed)"))
     return lines
+
+
+def _part(text, count, size) -> str:
+    if count == size:
+        return text
+    return _("%(flag)s: %(count)s of these %(size)s responses") % {
+        "flag": text,
+        "count": count,
+        "size": size,
+    }
 
 
 def _identical(campaign, size) -> str:
@@ -236,31 +287,29 @@ def _identical(campaign, size) -> str:
     ) % {"others": others, "threshold": campaign.identical_vector_threshold}
 
 
-def _too_fast(campaign, fast, size) -> str:
-    items = answered_count(fast[0]["answers"])
-    if size == 1:
-        seconds = fast[0]["duration_seconds"]
+def _too_fast(campaign, rows, count) -> str:
+    if len(rows) == 1:
         return _("too fast: %(seconds)s seconds for %(items)s items") % {
-            "seconds": seconds,
-            "items": items,
+            "seconds": rows[0]["duration_seconds"],
+            "items": answered_count(rows[0]["answers"]),
         }
-    return _("too fast: %(count)s of them under %(limit)s seconds for %(items)s items") % {
-        "count": len(fast),
-        "limit": items * campaign.fast_seconds_per_item,
-        "items": items,
+    text = _("too fast: less than %(seconds)s seconds per answered item") % {
+        "seconds": campaign.fast_seconds_per_item
     }
+    return _part(text, count, len(rows))
 
 
-def _burst(campaign, count, size) -> str:
+def _burst(campaign, kind, count, size) -> str:
     threshold = campaign.burst_per_slot
-    if size == 1:
-        return _("burst from one link: %(threshold)s or more responses in ten minutes") % {
-            "threshold": threshold
-        }
-    return _(
-        "burst from one link: %(count)s of them among %(threshold)s or more responses "
-        "in ten minutes"
-    ) % {"count": count, "threshold": threshold}
+    if kind == BURST:
+        return _(
+            "burst from one link: %(size)s responses in the same ten minutes "
+            "(flagged from %(threshold)s)"
+        ) % {"size": size, "threshold": threshold}
+    text = _("burst from one link: %(threshold)s or more responses in the same ten minutes") % {
+        "threshold": threshold
+    }
+    return _part(text, count, size)
 
 
 def answered_count(answers: str) -> int:
@@ -281,14 +330,16 @@ class _AnswerLabels:
             for item in items
         }
 
+    def items_of(self, group):
+        return [item for item in self.items if item.group == group]
+
     def of(self, answers: str, group: str) -> list[ShownAnswer]:
-        shown = []
-        for item in self.items:
-            if item.group != group:
-                continue
-            char = answers[item.position] if item.position < len(answers) else BLANK
-            shown.append(self._answer(item, char))
-        return shown
+        return [self._answer(item, _char(answers, item)) for item in self.items_of(group)]
+
+    def values(self, member, group) -> BurstRow:
+        chars = [_char(member["answers"], item) for item in self.items_of(group)]
+        values = [None if char == BLANK else ALPHABET.index(char) for char in chars]
+        return BurstRow(member["duration_seconds"], values)
 
     def _answer(self, item, char) -> ShownAnswer:
         if char == BLANK:
@@ -296,6 +347,10 @@ class _AnswerLabels:
         value = ALPHABET.index(char)
         label = self.labels[item.pk].get(value, str(value))
         return ShownAnswer(item.code, item.wording, f"{label} ({value})", False)
+
+
+def _char(answers, item) -> str:
+    return answers[item.position] if item.position < len(answers) else BLANK
 
 
 def state_token(states) -> str:

@@ -53,6 +53,22 @@ def test_one_answer_to_every_item_is_straight_lining_and_one_differing_answer_is
     assert flagged(responses, "flag_identical_vector") == [False, False, False]
 
 
+def test_the_same_agreement_to_every_scaled_item_is_straight_lining_whatever_the_yes_no_items_say(
+    survey, inspector, opd_a
+):
+    """The default questionnaire mixes 1-4 items with yes/no (0-1) ones: a respondent cannot
+    give a 1-4 answer to a yes/no item, so straight-lining looks at the wider scales."""
+    unit = unit_of(survey, opd_a, "internal")
+    items = survey.questionnaire.items.filter(group="internal")
+    yes_no = {item.code for item in items if item.scale_max - item.scale_min == 1}
+    assert yes_no == {"I04", "I12"}
+    agree = vector(survey, 3) | dict.fromkeys(yes_no, 1)
+    mixed = agree | {"I07": 2}
+    responses = add_responses(unit, [agree, mixed])
+    recompute(inspector, survey)
+    assert flagged(responses, "flag_straight_lining") == [True, False]
+
+
 def test_twenty_identical_answer_vectors_in_one_opd_are_flagged_at_the_threshold_of_twenty(
     survey, inspector, opd_a, opd_b
 ):

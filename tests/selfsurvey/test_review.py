@@ -1,6 +1,7 @@
 """The review list of flagged responses: who sees it, what a card shows, decisions (with a
 reason, refused when stale, history kept), the stale-scores banner and its query count."""
 
+import datetime
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from selfsurvey import reviewing, services
 from selfsurvey.models import Response, ResponseChannel, ResponseReview, ReviewDecision
@@ -76,7 +78,11 @@ def test_the_inspectorate_sees_the_flagged_responses_with_identical_vectors_as_o
     assert "same answer to every item" in text
     assert "too fast: 10 seconds for 13 items" in text
     assert "Strongly disagree (1)" in text and "Agree (3)" in text
-    assert "Dinas Kesehatan · Internal" in text and "Imported file" in text and "Web form" in text
+    assert (
+        "<strong>Dinas Kesehatan</strong> · Internal" in text
+        and "Imported file" in text
+        and "Web form" in text
+    )
     assert text.count("awaiting a decision") == 3
 
 
@@ -122,7 +128,8 @@ def test_a_decision_on_a_cluster_excludes_all_its_responses_with_the_reason_and_
     }
     text = client.get(url(survey)).content.decode()
     assert "20 responses excluded" in text
-    assert "20 of 20 excluded" in text and "Isian massal oleh satu orang" in text
+    assert "Exclude from the scores</strong> · inspector" in text
+    assert "Isian massal oleh satu orang" in text
     assert "22 of 27 responses flagged, 20 excluded after review" in text
     assert "The scores need computing again" in text
 
@@ -208,6 +215,30 @@ def test_the_list_filters_by_flag_kind_by_opd_and_by_decision(survey, inspector_
     assert sizes("?decision=excluded") == [20]
     assert sizes("?decision=awaiting") == [1, 1]
     assert sizes("?decision=kept") == []
+
+
+def test_a_burst_from_one_link_is_one_entry_showing_each_response_and_decided_at_once(
+    survey, inspector, inspector_client, opd_a
+):
+    survey.burst_per_slot = 3
+    survey.save()
+    unit = unit_of(survey, opd_a, "external")
+    slot = timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 10))
+    web = ResponseChannel.WEB
+    burst = add_responses(
+        unit, random_answers(unit, 3, seed=4), channel=web, received_slot=slot, duration_seconds=90
+    )
+    services.campaign_recompute(actor=inspector, campaign=survey)
+    client = english(inspector_client)
+    response = client.get(url(survey, "?flag=bursts"))
+    text = response.content.decode()
+    [(ids, token)] = entries_on(response)
+    assert sorted(int(pk) for pk in ids.split(",")) == [r.pk for r in burst]
+    assert "3 responses from one link" in text
+    assert "burst from one link: 3 responses in the same ten minutes (flagged from 3)" in text
+    assert text.count("<td>90</td>") == 3  # one table row per response, its seconds first
+    decide(client, survey, ids, token, reason="Satu orang mengisi berulang kali")
+    assert Response.objects.filter(excluded=True).count() == 3
 
 
 def _fast_web_responses(campaign, opd, count, seed):
