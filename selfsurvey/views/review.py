@@ -34,16 +34,17 @@ DECISION_CHOICES = [
 
 
 class ReviewFilterForm(forms.Form):
-    flag = forms.ChoiceField(choices=FLAG_CHOICES, required=False, label=_("Flag"))
     opd = forms.ModelChoiceField(
         queryset=OPD.objects.none(), required=False, label=_("OPD"), empty_label=ALL
     )
+    flag = forms.ChoiceField(choices=FLAG_CHOICES, required=False, label=_("Flag"))
     decision = forms.ChoiceField(choices=DECISION_CHOICES, required=False, label=_("Decision"))
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         opds = OPD.objects.filter(survey_units__campaign=campaign).distinct().order_by("name")
         self.fields["opd"].queryset = opds
+        self.fields["opd"].label_from_instance = lambda opd: opd.name
 
 
 class ReviewDecisionForm(forms.Form):
