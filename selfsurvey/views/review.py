@@ -74,10 +74,12 @@ def review_list(request, pk):
 
 
 def _decide(request, campaign):
-    """None when the decision was saved, else what to show on the entry that failed."""
+    """None when the decision was saved, else what to show on the entry that failed (found by
+    its responses, so a reason typed on a stale page is offered again on the fresh entry)."""
     form = ReviewDecisionForm(request.POST)
     if not form.is_valid():
-        return {"token": request.POST.get("token", ""), "errors": _form_messages(form)}
+        failed = {"ids": request.POST.get("ids", ""), "reason": request.POST.get("reason", "")}
+        return failed | {"errors": _form_messages(form)}
     data = form.cleaned_data
     try:
         count = reviewing.response_review(
@@ -90,7 +92,7 @@ def _decide(request, campaign):
         )
     except (ValidationError, reviewing.StaleReview) as error:
         shown = error.messages if isinstance(error, ValidationError) else [str(error)]
-        return {"token": data["token"], "reason": data["reason"], "errors": shown}
+        return {"ids": data["ids"], "reason": data["reason"], "errors": shown}
     messages.success(request, _saved_message(data["decision"], count))
     return None
 

@@ -147,7 +147,9 @@ def test_a_stale_decision_is_refused_and_nothing_is_written(survey, inspector, i
     )
     response = decide(client, survey, ids, token, reason="Dari halaman lama")
     assert response.status_code == 200
-    assert "were decided on or changed since the page was shown" in response.content.decode()
+    text = response.content.decode()
+    assert "were decided on or changed since the page was shown" in text
+    assert ">Dari halaman lama</textarea>" in text  # offered again on the fresh entry
     assert list(ResponseReview.objects.values_list("reason", flat=True)) == ["Jawaban wajar"]
     assert not Response.objects.filter(excluded=True).exists()
 
@@ -215,6 +217,11 @@ def test_the_list_filters_by_flag_kind_by_opd_and_by_decision(survey, inspector_
     assert sizes("?decision=excluded") == [20]
     assert sizes("?decision=awaiting") == [1, 1]
     assert sizes("?decision=kept") == []
+    ids, token = entries_on(client.get(url(survey, "?flag=too_fast")))[0]
+    decide(client, survey, ids, token, ReviewDecision.KEEP, "Pengisi cepat tapi wajar")
+    assert sizes("?decision=kept") == [1]
+    assert sizes("?decision=awaiting") == [1]
+    assert sizes("?flag=too_fast&decision=excluded") == []
 
 
 def test_a_burst_from_one_link_is_one_entry_showing_each_response_and_decided_at_once(
