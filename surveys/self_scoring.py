@@ -214,16 +214,23 @@ def _score(opd, group, level, key, cell: _Cell) -> Score:
 
 def straight_lining(answers: pd.DataFrame, items: list[ItemSpec], groups: pd.Series) -> pd.Series:
     """One and the same answer (a "tidak tahu" included) to every item of the respondent's group,
-    over at least three answered items."""
+    over at least three answered items. Yes/no items are left out when the group has three items
+    on wider scales: a "3" on every 1-4 item cannot be a yes/no item's answer too."""
     flags = pd.Series(False, index=answers.index)
     for group in {item.group for item in items}:
         codes = [item.code for item in items if item.group == group]
+        wide = [item.code for item in items if item.group == group and _wide(item)]
+        codes = wide if len(wide) >= 3 else codes
         rows = groups == group
         block = answers.loc[rows, codes]
         answered = block.notna().sum(axis=1)
         distinct = block.nunique(axis=1, dropna=True)
         flags.loc[rows] = (answered >= min(3, len(codes))) & (distinct == 1)
     return flags
+
+
+def _wide(item: ItemSpec) -> bool:
+    return item.scale_max - item.scale_min >= 2
 
 
 def identical_vectors(answers: pd.DataFrame, units: pd.Series, threshold: int) -> pd.Series:
