@@ -12,7 +12,14 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import OutputWrapper
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -236,11 +243,16 @@ class _Throttle:
 
 
 class ProgressReporter(_Throttle):
-    """The `(done, total)` callable a service reports to; writes the job's progress, cheaply."""
+    """The `(done, total)` callable a service reports to; writes the job's progress, cheaply.
+
+    A service reporting from inside its own transaction (an all-or-nothing import) would hide
+    the progress until it commits; on PostgreSQL the reporter then writes on a connection of its
+    own. SQLite has one writer at a time, so there the progress shows when the import commits."""
 
     def __init__(self, job):
         super().__init__()
         self.job_id = job.pk
+        self._depth = len(connection.atomic_blocks)  # the transactions the runner is in
         self._side = None
 
     def __call__(self, done, total):
@@ -248,20 +260,27 @@ class ProgressReporter(_Throttle):
             self._write(done, total)
 
     def _write(self, done, total):
-        if connection.in_atomic_block and connection.vendor == "postgresql":
-            # inside the service's transaction the progress would show only once it commits
+        in_service_transaction = len(connection.atomic_blocks) > self._depth
+        if in_service_transaction and connection.vendor == "postgresql":
             self._write_aside(done, total)
         else:
             BackgroundJob.objects.filter(pk=self.job_id).update(done=done, total=total)
 
     def _write_aside(self, done, total):
-        if self._side is None:
-            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self._side.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {BackgroundJob._meta.db_table} SET done = %s, total = %s WHERE id = %s",
-                [done, total, self.job_id],
-            )
+        try:
+            if self._side is None:
+                self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self._side.cursor() as cursor:  # never wait on a lock the runner holds
+                    cursor.execute("SET lock_timeout = '1s'")
+            with self._side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {BackgroundJob._meta.db_table} SET done = %s, total = %s "
+                    "WHERE id = %s",
+                    [done, total, self.job_id],
+                )
+        except DatabaseError:  # progress is a courtesy: the job goes on, its end is written
+            logger.warning("Background job %s: progress not written", self.job_id, exc_info=True)
+            self.close()
 
     def close(self):
         if self._side is not None:
