@@ -8,6 +8,7 @@ enqueued once the job's row is committed, so a worker never looks for a job that
 import logging
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,6 +37,8 @@ IMPORT = "import"
 KINDS = (RECOMPUTE, IMPORT)
 UNFINISHED = (BackgroundJob.State.QUEUED, BackgroundJob.State.RUNNING)
 WRITE_EVERY_SECONDS = 0.5
+# a national-size import runs for minutes; a job running this long lost its worker (killed)
+STUCK_AFTER = timedelta(hours=6)
 
 
 class JobAlreadyRunning(ValidationError):
@@ -82,18 +85,19 @@ def unfinished_job(campaign, kind) -> BackgroundJob | None:
 
 def _refuse_when_unfinished(campaign, kind):
     running = unfinished_job(campaign, kind)
-    if running is None or _forget_if_task_ended(running):
+    if running is None or _forget_if_abandoned(running):
         return
     raise JobAlreadyRunning(running)
 
 
-def _forget_if_task_ended(job) -> bool:
-    """A job whose task has ended without finishing it (its worker failed outside the runner)
-    is marked failed, so it no longer blocks a new start."""
+def _forget_if_abandoned(job) -> bool:
+    """A job whose task ended without finishing it, or running for longer than STUCK_AFTER (its
+    worker was killed), is marked failed, so it no longer blocks a new start."""
     status = _task_status(job)
-    if status not in ("FAILED", "SUCCESSFUL"):
+    stuck = job.started_at is not None and timezone.now() - job.started_at > STUCK_AFTER
+    if status not in ("FAILED", "SUCCESSFUL") and not stuck:
         return False
-    logger.warning("Background job %s: its task %s ended as %s", job.pk, job.task_id, status)
+    logger.warning("Background job %s abandoned (task %s: %s)", job.pk, job.task_id, status)
     _finish(job.pk, BackgroundJob.State.FAILED, _("The worker stopped before finishing the job."))
     return True
 

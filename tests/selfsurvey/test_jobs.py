@@ -2,6 +2,7 @@
 (the database queue and `db_worker`, or the immediate backend), report their progress to the
 job row the page reads, fail with a message for the person, and never run twice at once."""
 
+import datetime
 import io
 import logging
 import re
@@ -15,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 import selfsurvey
@@ -283,6 +285,27 @@ def test_a_job_whose_task_ended_without_finishing_it_no_longer_blocks_a_new_star
     assert start(inspector, campaign).state == Job.QUEUED
     stuck.refresh_from_db()
     assert stuck.state == Job.FAILED and "worker stopped" in stuck.message
+
+
+def test_a_job_running_for_hours_lost_its_worker_and_no_longer_blocks_a_new_start(
+    campaign, inspector
+):
+    started = timezone.now() - jobs.STUCK_AFTER
+    stuck = BackgroundJob.objects.create(
+        campaign=campaign, kind=jobs.RECOMPUTE, state=Job.RUNNING, started_at=started
+    )
+    assert start(inspector, campaign).state == Job.QUEUED
+    stuck.refresh_from_db()
+    assert stuck.state == Job.FAILED and stuck.finished_at
+
+
+def test_a_job_running_for_minutes_still_blocks(campaign, inspector):
+    started = timezone.now() - datetime.timedelta(minutes=30)
+    BackgroundJob.objects.create(
+        campaign=campaign, kind=jobs.RECOMPUTE, state=Job.RUNNING, started_at=started
+    )
+    with pytest.raises(jobs.JobAlreadyRunning):
+        start(inspector, campaign)
 
 
 def test_only_the_inspectorate_starts_a_job(campaign, head_a):
