@@ -361,10 +361,19 @@ class BackgroundJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # two recomputations of one campaign at once would race to store its scores
+            models.UniqueConstraint(
+                fields=["campaign", "kind"],
+                condition=Q(state__in=["queued", "running"]),
+                name="one_unfinished_job_per_campaign_and_kind",
+            )
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.state}"
