@@ -195,7 +195,8 @@ def item_update(*, actor, item, fingerprint: str, **changes) -> Item:
 
 
 def _check_item(item):
-    item.full_clean(exclude=["questionnaire", "indicator"])
+    # labels and "don't know" values are checked below: none of the latter is a valid item
+    item.full_clean(exclude=["questionnaire", "indicator", "scale_labels", "dont_know_values"])
     problems = label_problems(
         item.scale_min, item.scale_max, item.scale_labels, item.dont_know_values
     )
