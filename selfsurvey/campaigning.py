@@ -52,23 +52,33 @@ def margin_of_error(n: int, population: int | None = None) -> float | None:
     return margin * 100
 
 
-def label_problems(scale_min, scale_max, labels, dont_know_values) -> list[str]:
-    """What is wrong with an item's answer labels and "don't know" values, for the person
-    editing it: every answer the form offers needs a label in both languages, nothing else."""
-    offered = set(range(scale_min, scale_max + 1)) | set(dont_know_values)
-    values = [label["value"] for label in labels]
-    problems = [
+def dont_know_problems(scale_min, scale_max, dont_know_values) -> list[str]:
+    """What is wrong with an item's "don't know" values: each lies outside the scale and fits
+    one character of the stored answers."""
+    return [
         _('%(value)s is inside the scale %(min)s-%(max)s, so it cannot mean "don\'t know".')
         % {"value": value, "min": scale_min, "max": scale_max}
         for value in sorted(set(dont_know_values))
         if scale_min <= value <= scale_max
-    ]
-    problems += [
+    ] + _out_of_range(dont_know_values)
+
+
+def _out_of_range(values) -> list[str]:
+    return [
         _("Values go from 0 to %(largest)s; %(value)s does not fit.")
         % {"largest": LARGEST_VALUE, "value": value}
-        for value in sorted(set(values) | set(dont_know_values))
+        for value in sorted(set(values))
         if not 0 <= value <= LARGEST_VALUE
     ]
+
+
+def label_problems(scale_min, scale_max, labels, dont_know_values) -> list[str]:
+    """What is wrong with an item's answer labels, for the person editing it: every answer the
+    form offers (the scale and the "don't know" values) needs a label in both languages, and
+    nothing else has one."""
+    offered = set(range(scale_min, scale_max + 1)) | set(dont_know_values)
+    values = [label["value"] for label in labels]
+    problems = _out_of_range(values)
     problems += [
         _("The value %(value)s has two labels.") % {"value": value}
         for value in sorted({v for v in values if values.count(v) > 1})
@@ -197,11 +207,16 @@ def item_update(*, actor, item, fingerprint: str, **changes) -> Item:
 def _check_item(item):
     # labels and "don't know" values are checked below: none of the latter is a valid item
     item.full_clean(exclude=["questionnaire", "indicator", "scale_labels", "dont_know_values"])
-    problems = label_problems(
-        item.scale_min, item.scale_max, item.scale_labels, item.dont_know_values
-    )
-    if problems:
-        raise ValidationError({"scale_labels": problems})
+    problems = {
+        "dont_know_values": dont_know_problems(
+            item.scale_min, item.scale_max, item.dont_know_values
+        ),
+        "scale_labels": label_problems(
+            item.scale_min, item.scale_max, item.scale_labels, item.dont_know_values
+        ),
+    }
+    if any(problems.values()):
+        raise ValidationError({field: found for field, found in problems.items() if found})
 
 
 def questionnaire_rows():
@@ -226,6 +241,9 @@ def questionnaire_page(questionnaire) -> dict:
         "frozen": questionnaire_is_frozen(questionnaire),
         "campaigns": list(questionnaire.campaigns.order_by("-period_start")),
         "versions": list(Questionnaire.objects.filter(code=questionnaire.code)),
+        "newer": Questionnaire.objects.filter(
+            code=questionnaire.code, version__gt=questionnaire.version
+        ).first(),
         "changes": list(
             Item.history.filter(questionnaire_id=questionnaire.pk, history_type="~")
             .select_related("history_user")

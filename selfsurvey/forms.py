@@ -26,10 +26,10 @@ class QuestionnaireChoiceField(forms.ModelChoiceField):
 class CampaignCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     period_start = forms.DateField(
-        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     period_end = forms.DateField(
-        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     questionnaire = forms.ChoiceField(label=_("Questionnaire version"))
     opds = forms.ModelMultipleChoiceField(

@@ -329,6 +329,9 @@ def test_a_new_version_of_a_frozen_questionnaire_copies_it_and_is_editable(
     assert _item(new).wording_en == "Changed."
     assert _item(frozen).wording_en != "Changed."
     assert campaign.questionnaire_id == frozen.pk
+    old_page = inspector_client.get(reverse("selfsurvey:questionnaire_detail", args=[frozen.pk]))
+    assert reverse("selfsurvey:questionnaire_detail", args=[new.pk]) in old_page.content.decode()
+    assert 'id="newer-version"' in old_page.content.decode()
 
 
 def test_an_edit_made_on_an_older_state_of_the_item_is_refused(inspector_client, inspector, draft):
@@ -352,25 +355,32 @@ def test_an_edit_made_on_an_older_state_of_the_item_is_refused(inspector_client,
 
 
 @pytest.mark.parametrize(
-    ("changes", "problem"),
+    ("changes", "field", "problem"),
     [
-        ({"dont_know_values": "3"}, "inside the scale"),
-        ({"scale_labels": "1|a|A\n2|b|B\n3|c|C\n9|t|T"}, "The answer 4 has no label."),
-        ({"scale_labels": "1|a|A\n2|b|B\n3|c|C\n4|d|D\n7|x|X\n9|t|T"}, "is not an answer"),
-        ({"scale_labels": "1|a|A\n2|b|B\n3|c|C\n4|d|\n9|t|T"}, "both languages"),
-        ({"scale_labels": "1 a A"}, "Line 1"),
-        ({"scale_min": 4, "scale_max": 2}, ""),
-        ({"dont_know_values": "36"}, ""),
+        ({"dont_know_values": "3; 9"}, "dont_know_values", "inside the scale"),
+        ({"dont_know_values": "9; 36"}, "dont_know_values", "36 does not fit"),
+        ({"dont_know_values": "x"}, "dont_know_values", "Whole numbers"),
+        ({"scale_labels": "1|a|A\n2|b|B\n3|c|C\n9|t|T"}, "scale_labels", "4 has no label."),
+        (
+            {"scale_labels": "1|a|A\n2|b|B\n3|c|C\n4|d|D\n7|x|X\n9|t|T"},
+            "scale_labels",
+            "not an answer",
+        ),
+        ({"scale_labels": "1|a|A\n2|b|B\n3|c|C\n4|d|\n9|t|T"}, "scale_labels", "both languages"),
+        ({"scale_labels": "1 a A"}, "scale_labels", "Line 1"),
+        ({"scale_min": 4, "scale_max": 2}, "scale_labels", ""),
     ],
 )
-def test_an_item_that_would_not_be_answerable_is_refused(inspector_client, draft, changes, problem):
+def test_an_item_that_would_not_be_answerable_is_refused(
+    inspector_client, draft, changes, field, problem
+):
     item = _item(draft.questionnaire)
     before = campaigning.item_fingerprint(item)
 
     answer = inspector_client.post(_edit_url(item), _item_data(item, **changes))
 
     assert answer.status_code == 200
-    assert answer.context["form"].errors
+    assert set(answer.context["form"].errors) & {field, "__all__"}
     assert problem in answer.content.decode()
     item.refresh_from_db()
     assert campaigning.item_fingerprint(item) == before
@@ -485,3 +495,16 @@ def test_the_campaign_list_counts_units_and_responses(inspector_client, campaign
     }
 
     assert rows == {campaign.name: (6, 72), draft.name: (6, 3)}
+
+
+def test_an_item_may_have_no_dont_know_value(inspector_client, draft):
+    item = _item(draft.questionnaire)
+    labels = "1|a|A\n2|b|B\n3|c|C\n4|d|D"
+
+    answer = inspector_client.post(
+        _edit_url(item), _item_data(item, dont_know_values="", scale_labels=labels)
+    )
+
+    assert answer.status_code == 302
+    item.refresh_from_db()
+    assert (item.dont_know_values, len(item.scale_labels)) == ([], 4)
