@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import OPD
@@ -63,7 +64,7 @@ class CampaignCreateForm(forms.Form):
         if not any(q.code == SHIPPED_DEFAULT for q in questionnaires):
             choices.insert(0, (SHIPPED_DEFAULT, _("The shipped default questionnaire")))
         self.fields["questionnaire"].choices = choices
-        today = datetime.date.today()
+        today = timezone.localdate()
         self.initial.setdefault("period_start", today)
         self.initial.setdefault("period_end", today + datetime.timedelta(days=30))
         self.initial.setdefault("questionnaire", choices[0][0] if choices else None)

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
+from django.utils import timezone
 
 from actionplans.models import OPD
 from selfsurvey import campaigning, services
@@ -34,8 +35,8 @@ def test_a_campaign_covers_every_active_opd_and_group_by_default(inspector, opd_
         "questionnaire default v1, k = 10.\n"
     )
     assert {unit.opd.code for unit in campaign.units.all()} == {"DINKES", "DISDIK"}
-    assert campaign.period_start == datetime.date.today()
-    assert campaign.period_end == datetime.date.today() + datetime.timedelta(days=30)
+    assert campaign.period_start == timezone.localdate()
+    assert campaign.period_end == timezone.localdate() + datetime.timedelta(days=30)
     assert (campaign.created_by, campaign.history.get().history_user) == (inspector, inspector)
 
 

@@ -6,6 +6,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actionplans.models import OPD
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         self, *args, name, questionnaire, k, opds, groups, round_year, start, end, actor, **options
     ):
         actor = resolve_actor(actor)
-        period_start = _date(start) if start else datetime.date.today()
+        period_start = _date(start) if start else timezone.localdate()
         period_end = _date(end) if end else period_start + datetime.timedelta(days=DEFAULT_DAYS)
         chosen = {
             "opds": self._opds(opds),
