@@ -14,7 +14,7 @@ import math
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -222,13 +222,13 @@ def _check_item(item):
 def questionnaire_rows():
     """Every questionnaire version, newest first within its code, with how many items and
     campaigns it has and whether it is frozen."""
-    answered = Response.objects.values("campaign__questionnaire").distinct()
+    answered = Response.objects.filter(campaign__questionnaire=OuterRef("pk"))
     rows = Questionnaire.objects.annotate(
-        item_count=Count("items", distinct=True),
-        campaign_count=Count("campaigns", distinct=True),
+        item_count=_count_of(Item, "questionnaire"),
+        campaign_count=_count_of(Campaign, "questionnaire"),
+        frozen=Exists(answered),
     ).order_by("code", "-version")
-    frozen = set(answered.values_list("campaign__questionnaire", flat=True))
-    return [(questionnaire, questionnaire.pk in frozen) for questionnaire in rows]
+    return [(questionnaire, questionnaire.frozen) for questionnaire in rows]
 
 
 def questionnaire_page(questionnaire) -> dict:
@@ -343,8 +343,8 @@ def campaign_rows():
     )
 
 
-def _count_of(model):
-    rows = model.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
+def _count_of(model, parent="campaign"):
+    rows = model.objects.filter(**{parent: OuterRef("pk")}).order_by().values(parent)
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
 

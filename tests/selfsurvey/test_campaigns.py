@@ -508,3 +508,13 @@ def test_an_item_may_have_no_dont_know_value(inspector_client, draft):
     assert answer.status_code == 302
     item.refresh_from_db()
     assert (item.dont_know_values, len(item.scale_labels)) == ([], 4)
+
+
+def test_the_campaign_page_reads_its_units_in_one_query_ten_in_all(
+    inspector_client, campaign, django_assert_max_num_queries
+):
+    url = reverse("selfsurvey:campaign_detail", args=[campaign.pk])
+    inspector_client.get(url)
+
+    with django_assert_max_num_queries(10):
+        inspector_client.get(url)
