@@ -12,7 +12,7 @@ from django.utils import timezone
 from actionplans.models import OPD
 from surveys.models import SurveyRound
 
-from . import answer_codec, services
+from . import answer_codec, campaigning, services
 from .models import Campaign, CampaignStatus, CampaignUnit, Response, ResponseChannel
 
 # name, period, status, how much better than the first campaign every answer leans
@@ -47,7 +47,9 @@ def demo_campaigns(*, actor) -> list[Campaign]:
             generator = random.Random(index + 2026)
             closing = status == CampaignStatus.CLOSED
             _answer(campaign, generator, lift, share=1.0 if closing else 0.45)
-            Campaign.objects.filter(pk=campaign.pk).update(status=status)
+            campaign = campaigning.campaign_open(actor=actor, campaign=campaign)
+            if closing:
+                campaign = campaigning.campaign_close(actor=actor, campaign=campaign)
             services.campaign_recompute(actor=actor, campaign=campaign)
             campaign.refresh_from_db()
         campaigns.append(campaign)

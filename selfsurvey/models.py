@@ -101,9 +101,11 @@ class Item(models.Model):
     scale_min = models.PositiveSmallIntegerField(_("scale minimum"))
     scale_max = models.PositiveSmallIntegerField(_("scale maximum"))
     # [{"value": 1, "label_id": "Sangat tidak setuju", "label_en": "Strongly disagree"}, ...]
-    scale_labels = models.JSONField(_("answer labels"), default=list)
+    scale_labels = models.JSONField(_("answer labels"), default=list, blank=True)
     reverse = models.BooleanField(_("reverse-coded"), default=False)
-    dont_know_values = models.JSONField(_("values meaning don't know / no answer"), default=list)
+    dont_know_values = models.JSONField(
+        _("values meaning don't know / no answer"), default=list, blank=True
+    )
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:

@@ -6,10 +6,9 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from actionplans.models import OPD
 
@@ -142,18 +141,6 @@ def _page_context(request, campaign):
     }
 
 
-@login_required
-@permission_required(services.MANAGE, raise_exception=True)
-@require_POST
-def review_recompute(request, pk):
-    """Recompute the campaign's flags and scores now, then back to the review list."""
-    campaign = _campaign(pk)
-    services.campaign_recompute(actor=request.user, campaign=campaign)
-    messages.success(request, _("The scores were computed again, without the excluded responses."))
-    return redirect(reverse("selfsurvey:review_list", kwargs={"pk": campaign.pk}))
-
-
 urlpatterns = [
     path("<int:pk>/tinjau/", review_list, name="review_list"),
-    path("<int:pk>/tinjau/hitung-ulang/", review_recompute, name="review_recompute"),
 ]

@@ -3,7 +3,6 @@
 from selfsurvey import reviewing
 from tests.test_url_matrix import (
     INSPECTOR_ONLY,
-    INSPECTOR_POST_ONLY,
     INSPECTOR_WRITES,
     LOGIN,
     get,
@@ -39,9 +38,5 @@ CASES = {
             kwargs=_campaign,
             data=lambda w: _decision(w, ids="x"),
         ),
-    ],
-    "selfsurvey:review_recompute": [
-        get(INSPECTOR_POST_ONLY, kwargs=_campaign),
-        post(INSPECTOR_WRITES, kwargs=_campaign, writes=True),
     ],
 }

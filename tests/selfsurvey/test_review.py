@@ -187,17 +187,19 @@ def test_keeping_after_excluding_restores_the_response_and_keeps_both_reviews(
 
 
 def test_recomputing_from_the_review_page_counts_the_decisions_and_drops_the_banner(
-    survey, inspector_client, head_a_client
+    survey, inspector_client, settings, django_capture_on_commit_callbacks
 ):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client = english(inspector_client)
     ids, token = entries_on(client.get(url(survey)))[0]
     decide(client, survey, ids, token)
     assert reviewing.scores_are_stale(survey)
-    recompute = reverse("selfsurvey:review_recompute", kwargs={"pk": survey.pk})
-    assert head_a_client.post(recompute).status_code == 403
-    assert client.get(recompute).status_code == 405
-    response = client.post(recompute)
-    assert response.status_code == 302 and response["Location"] == url(survey)
+    page = client.get(url(survey)).content.decode()
+    recompute = reverse("selfsurvey:job_start_recompute", kwargs={"pk": survey.pk})
+    assert f'action="{recompute}"' in page  # the banner's button starts the background job
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(recompute)
+    assert response.status_code == 302 and "/job/" in response["Location"]
     survey.refresh_from_db()
     assert not reviewing.scores_are_stale(survey)
     assert "The scores need computing again" not in client.get(url(survey)).content.decode()
