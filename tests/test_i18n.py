@@ -40,7 +40,7 @@ MAKEMESSAGES_IGNORE = (
     "node_modules",
     "test-artifacts",
 )
-OWN_SOURCES = ("actionplans/", "spi_portal/", "surveys/", "templates/")
+OWN_SOURCES = ("actionplans/", "selfsurvey/", "spi_portal/", "surveys/", "templates/")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%%")
 
 

@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actionplans import services
+from selfsurvey.models import BackgroundJob
 from spi_portal import public_bytes
 from surveys import uploads
 from surveys.models import RoundStatus, SurveyRound
@@ -104,6 +105,9 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
     )
     token = uploads.pending_save(ContentFile(RESULTS_CSV))
     campaign = answered_campaign(inspector, [opd_a, opd_b], published)
+    job = BackgroundJob.objects.create(
+        campaign=campaign, kind="recompute", state=BackgroundJob.State.DONE, done=3, total=3
+    )
     users = {"inspector": inspector, "head_a": head_a, "head_b": head_b}
     return World(
         {
@@ -116,6 +120,7 @@ def world(methodology, bartim_2024, inspector, head_a, head_b, opd_a, opd_b) -> 
             "recommendation": recommendation,
             "import_token": token,
             "campaign": campaign,
+            "job": job,
             "opd_a": opd_a,
             "opd_b": opd_b,
             "users": users,
