@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -43,9 +44,16 @@ class Table:
         return self.head(len(self.frame))
 
 
-def read_table(content: bytes, sheet: str | None) -> Table:
+def read_table(
+    content: bytes,
+    sheet: str | None,
+    *,
+    max_unpacked=uploads.IMPORT_MAX_UNPACKED,
+    max_cells=uploads.IMPORT_MAX_CELLS,
+) -> Table:
+    """The file's first (or named) sheet as text; the limits bound what an XLSX may unpack to."""
     if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content, sheet)
+        return _read_xlsx(content, sheet, max_unpacked=max_unpacked, max_cells=max_cells)
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise Unreadable(_("is an old Excel .xls file; save it as .xlsx or CSV and try again"))
     if b"\x00" in content[:4096]:
@@ -73,14 +81,35 @@ def _decode(content: bytes) -> tuple[str, list[str]]:
     raise Unreadable(_("could not be decoded as text"))
 
 
-def _separator(text: str) -> str:
+def text_encoding(file, block=1 << 20) -> tuple[str, list[str]]:
+    """The encoding a CSV file is read in, as `_decode` decides it, from a binary file read
+    block by block (a streamed import never holds the whole file), and the note saying so."""
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        file.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while data := file.read(block):
+                decoder.decode(data)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        finally:
+            file.seek(0)
+        if encoding == "utf-8-sig":
+            return encoding, []
+        note = _("The file is not valid UTF-8; it was read as %(encoding)s.")
+        return encoding, [note % {"encoding": encoding}]
+    raise Unreadable(_("could not be decoded as text"))
+
+
+def separator_of(text: str) -> str:
     """The separator the table's lines use most (title rows above it may have none)."""
     lines = [line for line in text.splitlines()[:30] if line.strip()]
     return max([",", ";", "\t"], key=lambda sep: max(line.count(sep) for line in lines))
 
 
 def _csv_frame(text: str):
-    separator = _separator(text)
+    separator = separator_of(text)
     options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False}
     try:
         return pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
@@ -127,9 +156,9 @@ def _csv_problem(message: str) -> str:
     }
 
 
-def _read_xlsx(content: bytes, sheet: str | None) -> Table:
+def _read_xlsx(content: bytes, sheet: str | None, *, max_unpacked, max_cells) -> Table:
     try:
-        uploads.archive_check(io.BytesIO(content), max_unpacked=uploads.IMPORT_MAX_UNPACKED)
+        uploads.archive_check(io.BytesIO(content), max_unpacked=max_unpacked)
         workbook = pd.ExcelFile(io.BytesIO(content), engine="openpyxl")
     except uploads.ContentRefused as refused:
         raise Unreadable(str(refused)) from None
@@ -141,7 +170,7 @@ def _read_xlsx(content: bytes, sheet: str | None) -> Table:
             % {"sheet": sheet, "names": ", ".join(workbook.sheet_names)}
         )
     try:
-        uploads.sheet_rows(workbook.book[sheet or workbook.sheet_names[0]])
+        uploads.sheet_rows(workbook.book[sheet or workbook.sheet_names[0]], max_cells=max_cells)
     except uploads.ContentRefused as refused:
         raise Unreadable(str(refused)) from None
     except Exception as error:  # a sheet whose XML is damaged
