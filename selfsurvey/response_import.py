@@ -109,6 +109,7 @@ def import_file(
         with transaction.atomic():
             require_manager(actor)
             _Import(campaign, Path(path), outcome, actor, progress).run()
+            outcome.errors.sort(key=lambda error: error.row or 0)
             if outcome.errors:
                 raise _RolledBack(outcome)
     except _RolledBack:
