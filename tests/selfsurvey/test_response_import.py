@@ -341,3 +341,102 @@ def test_the_command_dry_run_writes_nothing(fresh, inspector):
     )
     assert counts() == (0, 0)
     assert "3" in out.getvalue()
+
+
+# --- the web pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload(client, campaign, content, name="jawaban.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    url = reverse("selfsurvey:import_upload", kwargs={"pk": campaign.pk})
+    return client.post(url, {"file": SimpleUploadedFile(name, content)})
+
+
+def confirm(client, campaign, data):
+    from django.urls import reverse
+
+    url = reverse("selfsurvey:import_confirm", kwargs={"pk": campaign.pk})
+    return client.post(url, data)
+
+
+def test_the_upload_previews_the_counts_and_first_rows_and_writes_nothing(
+    fresh, inspector_client, media
+):
+    content = (FILES / "kobo_export.csv").read_bytes()
+    response = upload(inspector_client, fresh, content, "kobo_export.csv")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="count-rows">4<' in page and 'id="source-format">kobo<' in page
+    assert "_submission_time" in page and 'id="preview-table"' in page
+    counts = response.context["counts"]
+    assert [(row["opd"], row["cells"]) for row in counts["rows"]] == [
+        ("DINKES", [2, 0, 0]),
+        ("DISDIK", [0, 2, 0]),
+    ]
+    assert counts() == (0, 0)
+
+
+def test_confirming_imports_exactly_the_previewed_file(fresh, inspector_client, media):
+    content = (FILES / "odk_export.csv").read_bytes()
+    preview = upload(inspector_client, fresh, content, "odk_export.csv")
+    data = preview.context["confirm_form"].initial
+    response = confirm(inspector_client, fresh, data)
+    assert response.status_code == 302
+    assert fresh.responses.count() == 3
+    assert ResponseImport.objects.get().file_name == "odk_export.csv"
+    again = confirm(inspector_client, fresh, data)  # the kept file is gone once imported
+    assert again.status_code == 302 and fresh.responses.count() == 3
+
+
+def test_a_file_changed_since_its_preview_is_refused(fresh, inspector_client, media):
+    from surveys import uploads
+
+    preview = upload(inspector_client, fresh, (FILES / "odk_export.csv").read_bytes())
+    data = preview.context["confirm_form"].initial
+    with open(uploads.pending_path(data["token"]), "ab") as handle:
+        handle.write(b"DINKES,internal,1,1,,,,,,,,\n")
+    response = confirm(inspector_client, fresh, data)
+    assert response.status_code == 302
+    assert counts() == (0, 0)
+
+
+def test_a_kept_file_older_than_a_day_is_refused(fresh, inspector_client, media):
+    import os
+    import time
+
+    from surveys import uploads
+
+    preview = upload(inspector_client, fresh, (FILES / "odk_export.csv").read_bytes())
+    data = preview.context["confirm_form"].initial
+    old = time.time() - 25 * 3600
+    os.utime(uploads.pending_path(data["token"]), (old, old))
+    response = confirm(inspector_client, fresh, data)
+    assert response.status_code == 302
+    assert counts() == (0, 0)
+
+
+def test_a_wrong_file_shows_the_errors_table(fresh, inspector_client, media):
+    response = upload(
+        inspector_client, fresh, b"opd,group,I01\nDISHUB,internal,4\nDINKES,internal,7\n"
+    )
+    page = response.content.decode()
+    assert 'id="error-table"' in page and "DISHUB" in page and 'id="preview-table"' not in page
+    assert [(e.row, e.column) for e in response.context["outcome"].errors] == [
+        (2, "opd"),
+        (3, "I01"),
+    ]
+
+
+def test_a_file_over_the_size_limit_is_refused(fresh, inspector_client, media, monkeypatch):
+    from selfsurvey.views import imports
+
+    monkeypatch.setattr(imports, "MAX_BYTES", 10)
+    response = upload(inspector_client, fresh, (FILES / "odk_export.csv").read_bytes())
+    assert response.context["refused"] and "outcome" not in response.context

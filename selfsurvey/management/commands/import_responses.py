@@ -50,7 +50,7 @@ class Command(BaseCommand):
 
     def _progress(self, done, total):
         percent = int(done * 100 / total) if total else 100
-        line = _("impor: %(done)s/%(total)s baris (%(percent)s%%)") % {
+        line = _("import: %(done)s/%(total)s rows (%(percent)s%%)") % {
             "done": f"{done:,}".replace(",", "."),
             "total": f"{total:,}".replace(",", "."),
             "percent": percent,
