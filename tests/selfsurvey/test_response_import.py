@@ -375,8 +375,8 @@ def test_the_upload_previews_the_counts_and_first_rows_and_writes_nothing(
     page = response.content.decode()
     assert 'id="count-rows">4<' in page and 'id="source-format">kobo<' in page
     assert "_submission_time" in page and 'id="preview-table"' in page
-    counts = response.context["counts"]
-    assert [(row["opd"], row["cells"]) for row in counts["rows"]] == [
+    table = response.context["counts"]
+    assert [(row["opd"], row["cells"]) for row in table["rows"]] == [
         ("DINKES", [2, 0, 0]),
         ("DISDIK", [0, 2, 0]),
     ]
