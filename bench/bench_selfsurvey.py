@@ -129,6 +129,11 @@ def write_export(folder: Path, size: str) -> Path:
 
 
 def peak_mib() -> float:
+    """This process's peak resident memory: VmHWM, which starts afresh at exec (ru_maxrss does
+    not on Linux: a child starts with its parent's peak, here the one of writing the file)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 

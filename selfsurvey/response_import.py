@@ -131,38 +131,22 @@ class _Import:
         for position, unit in enumerate(units):
             self.unit_table[opd_index[unit.opd_id], GROUPS.index(unit.group)] = position
         self.unit_counts = np.zeros(len(units), dtype=np.int64)
-        self.checker = None
 
     def run(self):
         outcome = self.outcome
+        headers = Headers(self.items)
         try:
-            source = open_source(self.path, Headers(self.items))
+            source = open_source(self.path, headers)
+            outcome.notes.extend(source.notes)
+            layout = _layout(source, headers, outcome)
+            if outcome.errors:
+                return
+            outcome.source_format = source_format(source.header, layout)
+            writer = None if outcome.dry_run else _Writer(self)
+            self._read(source, layout, writer)
         except Unreadable as unreadable:
             outcome.errors.append(file_error(outcome.file_name, str(unreadable)))
             return
-        outcome.notes.extend(source.notes)
-        layout = _layout(source, Headers(self.items), outcome)
-        if outcome.errors:
-            return
-        outcome.source_format = source_format(source.header, layout)
-        self.checker = _Checker(self, layout)
-        writer = None if outcome.dry_run else _Writer(self)
-        total = source.total_estimate
-        texts = [p for p in (layout.opd, layout.group) if p is not None]
-        try:
-            for chunk in source.chunks([*texts, *layout.items], texts):
-                checked = self.checker.check(chunk)
-                outcome.rows += checked.rows
-                if not outcome.errors and writer is not None:
-                    writer.write(checked)
-                if len(outcome.preview_rows) < PREVIEW_ROWS:
-                    self._preview(checked, layout)
-                total = max(total, outcome.rows)
-                self.progress(outcome.rows, total)
-        except Unreadable as unreadable:
-            outcome.errors.append(file_error(outcome.file_name, str(unreadable)))
-            return
-        self.progress(outcome.rows, outcome.rows)
         if not outcome.rows and not outcome.errors:
             outcome.errors.append(file_error(outcome.file_name, _("has no data rows")))
         outcome.unit_counts = [
@@ -172,6 +156,22 @@ class _Import:
         ]
         if writer is not None and not outcome.errors:
             writer.finish()
+
+    def _read(self, source, layout, writer):
+        """Every chunk checked; written while no error has been found; progress after each."""
+        outcome, checker = self.outcome, _Checker(self, layout)
+        total = source.total_estimate
+        texts = [p for p in (layout.opd, layout.group) if p is not None]
+        for chunk in source.chunks([*texts, *layout.items], texts):
+            checked = checker.check(chunk)
+            outcome.rows += checked.rows
+            if not outcome.errors and writer is not None:
+                writer.write(checked)
+            if len(outcome.preview_rows) < PREVIEW_ROWS:
+                self._preview(checked, layout)
+            total = max(total, outcome.rows)
+            self.progress(outcome.rows, total)
+        self.progress(outcome.rows, outcome.rows)
 
     def _preview(self, checked, layout):
         outcome = self.outcome
