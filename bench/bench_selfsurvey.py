@@ -308,7 +308,8 @@ def print_table(results):
     print(f"database: {results[0]['database']}; cores: {os.cpu_count()}")
     print(
         f"{'size':<10}{'rows x items':>16}{'MiB':>6}{'read_csv s':>11}{'import s':>10}"
-        f"{'x read':>8}{'limit s':>8}{'read MiB':>9}{'import MiB':>11}{'x read':>8}{'load':>12}"
+        f"{'x read':>8}{'limit s':>8}{'read MiB':>9}{'import MiB':>11}{'x read':>8}"
+        f"{'before MiB':>11}{'load':>12}"
     )
     for r in results:
         shape = f"{r['respondents']:,} x {r['items']}"
@@ -317,13 +318,17 @@ def print_table(results):
             f"{r['size']:<10}{shape:>16}{r['file_mib']:>6.0f}{r['read_csv_s']:>11.2f}"
             f"{r['import_s']:>10.2f}{r['import_ratio']:>8.1f}{r['limit_s']:>8.0f}"
             f"{r['read_csv_peak_mib']:>9.0f}{r['import_peak_mib']:>11.0f}"
-            f"{r['memory_ratio']:>8.1f}{load:>12}"
+            f"{r['memory_ratio']:>8.1f}{r['peak_before_import_mib']:>11.0f}{load:>12}"
         )
         if "recompute_s" in r:
             runs = ", ".join(f"{s:.2f}" for s in r["recompute_s"])
             parts = ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in r["recompute_profile"].items())
             print(f"  campaign_recompute: {runs} s (limit {RECOMPUTE_LIMIT_S:.0f} s); {parts}")
     missed = misses(results)
+    print(
+        "MiB: peak resident memory (VmHWM) of the process; 'before': Django, the migrations and "
+        "the world, before the import began; load: 1-minute load average at the start and end"
+    )
     print("targets: " + ("all met" if not missed else "MISSED: " + "; ".join(missed)))
 
 

@@ -2,9 +2,10 @@
 
 A CSV is streamed: its encoding and separator are found as `surveys.importing.reading` finds
 them (block by block), the header row among the first rows, and pandas reads the used columns
-only, `CHUNK_ROWS` rows at a time, numbers as numbers. An XLSX is read whole by the pipeline's
-reader (openpyxl, read-only, with the zip-bomb and cell-count checks; `XLSX_MAX_CELLS` bounds
-it), then handed out in chunks of the same size.
+only, `CHUNK_ROWS` rows at a time, numbers as numbers. An XLSX is not streamed: openpyxl reads
+it whole (read-only, one pass, through the pipeline's zip-bomb and cell-count checks;
+`XLSX_MAX_CELLS` bounds it, about 100,000 cells a second here), then it is handed out in chunks
+of the same size. National files belong in CSV.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from surveys import uploads
 from surveys.importing import reading
 from surveys.importing.errors import Unreadable
 from surveys.importing.headers import SEARCHED_ROWS
@@ -114,20 +117,43 @@ def _line_count(path: Path) -> int:
 
 
 def _xlsx_source(path: Path, headers, sheet) -> Source:
-    table = reading.read_table(
-        path.read_bytes(), sheet, max_unpacked=XLSX_MAX_UNPACKED, max_cells=XLSX_MAX_CELLS
-    )
-    rows = table.sheet
-    top = rows.head(SEARCHED_ROWS)
-    position = _header_position(top.values.tolist(), headers)
-    header_row = int(top.index[position])
-    header = [str(cell).strip() for cell in top.iloc[position].tolist()]
-    data = rows[rows.index > header_row]
+    rows = _sheet_rows(path, sheet)
+    top = [[_text(cell) for cell in row] for row in rows[:SEARCHED_ROWS]]
+    position = _header_position(top, headers)
+    header = top[position] if top else []
+    header_row = position + 1
+    data = pd.DataFrame(rows[header_row:], dtype=object)
+    data.index = range(header_row + 1, header_row + 1 + len(data))
 
     def read(positions, text_positions):
-        wanted = data.reindex(columns=sorted(positions), fill_value="")
-        wanted = wanted.where(wanted != "")  # blank cells as NaN, as the CSV reader gives them
+        wanted = data.reindex(columns=sorted(positions))
+        wanted = wanted.where(wanted.map(_text) != "")  # blank cells as NaN, as in a CSV
         for start in range(0, len(wanted), CHUNK_ROWS):
             yield wanted.iloc[start : start + CHUNK_ROWS]
 
-    return Source(header, header_row, len(data), table.notes, read)
+    return Source(header, header_row, len(data), [], read)
+
+
+def _sheet_rows(path: Path, sheet) -> list[tuple]:
+    """The sheet's rows in one read-only pass, through the pipeline's zip-bomb and cell-count
+    checks (reading.read_table reads a sheet twice, and caps it for results files)."""
+    content = path.read_bytes()
+    try:
+        uploads.archive_check(io.BytesIO(content), max_unpacked=XLSX_MAX_UNPACKED)
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        if sheet is not None and sheet not in workbook.sheetnames:
+            names = ", ".join(workbook.sheetnames)
+            message = _('has no sheet "%(sheet)s" (its sheets: %(names)s)')
+            raise Unreadable(message % {"sheet": sheet, "names": names})
+        found = workbook[sheet] if sheet else workbook.worksheets[0]
+        return uploads.sheet_rows(found, max_cells=XLSX_MAX_CELLS)
+    except uploads.ContentRefused as refused:
+        raise Unreadable(str(refused)) from None
+    except Unreadable:
+        raise
+    except Exception as error:  # openpyxl raises many types for a zip that is not a workbook
+        raise Unreadable(_("is not a CSV or XLSX file (%(error)s)") % {"error": error}) from None
+
+
+def _text(cell) -> str:
+    return "" if cell is None else str(cell).strip()

@@ -44,16 +44,9 @@ class Table:
         return self.head(len(self.frame))
 
 
-def read_table(
-    content: bytes,
-    sheet: str | None,
-    *,
-    max_unpacked=uploads.IMPORT_MAX_UNPACKED,
-    max_cells=uploads.IMPORT_MAX_CELLS,
-) -> Table:
-    """The file's first (or named) sheet as text; the limits bound what an XLSX may unpack to."""
+def read_table(content: bytes, sheet: str | None) -> Table:
     if content[:4] == b"PK\x03\x04":
-        return _read_xlsx(content, sheet, max_unpacked=max_unpacked, max_cells=max_cells)
+        return _read_xlsx(content, sheet)
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise Unreadable(_("is an old Excel .xls file; save it as .xlsx or CSV and try again"))
     if b"\x00" in content[:4096]:
@@ -156,9 +149,9 @@ def _csv_problem(message: str) -> str:
     }
 
 
-def _read_xlsx(content: bytes, sheet: str | None, *, max_unpacked, max_cells) -> Table:
+def _read_xlsx(content: bytes, sheet: str | None) -> Table:
     try:
-        uploads.archive_check(io.BytesIO(content), max_unpacked=max_unpacked)
+        uploads.archive_check(io.BytesIO(content), max_unpacked=uploads.IMPORT_MAX_UNPACKED)
         workbook = pd.ExcelFile(io.BytesIO(content), engine="openpyxl")
     except uploads.ContentRefused as refused:
         raise Unreadable(str(refused)) from None
@@ -170,7 +163,7 @@ def _read_xlsx(content: bytes, sheet: str | None, *, max_unpacked, max_cells) ->
             % {"sheet": sheet, "names": ", ".join(workbook.sheet_names)}
         )
     try:
-        uploads.sheet_rows(workbook.book[sheet or workbook.sheet_names[0]], max_cells=max_cells)
+        uploads.sheet_rows(workbook.book[sheet or workbook.sheet_names[0]])
     except uploads.ContentRefused as refused:
         raise Unreadable(str(refused)) from None
     except Exception as error:  # a sheet whose XML is damaged
