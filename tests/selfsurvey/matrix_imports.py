@@ -6,7 +6,14 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from surveys import uploads
-from tests.test_url_matrix import INSPECTOR_ONLY, INSPECTOR_POST_ONLY, INSPECTOR_WRITES, get, post
+from tests.test_url_matrix import (
+    INSPECTOR_ONLY,
+    INSPECTOR_POST_ONLY,
+    INSPECTOR_WRITES,
+    LOGIN,
+    get,
+    post,
+)
 
 RESPONSES_CSV = b"opd,group,I01,E01\nDINKES,internal,4,\nDISDIK,eksternal,,Setuju\n"
 WRONG_CSV = b"opd,group,I01\nDISHUB,internal,4\n"
@@ -29,6 +36,7 @@ def _confirm(w):
 CASES = {
     "selfsurvey:import_upload": [
         get(INSPECTOR_ONLY, kwargs=campaign),
+        get((LOGIN, 404, 403, 403), "no such campaign", kwargs=lambda w: {"pk": 10**9}),
         post(
             INSPECTOR_ONLY,
             "a valid file: its preview",
