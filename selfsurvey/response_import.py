@@ -171,7 +171,8 @@ class _Import:
                 self._preview(checked, layout)
             total = max(total, outcome.rows)
             self.progress(outcome.rows, total)
-        self.progress(outcome.rows, outcome.rows)
+        if total != outcome.rows or not outcome.rows:  # the estimate counted lines, not rows
+            self.progress(outcome.rows, outcome.rows)
 
     def _preview(self, checked, layout):
         outcome = self.outcome
@@ -382,7 +383,7 @@ class _Checker:
         return _(
             "answers item %(code)s, which is asked of %(group)s respondents only, "
             "not of this row's group"
-        ) % {"code": item.code, "group": RespondentGroup(item.group).label}
+        ) % {"code": item.code, "group": str(RespondentGroup(item.group).label).lower()}
 
 
 def _value_or_invalid(scale, text) -> int:

@@ -72,15 +72,17 @@ class Command(BaseCommand):
     def _report(self, outcome):
         for note in outcome.notes:
             self.stdout.write(note)
-        self.stdout.write(
-            _("%(file)s (%(format)s): %(rows)s rows, %(created)s responses created")
-            % {
-                "file": outcome.file_name,
-                "format": outcome.source_format,
-                "rows": outcome.rows,
-                "created": outcome.created,
-            }
-        )
+        values = {
+            "file": outcome.file_name,
+            "format": outcome.source_format,
+            "rows": outcome.rows,
+            "created": outcome.created,
+        }
+        if outcome.dry_run:
+            self.stdout.write(_("%(file)s (%(format)s): %(rows)s rows") % values)
+        else:
+            message = _("%(file)s (%(format)s): %(rows)s rows, %(created)s responses created")
+            self.stdout.write(message % values)
         for count in outcome.unit_counts:
             self.stdout.write(f"  {count['opd']}\t{count['group']}\t{count['count']}")
         if outcome.ignored_columns:
