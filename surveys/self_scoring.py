@@ -223,11 +223,12 @@ def straight_lining(answers: pd.DataFrame, items: list[ItemSpec], groups: pd.Ser
     for group in {item.group for item in items}:
         codes = [item.code for item in items if item.group == group]
         rows = groups == group
-        block = answers.loc[rows, codes].to_numpy(dtype=float)
-        answered = np.count_nonzero(~np.isnan(block), axis=1)
+        block = answers.loc[rows, codes]
+        values = block.to_numpy(dtype=float)
+        answered = np.count_nonzero(~np.isnan(values), axis=1)
         # one distinct answer: the largest equals the smallest (fmax/fmin skip blanks; a row
         # without answers gives NaN, equal to nothing); nunique(axis=1) loops in Python per row
-        same = np.fmax.reduce(block, axis=1) == np.fmin.reduce(block, axis=1)
+        same = np.fmax.reduce(values, axis=1) == np.fmin.reduce(values, axis=1)
         flags.loc[rows] = (answered >= min(3, len(codes))) & same
     return flags
 
