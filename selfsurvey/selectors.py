@@ -64,8 +64,11 @@ def response_table(campaign: Campaign) -> pd.DataFrame:
     frame["group"] = frame["unit"].map({pk: unit.group for pk, unit in units.items()})
     frame["excluded"] = frame["excluded"].astype(bool)
     matrix = answer_codec.decode(frame["answers"].tolist(), width)
+    # one block (a frame from a dict of columns copies and stacks each column again)
     answers = pd.DataFrame(
-        {item.code: matrix[:, item.position] for item in items}, index=frame.index
+        matrix[:, [item.position for item in items]],
+        columns=[item.code for item in items],
+        index=frame.index,
     )
     return pd.concat([frame.drop(columns=["answers"]), answers], axis=1)
 

@@ -87,10 +87,12 @@ def sheet_rows(sheet, *, max_cells=IMPORT_MAX_CELLS) -> list[tuple]:
     return rows
 
 
-def upload_check(uploaded) -> None:
-    """Refuse files over the size limit or that are not named CSV or XLSX."""
-    if uploaded.size > settings.IMPORT_MAX_BYTES:
-        limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+def upload_check(uploaded, *, max_bytes=None) -> None:
+    """Refuse files over the size limit (settings.IMPORT_MAX_BYTES unless `max_bytes` is given)
+    or that are not named CSV or XLSX."""
+    max_bytes = max_bytes or settings.IMPORT_MAX_BYTES
+    if uploaded.size > max_bytes:
+        limit = max_bytes // (1024 * 1024)
         raise UploadRefused(
             _("%(name)s is larger than the limit of %(limit)s MB.")
             % {"name": uploaded.name, "limit": limit}
@@ -109,6 +111,13 @@ def pending_open(token: str):
     if not token or not token.replace("-", "").replace("_", "").isalnum():
         raise FileNotFoundError(token)
     return default_storage.open(f"{PENDING_DIR}/{token}", "rb")
+
+
+def pending_path(token: str):
+    """The local path of a waiting file (a background task reads it from the shared folder)."""
+    if not token or not token.replace("-", "").replace("_", "").isalnum():
+        raise FileNotFoundError(token)
+    return default_storage.path(f"{PENDING_DIR}/{token}")
 
 
 def pending_discard(token: str) -> None:

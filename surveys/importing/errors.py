@@ -30,12 +30,13 @@ class RowError:
 
 
 class ImportRejected(Exception):
-    """The file was not imported; `errors` holds the first MAX_ERRORS problems, `more` the rest."""
+    """The file was not imported; `errors` holds the first MAX_ERRORS problems, `more` the rest
+    (`more` given: problems counted beyond those listed, by a reader that stopped listing)."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], more: int = 0):
         ordered = sorted(errors, key=lambda error: error.row or 0)
         self.errors = ordered[:MAX_ERRORS]
-        self.more = len(ordered) - len(self.errors)
+        self.more = len(ordered) - len(self.errors) + more
         super().__init__(str(self))
 
     def __str__(self):

@@ -8,9 +8,15 @@ place the hash is checked: surveys.importing.batch.import_file).
 
 from __future__ import annotations
 
+import hashlib
+import time
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
 from surveys import uploads
 from surveys.importing.batch import import_file
-from surveys.importing.errors import ImportRejected
+from surveys.importing.errors import ImportRejected, file_error
 
 
 class Expired(Exception):
@@ -52,3 +58,38 @@ def confirm(kind, *, token, sha256, file_name, actor, **options):
         )
     uploads.pending_discard(token)
     return report
+
+
+def keep(upload, *, file_name) -> dict:
+    """Keep an upload for its confirmation, for a kind that reads the kept file by path (the
+    self-run survey's responses): what the confirmation must send back (token, SHA-256, name)."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return {
+        "token": uploads.pending_save(upload),
+        "sha256": digest.hexdigest(),
+        "file_name": file_name,
+    }
+
+
+def kept_path(token, *, sha256, file_name, max_age=None) -> Path:
+    """The local path of a kept file whose content is still the previewed one; raises Expired
+    (gone, or older than `max_age`) or ImportRejected (its SHA-256 is not the previewed one)."""
+    try:
+        path = Path(uploads.pending_path(token))
+        modified = path.stat().st_mtime
+    except (FileNotFoundError, OSError):
+        raise Expired(token) from None
+    if max_age is not None and time.time() - modified > max_age.total_seconds():
+        uploads.pending_discard(token)
+        raise Expired(token)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != str(sha256 or "").lower():
+        message = _("has changed since it was checked; upload it again")
+        raise ImportRejected([file_error(file_name, message)])
+    return path

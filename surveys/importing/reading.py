@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -73,14 +74,35 @@ def _decode(content: bytes) -> tuple[str, list[str]]:
     raise Unreadable(_("could not be decoded as text"))
 
 
-def _separator(text: str) -> str:
+def text_encoding(file, block=1 << 20) -> tuple[str, list[str]]:
+    """The encoding a CSV file is read in, as `_decode` decides it, from a binary file read
+    block by block (a streamed import never holds the whole file), and the note saying so."""
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        file.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while data := file.read(block):
+                decoder.decode(data)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        finally:
+            file.seek(0)
+        if encoding == "utf-8-sig":
+            return encoding, []
+        note = _("The file is not valid UTF-8; it was read as %(encoding)s.")
+        return encoding, [note % {"encoding": encoding}]
+    raise Unreadable(_("could not be decoded as text"))
+
+
+def separator_of(text: str) -> str:
     """The separator the table's lines use most (title rows above it may have none)."""
     lines = [line for line in text.splitlines()[:30] if line.strip()]
     return max([",", ";", "\t"], key=lambda sep: max(line.count(sep) for line in lines))
 
 
 def _csv_frame(text: str):
-    separator = _separator(text)
+    separator = separator_of(text)
     options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False}
     try:
         return pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
