@@ -24,6 +24,7 @@ from django.db import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from surveys import uploads
 from surveys.audit import acting_as
 from surveys.importing import ImportRejected
 
@@ -166,13 +167,19 @@ def _run_import(job, payload, reporter) -> str:
 
     file_name = payload["file_name"]
     _say(job.pk, _("Importing %(file)s.") % {"file": file_name})
-    response_import.import_file(
-        actor=job.created_by,
-        campaign=job.campaign,
-        path=Path(payload["path"]),
-        file_name=file_name,
-        progress=reporter,
-    )
+    try:
+        outcome = response_import.import_file(
+            actor=job.created_by,
+            campaign=job.campaign,
+            path=Path(payload["path"]),
+            file_name=file_name,
+            progress=reporter,
+        )
+    finally:
+        if payload.get("token"):
+            uploads.pending_discard(payload["token"])  # the confirmed file is read once
+    if not outcome.ok:
+        raise ImportRefused(outcome)
     _say(job.pk, _("%(file)s imported; recomputing the scores.") % {"file": file_name})
     try:
         services.campaign_recompute(actor=job.created_by, campaign=job.campaign)
@@ -182,6 +189,17 @@ def _run_import(job, payload, reporter) -> str:
 
 
 RUNNERS = {RECOMPUTE: _run_recompute, IMPORT: _run_import}
+
+
+class ImportRefused(Exception):
+    """The file had errors (it changed since its preview): nothing was imported."""
+
+    def __init__(self, outcome):
+        first = "; ".join(str(error) for error in outcome.errors[:3])
+        super().__init__(
+            _("the file has %(count)s errors, first: %(first)s")
+            % {"count": outcome.error_count, "first": first}
+        )
 
 
 class ImportedNotRecomputed(Exception):
@@ -201,7 +219,7 @@ def failure_message(error, job) -> str:
 def _reason(error, job) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    if isinstance(error, PermissionDenied | ImportRejected):
+    if isinstance(error, PermissionDenied | ImportRejected | ImportRefused):
         return str(error)
     return _("an unexpected error; the administrators have the details (job %(id)s).") % {
         "id": job.pk

@@ -10,7 +10,21 @@ from surveys.self_scoring import ItemSpec
 from . import answer_codec
 from .models import Campaign, CampaignUnit, Item, Response
 
-RESPONSE_COLUMNS = ["id", "unit", "excluded", "duration_seconds", "received_slot", "answers"]
+FLAG_FIELDS = [
+    "flag_straight_lining",
+    "flag_identical_vector",
+    "flag_too_fast",
+    "flag_burst",
+]
+RESPONSE_COLUMNS = [
+    "id",
+    "unit",
+    "excluded",
+    "duration_seconds",
+    "received_slot",
+    *FLAG_FIELDS,
+    "answers",
+]
 
 
 def items_of(questionnaire) -> list[Item]:
@@ -62,7 +76,8 @@ def response_table(campaign: Campaign) -> pd.DataFrame:
     units = units_of(campaign)
     frame["opd"] = frame["unit"].map({pk: unit.opd.code for pk, unit in units.items()})
     frame["group"] = frame["unit"].map({pk: unit.group for pk, unit in units.items()})
-    frame["excluded"] = frame["excluded"].astype(bool)
+    for name in ["excluded", *FLAG_FIELDS]:
+        frame[name] = frame[name].astype(bool)
     matrix = answer_codec.decode(frame["answers"].tolist(), width)
     # one block (a frame from a dict of columns copies and stacks each column again)
     answers = pd.DataFrame(
@@ -78,7 +93,15 @@ def _response_rows(campaign: Campaign):
     query, params = (
         Response.objects.filter(campaign=campaign)
         .order_by("pk")
-        .values_list("id", "unit_id", "excluded", "duration_seconds", "received_slot", "answers")
+        .values_list(
+            "id",
+            "unit_id",
+            "excluded",
+            "duration_seconds",
+            "received_slot",
+            *FLAG_FIELDS,
+            "answers",
+        )
         .query.sql_with_params()
     )
     with connection.cursor() as cursor:

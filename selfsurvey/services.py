@@ -177,13 +177,15 @@ def _flags(campaign, responses):
 
 
 def _store_flags(campaign, responses, flags):
+    """Write only the flags that changed since they were read (a recomputation of a national
+    campaign otherwise rewrites 600,000 rows four times)."""
     for field, values in flags.items():
+        new = values.to_numpy(dtype=bool)
+        changed = new != responses[field].to_numpy(dtype=bool)
         for value in (True, False):
-            ids = responses.loc[values.to_numpy() == value, "id"].tolist()
+            ids = responses.loc[changed & (new == value), "id"].tolist()
             for start in range(0, len(ids), 20000):
-                Response.objects.filter(pk__in=ids[start : start + 20000]).exclude(
-                    **{field: value}
-                ).update(**{field: value})
+                Response.objects.filter(pk__in=ids[start : start + 20000]).update(**{field: value})
 
 
 def _store_scores(campaign, scores):

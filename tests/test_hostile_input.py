@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from actionplans import services
 from actionplans.importing import IMPORT_COLUMNS, plans_import
 from actionplans.models import Recommendation
+from selfsurvey.models import BackgroundJob
 from surveys.importing import (
     INDICATOR_COLUMNS,
     RESULT_COLUMNS,
@@ -30,6 +31,7 @@ from surveys.importing import (
 )
 from surveys.models import ImportKind, IndicatorScore, Institution, InstitutionResult, RoundStatus
 from tests.factories import importer, make_plan, submit
+from tests.selfsurvey.world import answered_campaign
 from tests.test_url_matrix import CASES, World, changed_tables, in_rollback, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +47,7 @@ def hostile(field: str) -> str:
 
 FIELDS = (
     "plan title",
+    "campaign name",
     "finding",
     "public summary",
     "opd name",
@@ -100,7 +103,16 @@ def world(methodology, bartim_2024, home, opd_a, head_a, inspector):
     services.report_return(actor=inspector, report=returned, note=VALUE["verifier note"])
     second = make_plan(survey_round, opd_a, title=VALUE["plan title"], due_date=date(2030, 6, 30))
     pending = submit(second, head_a, 40, VALUE["pending narrative"])
-    return {"plan": plan, "pending": pending, "round": survey_round, "withdrawn": withdrawn}
+    campaign = answered_campaign(inspector, [opd_a], survey_round, name=VALUE["campaign name"])
+    job = BackgroundJob.objects.create(campaign=campaign, kind="recompute", state="done")
+    return {
+        "plan": plan,
+        "pending": pending,
+        "round": survey_round,
+        "withdrawn": withdrawn,
+        "campaign": campaign,
+        "job": job,
+    }
 
 
 def logged_in(user) -> Client:
@@ -128,7 +140,30 @@ def assert_escaped(text, fields, where):
 
 
 # Staff pages, what each must show (escaped), and who opens them.
+def _campaign_page(name):
+    return lambda w: reverse(name, kwargs={"pk": w["campaign"].pk})
+
+
 STAFF_PAGES = [
+    (
+        "campaign list",
+        "inspector",
+        lambda w: reverse("selfsurvey:campaign_list"),
+        ["campaign name"],
+    ),
+    (
+        "campaign page",
+        "inspector",
+        _campaign_page("selfsurvey:campaign_detail"),
+        ["campaign name"],
+    ),
+    (
+        "OPD integrity map",
+        "inspector",
+        _campaign_page("selfsurvey:campaign_map"),
+        ["campaign name", "opd name"],
+    ),
+    ("campaign trend", "head_a", lambda w: reverse("selfsurvey:campaign_trend"), ["campaign name"]),
     ("plan list", "inspector", lambda w: reverse("actionplans:plan_list"), ["plan title"]),
     (
         "plan detail",
@@ -228,6 +263,11 @@ def test_no_html_page_of_the_matrix_holds_raw_markup(world, inspector, head_a):
             "evidence_a": world["pending"].evidence.get(),
             "evidence_b": world["pending"].evidence.get(),
             "recommendation": world["withdrawn"],
+            "campaign": world["campaign"],
+            "job": world["job"],
+            "opd_a": world["campaign"].units.first().opd,
+            "opd_b": world["campaign"].units.first().opd,
+            "users": {"inspector": inspector, "head_a": head_a, "head_b": head_a},
         }
     )
     clients = [Client(), logged_in(inspector), logged_in(head_a)]

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,7 +22,7 @@ from surveys.importing import flow as import_flow
 from surveys.importing.errors import ImportRejected
 from surveys.models import RespondentGroup
 
-from .. import response_import
+from .. import jobs, response_import
 from ..models import Campaign
 from ..services import MANAGE
 
@@ -108,31 +108,20 @@ def import_confirm(request, pk):
     except ImportRejected as changed:
         messages.error(request, str(changed))
         return redirect("selfsurvey:import_upload", pk=campaign.pk)
-    outcome = start_import(request.user, campaign, kept, data["file_name"])
-    uploads.pending_discard(data["token"])
-    if not outcome.ok:
-        context = {"campaign": campaign, "form": ResponseFileForm(), "outcome": outcome}
-        return render(request, TEMPLATE, context)
-    message = _("%(file)s imported: %(count)s responses.")
-    messages.success(request, message % {"file": data["file_name"], "count": outcome.created})
-    return redirect(campaign_url(campaign))
+    return redirect("selfsurvey:job_detail", pk=start_import(request, campaign, kept, data).pk)
 
 
-def start_import(actor, campaign, kept_path, file_name):
-    """Run the confirmed import. Synchronous for now; as a background job this is one line:
-    jobs.job_start(kind="import", payload={"path": str(kept_path), "file_name": file_name}, ...)
-    (the job then discards the waiting file when it ends)."""
-    return response_import.import_file(
-        actor=actor, campaign=campaign, path=kept_path, file_name=file_name
-    )
-
-
-def campaign_url(campaign) -> str:
-    """The campaign's page (the campaigns area's), else this import page."""
+def start_import(request, campaign, kept_path, data):
+    """The confirmed import as a background job (then a recomputation); the job discards the
+    waiting file when it ends. A second import while one runs goes to the running one."""
+    payload = {"path": str(kept_path), "file_name": data["file_name"], "token": data["token"]}
     try:
-        return reverse("selfsurvey:campaign_detail", kwargs={"pk": campaign.pk})
-    except NoReverseMatch:
-        return reverse("selfsurvey:import_upload", kwargs={"pk": campaign.pk})
+        return jobs.job_start(
+            actor=request.user, campaign=campaign, kind=jobs.IMPORT, payload=payload
+        )
+    except jobs.JobAlreadyRunning as refused:
+        messages.error(request, refused.messages[0])
+        return refused.job
 
 
 urlpatterns = [

@@ -9,6 +9,7 @@ import re
 import signal
 import sys
 import types
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -321,7 +322,7 @@ def test_only_the_inspectorate_starts_a_job(campaign, head_a):
 def importer(monkeypatch):
     """selfsurvey.response_import.import_file replaced by a stand-in recording its arguments and
     reporting progress over 30,000 rows; `importer.fail` makes it refuse the file."""
-    state = types.SimpleNamespace(calls=[], fail=None)
+    state = types.SimpleNamespace(calls=[], fail=None, errors=[])
 
     def import_file(*, actor, campaign, path, file_name, progress):
         state.calls.append(
@@ -331,7 +332,10 @@ def importer(monkeypatch):
             raise state.fail
         for done in range(0, 30_001, 3_000):
             progress(done, 30_000)
-        return types.SimpleNamespace(rows=30_000)
+        errors = state.errors
+        return types.SimpleNamespace(
+            rows=30_000, ok=not errors, errors=errors, error_count=len(errors)
+        )
 
     module = types.SimpleNamespace(import_file=import_file)
     monkeypatch.setitem(sys.modules, "selfsurvey.response_import", module)
@@ -353,6 +357,23 @@ def test_an_import_job_imports_the_file_then_recomputes_the_scores(
     assert (job.state, job.done, job.total) == (Job.DONE, 30_000, 30_000)
     assert job.message == "kobo-export.csv imported and the scores recomputed."
     assert Campaign.objects.get(pk=campaign.pk).scores_computed_at > computed_at
+
+
+def test_a_file_with_errors_fails_the_job_with_its_first_errors_and_discards_the_file(
+    campaign, inspector, immediate, django_capture_on_commit_callbacks, importer, settings, tmp_path
+):
+    from surveys import uploads
+
+    settings.MEDIA_ROOT = tmp_path
+    token = uploads.pending_save(io.BytesIO(b"opd,group\n"))
+    importer.errors = ["jawaban.csv, row 3, column I01: expected 1 to 4, found 7"]
+    payload = {"path": "/tmp/x.csv", "file_name": "jawaban.csv", "token": token}
+    job = run_committed(
+        django_capture_on_commit_callbacks, inspector, campaign, jobs.IMPORT, payload
+    )
+    assert job.state == Job.FAILED
+    assert "row 3, column I01: expected 1 to 4, found 7" in job.message
+    assert not Path(uploads.pending_path(token)).exists()
 
 
 def test_a_refused_import_fails_with_its_reason_and_recomputes_nothing(
@@ -406,6 +427,7 @@ def test_progress_reported_inside_the_importers_transaction_shows_at_once_on_pos
                     seen.extend(cursor.fetchall())
             finally:
                 other.close()
+        return types.SimpleNamespace(ok=True)
 
     monkeypatch.setattr(sys.modules["selfsurvey.response_import"], "import_file", import_file)
     monkeypatch.setattr(services, "campaign_recompute", lambda **kw: [])
@@ -446,7 +468,7 @@ def test_a_second_start_while_one_runs_leads_to_the_running_one_with_the_reason(
     )
     assert response.redirect_chain == [(detail_url(running), 302)]
     assert BackgroundJob.objects.count() == 1
-    assert "already queued or running" in response.content.decode()
+    assert "masih dalam antrean atau sedang" in response.content.decode()
 
 
 def test_a_running_import_shows_its_bar_counts_and_refreshes_itself(

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from selfsurvey import answer_codec
-from selfsurvey.models import Response, ResponseChannel, ResponseImport
+from selfsurvey.models import BackgroundJob, Response, ResponseChannel, ResponseImport
 from selfsurvey.response_import import import_file
 from tests.selfsurvey.world import make_campaign
 
@@ -383,14 +383,23 @@ def test_the_upload_previews_the_counts_and_first_rows_and_writes_nothing(
     assert counts() == (0, 0)
 
 
-def test_confirming_imports_exactly_the_previewed_file(fresh, inspector_client, media):
+def test_confirming_imports_exactly_the_previewed_file_as_a_background_job(
+    fresh, inspector_client, media, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     content = (FILES / "odk_export.csv").read_bytes()
     preview = upload(inspector_client, fresh, content, "odk_export.csv")
     data = preview.context["confirm_form"].initial
-    response = confirm(inspector_client, fresh, data)
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(inspector_client, fresh, data)
+    job = BackgroundJob.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/job/{job.pk}/")
+    job.refresh_from_db()
+    assert (job.kind, job.state) == ("import", BackgroundJob.State.DONE)
     assert fresh.responses.count() == 3
     assert ResponseImport.objects.get().file_name == "odk_export.csv"
+    fresh.refresh_from_db()
+    assert fresh.scores_computed_at is not None  # the job recomputed after importing
     again = confirm(inspector_client, fresh, data)  # the kept file is gone once imported
     assert again.status_code == 302 and fresh.responses.count() == 3
 
