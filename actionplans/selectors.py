@@ -1,10 +1,12 @@
 """Reads for the action-plan pages, every one of them scoped to the user."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from actionplans import access, notifications
@@ -46,7 +49,7 @@ from actionplans.models import (
 )
 from surveys import scoring
 from surveys import selectors as survey_selectors
-from surveys.models import Dimension, SurveyRound
+from surveys.models import Dimension, SurveyRound, sees_draft_rounds
 from surveys.naming import indicator_name
 
 MAX_CODE_LENGTH = Dimension._meta.get_field("code").max_length
@@ -253,6 +256,20 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     "indicators__code") or overall; plans without an accepted report are left out and
     counted, never averaged in as 0. Cancelled plans are not part of any roll-up."""
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
+
+
+def plan_list_rollup(user, plans, filters: dict, plan_generation: int, today) -> Rollup:
+    """The plan list's roll-up (progress_rollup of its filtered plans), computed once per
+    plan-data generation, plan scope, filter and day and then read from the cache."""
+    chosen = {name: getattr(value, "pk", value) for name, value in sorted(filters.items())}
+    digest = hashlib.sha256(repr(chosen).encode()).hexdigest()[:24]
+    scope = access.plan_scope_key(user)
+    key = f"plan-list-rollup:{plan_generation}:{scope}:{today.isoformat()}:{digest}"
+    rollup = cache.get(key)
+    if rollup is None:
+        rollup = progress_rollup(plans)[0]
+        cache.set(key, rollup, FILTER_CACHE_SECONDS)
+    return rollup
 
 
 @dataclass(frozen=True)
@@ -1096,20 +1113,44 @@ class IndicatorDetail:
     band: scoring.Band | None  # that category
 
 
-def indicator_filter_choices(rounds, year, chosen=None) -> list[tuple[str, str]]:
+def indicator_filter_choices(rounds, year, chosen=None, *, cache_key=None) -> list:
     """The plan filter's indicators by name (value: the code, as links and old URLs give it):
     those of the chosen round, or of every round the user sees, named as in the latest one.
-    A code no such round has (from an old link) stays a choice, so the filter still applies."""
-    dimensions = Dimension.objects.filter(round__in=rounds)
-    if year and str(year).isdigit():
-        dimensions = dimensions.filter(round__year=year)
-    named: dict[str, str] = {}
-    for dimension in dimensions.order_by("code", "-round__year").only("code", "name_id", "name_en"):
-        named.setdefault(dimension.code, f"{indicator_name(dimension)} ({dimension.code})")
+    A code no such round has (from an old link) stays a choice, so the filter still applies.
+    With `cache_key` (plan_filter_key) the named indicators are read once per key and year."""
+    year = str(year) if year and str(year).isdigit() and len(str(year)) <= 4 else ""
+    key = f"plan-filter-indicators:{cache_key}:{year}"
+    named = cache.get(key) if cache_key else None
+    if named is None:
+        named = _named_indicators(rounds, year)
+        if cache_key:
+            cache.set(key, named, FILTER_CACHE_SECONDS)
     if chosen and chosen not in named and len(chosen) <= MAX_CODE_LENGTH:
         named[chosen] = chosen
     ordered = sorted(named.items(), key=lambda item: item[1].casefold())
     return [("", _("All")), *ordered]
+
+
+FILTER_CACHE_SECONDS = 24 * 60 * 60  # the keys hold the data generations: this only frees memory
+
+
+def _named_indicators(rounds, year: str) -> dict[str, str]:
+    dimensions = Dimension.objects.filter(round__in=rounds)
+    if year:
+        dimensions = dimensions.filter(round__year=year)
+    named: dict[str, str] = {}
+    for dimension in dimensions.order_by("code", "-round__year").only("code", "name_id", "name_en"):
+        named.setdefault(dimension.code, f"{indicator_name(dimension)} ({dimension.code})")
+    return named
+
+
+def plan_filter_key(user, generations) -> str:
+    """What the plan filter offers, as a cache key: the survey and plan data generations
+    (rounds, indicators and OPDs move them), the language, whether the user sees draft rounds
+    and which OPDs (every one, or their own)."""
+    rounds = "drafts" if sees_draft_rounds(user) else "published"
+    scope = access.plan_scope_key(user)
+    return f"{generations[0]}:{generations[1]}:{get_language()}:{rounds}:{scope}"
 
 
 def indicator_details(survey_round) -> dict[int, IndicatorDetail]:

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -34,6 +35,7 @@ from actionplans.models import (
     ProgressReport,
     Recommendation,
 )
+from surveys import public_cache
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
 from surveys.importing import flow as import_flow
@@ -55,7 +57,11 @@ def _plan_for(request, pk, action):
 
 @login_required
 def plan_list(request):
-    form = PlanFilterForm(request.GET or None, user=request.user)
+    """The plans the user sees, filtered, 50 a page; the filter's options and the roll-up are
+    cached per data generation (one query reads both generations)."""
+    generations = public_cache.generations()
+    cache_key = selectors.plan_filter_key(request.user, generations)
+    form = PlanFilterForm(request.GET or None, user=request.user, cache_key=cache_key)
     filters = form.cleaned_data if form.is_valid() else {}
     plans = selectors.plans_for_list(request.user, filters=filters)
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
@@ -64,9 +70,10 @@ def plan_list(request):
     today = timezone.localdate()
     context = {
         "form": form,
+        "filter_fields": mark_safe(form.fields_html()),  # rendered (and escaped) by the form
         "plans": selectors.plan_rows(page.object_list, today),
         "page": page,
-        "rollup": selectors.progress_rollup(plans)[0],
+        "rollup": selectors.plan_list_rollup(request.user, plans, filters, generations[1], today),
         "today": today,
         "export_query": query.urlencode(),
     }

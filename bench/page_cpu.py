@@ -51,6 +51,7 @@ def parse_arguments(argv):
     parser.add_argument("--profile", metavar="PAGE", help="profile PAGE instead of timing")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key")
     parser.add_argument("--top", type=int, default=45, help="rows of the profile printed")
+    parser.add_argument("--match", help="print only the profile's functions matching REGEX")
     parser.add_argument("--hand-written", action="store_true", help="also the f-string list")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
@@ -159,17 +160,17 @@ def measure(action, *, requests: int, warm: int) -> dict:
     }
 
 
-def profile(action, *, requests: int, warm: int, sort: str, top: int) -> None:
+def profile(action, *, requests: int, warm: int, sort: str, top: int, match=None) -> None:
     for _ in range(warm):
         action()
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for the database
     profiler.enable()
     for _ in range(requests):
         action()
     profiler.disable()
     for key in dict.fromkeys([sort, "tottime"]):
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(top)
+        pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(*filter(None, [match]), top)
         print(f"--- by {key}, {requests} requests ---")
         print(out.getvalue())
 
@@ -220,6 +221,14 @@ def pages():
     return [page for page in run_all_pages() if page.page != "public"]
 
 
+def _page_to_profile(measured, key):
+    """A page by its key, or any path (asked as the inspector)."""
+    from bench.run_all import Page
+
+    found = [page for page in measured if page.page == key]
+    return found[0] if found else Page(key, key, "inspector", key)
+
+
 def main(argv=None) -> int:
     arguments = parse_arguments(argv)
     name = arguments.database or f"spi_page_cpu_{arguments.size}"
@@ -229,9 +238,9 @@ def main(argv=None) -> int:
         clients = _clients()
         measured = [p for p in pages() if chosen is None or p.page in chosen | {"trivial"}]
         if arguments.profile:
-            page = next(p for p in measured if p.page == arguments.profile)
+            page = _page_to_profile(measured, arguments.profile)
             client = clients[page.who]
-            options = {"sort": arguments.sort, "top": arguments.top}
+            options = {"sort": arguments.sort, "top": arguments.top, "match": arguments.match}
             profile(lambda: _get(client, page.path), **budget, **options)
             return 0
         print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
