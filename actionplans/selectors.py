@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db.models import (
@@ -26,7 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from actionplans import access, notifications
@@ -47,10 +49,11 @@ from actionplans.models import (
     ReviewOutcome,
     VerificationDecision,
 )
-from surveys import scoring
+from surveys import formatting, scoring
 from surveys import selectors as survey_selectors
 from surveys.models import Dimension, SurveyRound, sees_draft_rounds
 from surveys.naming import indicator_name
+from surveys.templatetags.spi import indicator as indicator_label
 
 MAX_CODE_LENGTH = Dimension._meta.get_field("code").max_length
 DUE_SOON_DAYS = 14
@@ -111,17 +114,59 @@ STATUS_BADGE = {
 
 
 def plan_rows(plans, today) -> list:
-    """A page of the plan list with each row's link, status label and badge: the label is
-    translated once per status, the link formatted, not reversed, per row."""
+    """A page of the plan list with what each row shows, ready to print: its link (formatted,
+    not reversed, per row), status label (translated once per status) and badge, year, OPD,
+    indicators (read as values, each named once), due date, capaian and the origin and
+    overdue-milestone badges' text, so the template only places them."""
     url = pk_url("actionplans:plan_detail")
     labels = {value: str(label) for value, label in PlanStatus.choices}
-    rows = list(plans)
+    language = get_language()
+    rows = list(plans.prefetch_related(None))
+    indicators = _indicator_labels([plan.pk for plan in rows])
     for plan in rows:
         plan.url = url(plan.pk)
         plan.status_label = labels[plan.status]
         plan.status_badge = STATUS_BADGE.get(plan.status, "text-bg-secondary")
         plan.overdue = plan.is_overdue(today)
+        plan.indicator_names = indicators.get(plan.pk, "")
+        _row_labels(plan, language)
     return rows
+
+
+def _indicator_labels(plan_ids) -> dict:
+    """Each plan's indicators as the list shows them, in the order of `plan.indicators`."""
+    links = ActionPlan.indicators.through.objects.filter(actionplan_id__in=plan_ids)
+    rows = links.order_by("dimension__round", "dimension__code").values_list(
+        "actionplan_id",
+        "dimension_id",
+        "dimension__code",
+        "dimension__name_id",
+        "dimension__name_en",
+    )
+    named, by_plan = {}, defaultdict(list)
+    for plan_id, dimension_id, code, name_id, name_en in rows:
+        if dimension_id not in named:
+            item = SimpleNamespace(code=code, name_id=name_id, name_en=name_en)
+            named[dimension_id] = indicator_label(item)
+        by_plan[plan_id].append(named[dimension_id])
+    return {plan_id: mark_safe("<br>".join(names)) for plan_id, names in by_plan.items()}
+
+
+def _row_labels(plan, language: str) -> None:
+    plan.year = str(plan.round.year)
+    plan.opd_label = str(plan.owner_opd)
+    plan.due_label = formatting.day(plan.due_date, language)
+    plan.origin_label = plan.milestones_label = None
+    if plan.carried_over_from_id:
+        year = plan.carried_over_from.round.year
+        plan.origin_label = _("Carried over from %(year)s") % {"year": year}
+    if plan.overdue_milestones:
+        count = plan.overdue_milestones
+        one, many = "%(counter)s milestone overdue", "%(counter)s milestones overdue"
+        plan.milestones_label = ngettext(one, many, count) % {"counter": count}
+    progress = plan.verified_progress
+    plan.progress_label = None if progress is None else formatting.percent(progress, language, -1)
+    plan.progress_value = None if progress is None else int(progress)
 
 
 def _plans_in_state(state: str, today):
@@ -258,18 +303,19 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
 
 
-def plan_list_rollup(user, plans, filters: dict, plan_generation: int, today) -> Rollup:
-    """The plan list's roll-up (progress_rollup of its filtered plans), computed once per
-    plan-data generation, plan scope, filter and day and then read from the cache."""
+def plan_list_totals(user, plans, filters: dict, plan_generation: int, today) -> tuple:
+    """The plan list's roll-up (progress_rollup of its filtered plans) and how many plans it
+    has, computed once per plan-data generation, plan scope, filter and day, then read from
+    the cache."""
     chosen = {name: getattr(value, "pk", value) for name, value in sorted(filters.items())}
     digest = hashlib.sha256(repr(chosen).encode()).hexdigest()[:24]
     scope = access.plan_scope_key(user)
-    key = f"plan-list-rollup:{plan_generation}:{scope}:{today.isoformat()}:{digest}"
-    rollup = cache.get(key)
-    if rollup is None:
-        rollup = progress_rollup(plans)[0]
-        cache.set(key, rollup, FILTER_CACHE_SECONDS)
-    return rollup
+    key = f"plan-list-totals:{plan_generation}:{scope}:{today.isoformat()}:{digest}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = (progress_rollup(plans)[0], plans.count())
+        cache.set(key, totals, FILTER_CACHE_SECONDS)
+    return totals
 
 
 @dataclass(frozen=True)

@@ -64,16 +64,19 @@ def plan_list(request):
     form = PlanFilterForm(request.GET or None, user=request.user, cache_key=cache_key)
     filters = form.cleaned_data if form.is_valid() else {}
     plans = selectors.plans_for_list(request.user, filters=filters)
-    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rollup, count = selectors.plan_list_totals(request.user, plans, filters, generations[1], today)
+    paginator = Paginator(plans, PLANS_PER_PAGE)
+    paginator.count = count  # the cached count, in place of Paginator's own COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    today = timezone.localdate()
     context = {
         "form": form,
         "filter_fields": mark_safe(form.fields_html()),  # rendered (and escaped) by the form
         "plans": selectors.plan_rows(page.object_list, today),
         "page": page,
-        "rollup": selectors.plan_list_rollup(request.user, plans, filters, generations[1], today),
+        "rollup": rollup,
         "today": today,
         "export_query": query.urlencode(),
     }
