@@ -941,8 +941,7 @@ def inspector_desk(user, *, today=None) -> dict:
     )
     for item in (*overdue_plans, *overdue_milestones):
         item.days_late = (today - item.due_date).days
-    follow_up_round = current_round(user)
-    uncovered_recommendations = _uncovered_recommendations(user)
+    _desk_links(waiting, returned, overdue_plans, overdue_milestones)
     return {
         "today": today,
         "waiting": waiting,
@@ -953,6 +952,27 @@ def inspector_desk(user, *, today=None) -> dict:
         "overdue_plans_total": overdue_plans_total,
         "overdue_milestones": overdue_milestones,
         "overdue_milestones_total": overdue_milestones_total,
+    }
+
+
+def _desk_links(waiting, returned, overdue_plans, overdue_milestones) -> None:
+    """The desk lists' links, formatted from one reversed URL each rather than per row."""
+    plan_url, verify_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_verify")
+    for report in waiting:
+        report.verify_url = verify_url(report.pk)
+    for item in (*returned, *overdue_milestones):
+        item.plan_url = plan_url(item.plan_id)
+    for plan in overdue_plans:
+        plan.url = plan_url(plan.pk)
+
+
+def desk_follow_up(user) -> dict:
+    """The work desk's follow-up part: the current round, its weak points and the KPK
+    recommendations in force that no active or done plan answers (the same for every reader
+    with the same plan scope and round visibility, so the desk caches it)."""
+    follow_up_round = current_round(user)
+    uncovered_recommendations = _uncovered_recommendations(user)
+    return {
         "current_round": follow_up_round,
         "uncovered_weak_points": _uncovered_weak_points(user, follow_up_round),
         "uncovered_recommendations": uncovered_recommendations,

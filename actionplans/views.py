@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -39,7 +41,7 @@ from surveys import public_cache
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
 from surveys.importing import flow as import_flow
-from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound
+from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound, sees_draft_rounds
 
 PLANS_PER_PAGE = 50
 REPORTS_PER_PAGE = 50
@@ -534,7 +536,39 @@ def my_plans(request):
 @permission_required("actionplans.view_all_plans", raise_exception=True)
 def desk(request):
     """The Inspectorate's first page: its work across every round."""
-    return render(request, "actionplans/desk.html", selectors.inspector_desk(request.user))
+    followup = _desk_follow_up(request.user)
+    context = {**selectors.inspector_desk(request.user), "followup": followup}
+    context["followup_html"] = mark_safe(followup["html"])  # rendered (and escaped) below
+    return render(request, "actionplans/desk.html", context)
+
+
+DESK_CACHE_SECONDS = 24 * 60 * 60  # the key holds the data generations: this only frees memory
+
+
+def _desk_follow_up(user) -> dict:
+    """The desk's follow-up part as plain values (the round's year, the counts) and rendered
+    HTML, once per survey and plan generation, language, plan scope, round visibility and
+    whether the reader may create plans; rendered without the request."""
+    generations = public_cache.generations()
+    rounds = "drafts" if sees_draft_rounds(user) else "published"
+    can_add_plan = user.has_perm("actionplans.add_actionplan")
+    key = (
+        f"desk-followup:{generations[0]}:{generations[1]}:{get_language()}:"
+        f"{access.plan_scope_key(user)}:{rounds}:{can_add_plan}"
+    )
+    followup = cache.get(key)
+    if followup is None:
+        context = selectors.desk_follow_up(user) | {"can_add_plan": can_add_plan}
+        html = render_to_string("actionplans/_desk_followup.html", context)
+        current = context["current_round"]
+        followup = {
+            "year": None if current is None else current.year,
+            "weak_points": len(context["uncovered_weak_points"]),
+            "recommendations": context["uncovered_recommendation_count"],
+            "html": str.__str__(html),
+        }
+        cache.set(key, followup, DESK_CACHE_SECONDS)
+    return followup
 
 
 @login_required

@@ -220,6 +220,7 @@ def test_the_desk_lists_weak_points_and_recommendations_no_active_plan_answers(
     assert [(r.code, r.n_drafts) for r in group["items"]] == [("R-06", 1)]
     assert context["uncovered_weak_points"] == []  # the expert group's plan is active
     ActionPlan.objects.filter(respondent_group="expert").update(status=PlanStatus.DRAFT)
+    services.plan_data_changed()  # as the services announce their writes
     [point] = _page(inspector_client, "actionplans:desk").context["uncovered_weak_points"]
     assert (point.group, point.draft_count) == ("expert", 1)
 
@@ -255,9 +256,9 @@ def _more_work(methodology, opd_a, head_a, inspector, start, times):
 
 # session, user, permissions (2), the user's OPD (separation of duties), waiting reports,
 # returned reports, overdue plans, overdue milestones (each list its first rows and its count),
-# settings, default round,
-# recommendations, home result, bands, indicator scores, coverage, the menu's waiting count
-DESK_QUERIES = 22
+# the data generations (the follow-up part: current round, weak points and recommendations
+# without a plan, is cached under them), the menu's waiting count
+DESK_QUERIES = 16
 
 
 def test_the_desk_costs_the_same_queries_at_1x_and_10x_data(
@@ -265,8 +266,10 @@ def test_the_desk_costs_the_same_queries_at_1x_and_10x_data(
 ):
     _publish(methodology[2024])
     _more_work(methodology, opd_a, head_a, inspector, 0, 1)
+    inspector_client.get(reverse("actionplans:desk"))  # warm: the follow-up part cached
     at_1x = _queries(inspector_client, "actionplans:desk")
     _more_work(methodology, opd_a, head_a, inspector, 1, 9)
+    inspector_client.get(reverse("actionplans:desk"))
     at_10x = _queries(inspector_client, "actionplans:desk")
     assert at_1x == at_10x == DESK_QUERIES
 
