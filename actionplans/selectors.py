@@ -21,6 +21,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
     When,
     Window,
 )
@@ -785,16 +786,18 @@ def _plan_changes(plan) -> list[dict]:
 
 
 def _relation_snapshots(records) -> dict[str, dict[int, set]]:
-    """Per relation, the ids each history row recorded; one query a relation."""
+    """Per relation, the ids each history row recorded; every relation in one query (a UNION
+    of their history tables, each row tagged with its relation)."""
     history_ids = [record.history_id for record in records]
-    snapshots = {}
-    for name in PLAN_RELATIONS:
+    queries = []
+    for number, name in enumerate(PLAN_RELATIONS):
         recorded = getattr(ActionPlan.history.model, name).model.objects
         related = ActionPlan._meta.get_field(name).m2m_reverse_field_name()
-        rows = recorded.filter(history_id__in=history_ids).values_list("history_id", related)
-        snapshots[name] = defaultdict(set)
-        for history_id, related_id in rows:
-            snapshots[name][history_id].add(related_id)
+        rows = recorded.filter(history_id__in=history_ids).annotate(relation=Value(number))
+        queries.append(rows.order_by().values_list("history_id", related, "relation"))
+    snapshots = {name: defaultdict(set) for name in PLAN_RELATIONS}
+    for history_id, related_id, number in queries[0].union(*queries[1:], all=True):
+        snapshots[PLAN_RELATIONS[number]][history_id].add(related_id)
     return snapshots
 
 
@@ -1032,7 +1035,25 @@ def _last_report_state(plan):
     return report
 
 
+def _card_labels(plans, today) -> None:
+    """What a home page's card or row prints, made once: its links (formatted, not reversed,
+    per card), year, status label and badge, overdue flag and capaian."""
+    plan_url, report_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_create")
+    labels = {value: str(label) for value, label in PlanStatus.choices}
+    language = get_language()
+    for plan in plans:
+        plan.url, plan.report_url = plan_url(plan.pk), report_url(plan.pk)
+        plan.year = str(plan.round.year)
+        plan.status_label = labels[plan.status]
+        plan.status_badge = STATUS_BADGE.get(plan.status, "text-bg-secondary")
+        plan.overdue = plan.is_overdue(today)
+        progress = plan.verified_progress
+        plan.progress_label = None if progress is None else formatting.percent(progress, language)
+        plan.progress_value = None if progress is None else int(progress)
+
+
 def _plan_cards(plans, today) -> list:
+    _card_labels(plans, today)
     for plan in plans:
         plan.next_milestone = next(iter(plan.open_milestones), None)
         plan.next_milestone_overdue = bool(
@@ -1046,7 +1067,6 @@ def _plan_cards(plans, today) -> list:
             if m.due_date < today and plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
         ]
         plan.last_report = _last_report_state(plan)
-        plan.overdue = plan.is_overdue(today)
     return plans
 
 
@@ -1128,9 +1148,9 @@ def opd_home(user, *, today=None) -> dict | None:
         .prefetch_related(open_milestones)
         .order_by("-round__year", "due_date", "pk")
     )
+    _card_labels(supporting, today)
     for plan in supporting:
         plan.next_milestone = next(iter(plan.open_milestones), None)
-        plan.overdue = plan.is_overdue(today)
     _plan_cards(running, today)
     _attach_returned_evidence(running)
     return {

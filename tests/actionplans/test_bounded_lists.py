@@ -185,9 +185,9 @@ def test_the_rights_loaded_with_the_plan_are_the_rules_answers(
 
 # session, user, permissions (2), the user's OPD, the plan with its rights, milestones,
 # indicators, recommendations, supporting OPDs, reports, their files, their decisions,
-# history (plan, 3 relations), successors, reviews, the menu's waiting count, unread
-# notifications
-DETAIL_QUERIES = 21
+# history (plan, its 3 relations in one query), successors, reviews, the menu's waiting count,
+# unread notifications
+DETAIL_QUERIES = 19
 
 
 def test_plan_detail_takes_the_same_queries_at_1x_and_10x_data(
