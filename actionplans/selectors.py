@@ -618,10 +618,15 @@ def pk_url(name: str):
 def queue_rows(reports) -> list:
     """A page of the verification queue with each row's links."""
     plan_url, verify_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_verify")
+    language = get_language()
     rows = list(reports)
     for report in rows:
         report.plan_url = plan_url(report.plan_id)
         report.verify_url = verify_url(report.pk)
+        submitted = timezone.localtime(report.submitted_at)
+        report.submitted_iso = submitted.isoformat()
+        report.submitted_label = formatting.day(submitted, language)
+        report.opd_label = str(report.plan.owner_opd)
     return rows
 
 
