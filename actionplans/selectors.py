@@ -1032,12 +1032,16 @@ def _uncovered_recommendations(user) -> list[dict]:
 # --- the OPD's home page -----------------------------------------------------------------------
 
 
-def _last_report_state(plan):
-    """The newest report of the plan, with its last decision (None: never reported)."""
-    report = next(iter(plan.reports_newest_first), None)
-    if report is not None:
+def _attach_last_reports(plans) -> None:
+    """On each plan (annotated with `last_report_id`) its newest report with that report's
+    last decision, or None if never reported: two queries for every card."""
+    ids = [plan.last_report_id for plan in plans if plan.last_report_id]
+    reports = ProgressReport.objects.filter(pk__in=ids).prefetch_related(_latest_decision())
+    by_id = {report.pk: report for report in reports}
+    for report in by_id.values():
         report.last_decision = next(iter(report.decisions_newest_first), None)
-    return report
+    for plan in plans:
+        plan.last_report = by_id.get(plan.last_report_id)
 
 
 def _card_labels(plans, today) -> None:
@@ -1071,7 +1075,7 @@ def _plan_cards(plans, today) -> list:
             for m in plan.open_milestones
             if m.due_date < today and plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
         ]
-        plan.last_report = _last_report_state(plan)
+    _attach_last_reports(plans)
     return plans
 
 
@@ -1128,13 +1132,8 @@ def opd_home(user, *, today=None) -> dict | None:
         to_attr="open_milestones",
     )
     # a card shows the plan's last report only: one per plan, however long its history
-    reports = Prefetch(
-        "reports",
-        queryset=ProgressReport.objects.order_by("-submitted_at", "-pk").prefetch_related(
-            _latest_decision()
-        )[:1],
-        to_attr="reports_newest_first",
-    )
+    newest = ProgressReport.objects.filter(plan=OuterRef("pk")).order_by("-submitted_at", "-pk")
+    last_report = Subquery(newest.values("pk")[:1])
     visible = ActionPlan.objects.visible_to(user).exclude(status=PlanStatus.CANCELLED)
     owned = visible.filter(owner_opd_id=opd_id).select_related("round")
     worklist = _waiting_approval(owned)
@@ -1142,7 +1141,8 @@ def opd_home(user, *, today=None) -> dict | None:
     running, running_total = first_rows(
         access.with_rights(owned, user, ["report"])
         .exclude(status__in=(PlanStatus.DRAFT, PlanStatus.SUBMITTED))
-        .prefetch_related(open_milestones, reports)
+        .annotate(last_report_id=last_report)
+        .prefetch_related(open_milestones)
         .order_by(done_last, "-round__year", "due_date", "pk"),
         OPD_HOME_CARDS,
     )

@@ -529,6 +529,7 @@ def my_plans(request):
     home = selectors.opd_home(request.user)
     if home is None:
         raise PermissionDenied(_("Your account is not linked to an OPD."))
+    home["menu_opd_name"] = str(home["opd"])  # the menu's OPD, already loaded: not read again
     return render(request, "actionplans/my_plans.html", home)
 
 
