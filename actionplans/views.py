@@ -46,6 +46,8 @@ from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound, 
 PLANS_PER_PAGE = 50
 REPORTS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
+# cached sections hold the data generations in their keys: the timeout only frees memory
+SECTION_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _visible_plan(request, pk):
@@ -89,15 +91,14 @@ def plan_list(request):
 def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
     today = timezone.localdate()
-    timeline = selectors.plan_timeline(request.user, plan)
-    reports = selectors.plan_report_states(timeline)
+    history = _plan_history(request.user, plan)
     milestones = list(plan.milestones.all())
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
-        milestone.report_waiting = milestone.pk in reports["milestones_waiting"]
+        milestone.report_waiting = milestone.pk in history["milestones_waiting"]
     context = {
         "plan": plan,
-        "timeline": timeline,
+        "timeline_html": mark_safe(history["html"]),  # rendered (and escaped) below
         "successors": selectors.plan_successors(request.user, plan),
         "milestones": milestones,
         "overdue_milestones": sum(milestone.overdue for milestone in milestones),
@@ -105,11 +106,45 @@ def plan_detail(request, pk):
         "can_cancel": plan.can_cancel,
         "can_add_milestone": plan.can_add_milestone,
         "can_report": plan.can_report,
-        "returned_waiting": reports["returned_waiting"],
+        "returned_waiting": history["returned"],
         "today": today,
         **_lifecycle_context(plan),
     }
     return render(request, "actionplans/plan_detail.html", context)
+
+
+def _plan_history(user, plan) -> dict:
+    """The plan's timeline (reports, decisions, changes) as rendered HTML, the milestones with
+    a report waiting and the returned reports not answered yet (plain values), once per
+    plan-data generation, plan, plan scope and language; rendered without the request."""
+    generation = public_cache.generation(public_cache.PLAN_DATA)
+    scope = access.plan_scope_key(user)
+    key = f"plan-history:{generation}:{plan.pk}:{scope}:{get_language()}"
+    history = cache.get(key)
+    if history is None:
+        timeline = selectors.plan_timeline(user, plan)
+        states = selectors.plan_report_states(timeline)
+        html = render_to_string("actionplans/_timeline.html", {"timeline": timeline})
+        history = {
+            "html": str.__str__(html),
+            "milestones_waiting": states["milestones_waiting"],
+            "returned": [_returned_notice(report) for report in states["returned_waiting"]],
+        }
+        cache.set(key, history, SECTION_CACHE_SECONDS)
+    return history
+
+
+def _returned_notice(report) -> dict:
+    """What the notice of a returned report shows: its date, percent and last note."""
+    decisions = list(report.decisions.all())
+    last = decisions[-1] if decisions else None
+    return {
+        "pk": report.pk,
+        "submitted_at": report.submitted_at,
+        "percent": report.percent,
+        "decided": last is not None,
+        "note": last.note if last else "",
+    }
 
 
 def _lifecycle_context(plan) -> dict:
@@ -543,9 +578,6 @@ def desk(request):
     return render(request, "actionplans/desk.html", context)
 
 
-DESK_CACHE_SECONDS = 24 * 60 * 60  # the key holds the data generations: this only frees memory
-
-
 def _desk_follow_up(user) -> dict:
     """The desk's follow-up part as plain values (the round's year, the counts) and rendered
     HTML, once per survey and plan generation, language, plan scope, round visibility and
@@ -568,7 +600,7 @@ def _desk_follow_up(user) -> dict:
             "recommendations": context["uncovered_recommendation_count"],
             "html": str.__str__(html),
         }
-        cache.set(key, followup, DESK_CACHE_SECONDS)
+        cache.set(key, followup, SECTION_CACHE_SECONDS)
     return followup
 
 
