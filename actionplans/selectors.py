@@ -914,53 +914,56 @@ def _latest_decision():
     )
 
 
-def inspector_desk(user, *, today=None) -> dict:
+def inspector_desk(user, *, today=None, plan_generation=None) -> dict:
     """The Inspectorate's first page, across every round: what waits, what is late, what has
-    no plan. A fixed number of queries whatever the number of plans, reports or rounds."""
+    no plan. A fixed number of queries whatever the number of plans, reports or rounds; with
+    `plan_generation` the four totals are counted once per generation, reader and day."""
     today = today or timezone.localdate()
-    waiting, waiting_total = first_rows(
-        waiting_reports(user)
+    lists = {
+        "waiting": waiting_reports(user)
         .select_related("plan__round", "plan__owner_opd")
-        .order_by("submitted_at", "pk")
-    )
-    for report in waiting:
-        report.age_days = _age_days(report.submitted_at, today)
-    returned, returned_total = first_rows(
-        _waiting_returned(ProgressReport.objects.visible_to(user))
+        .order_by("submitted_at", "pk"),
+        "returned": _waiting_returned(ProgressReport.objects.visible_to(user))
         .select_related("plan__round", "plan__owner_opd")
         .prefetch_related(_latest_decision())
-        .order_by("submitted_at", "pk")
-    )
-    for report in returned:
+        .order_by("submitted_at", "pk"),
+        "overdue_plans": ActionPlan.objects.visible_to(user)
+        .overdue(today)
+        .select_related("round", "owner_opd")
+        .order_by("due_date", "pk"),
+        "overdue_milestones": Milestone.objects.visible_to(user)
+        .overdue(today)
+        .select_related("plan__round", "plan__owner_opd")
+        .order_by("due_date", "pk"),
+    }
+    desk = {name: list(rows[:HOME_LIST_LENGTH]) for name, rows in lists.items()}
+    totals = _desk_totals(user, lists, plan_generation, today)
+    for report in desk["waiting"]:
+        report.age_days = _age_days(report.submitted_at, today)
+    for report in desk["returned"]:
         report.last_decision = next(iter(report.decisions_newest_first), None)
         decided = report.last_decision.decided_at if report.last_decision else report.submitted_at
         report.age_days = _age_days(decided, today)
-    overdue_plans, overdue_plans_total = first_rows(
-        ActionPlan.objects.visible_to(user)
-        .overdue(today)
-        .select_related("round", "owner_opd")
-        .order_by("due_date", "pk")
-    )
-    overdue_milestones, overdue_milestones_total = first_rows(
-        Milestone.objects.visible_to(user)
-        .overdue(today)
-        .select_related("plan__round", "plan__owner_opd")
-        .order_by("due_date", "pk")
-    )
-    for item in (*overdue_plans, *overdue_milestones):
+    for item in (*desk["overdue_plans"], *desk["overdue_milestones"]):
         item.days_late = (today - item.due_date).days
-    _desk_links(waiting, returned, overdue_plans, overdue_milestones)
-    return {
-        "today": today,
-        "waiting": waiting,
-        "waiting_total": waiting_total,
-        "returned": returned,
-        "returned_total": returned_total,
-        "overdue_plans": overdue_plans,
-        "overdue_plans_total": overdue_plans_total,
-        "overdue_milestones": overdue_milestones,
-        "overdue_milestones_total": overdue_milestones_total,
-    }
+    _desk_links(
+        desk["waiting"], desk["returned"], desk["overdue_plans"], desk["overdue_milestones"]
+    )
+    return {"today": today, **desk, **{f"{name}_total": totals[name] for name in lists}}
+
+
+def _desk_totals(user, lists: dict, plan_generation, today) -> dict:
+    """How many rows each desk list has in all; cached per plan-data generation, reader (the
+    waiting reports leave out the verifier's own OPD), plan scope and day (overdue)."""
+    if plan_generation is None:
+        return {name: rows.count() for name, rows in lists.items()}
+    scope = access.plan_scope_key(user)
+    key = f"desk-totals:{plan_generation}:{user.pk}:{opd_id_of(user)}:{scope}:{today.isoformat()}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = {name: rows.count() for name, rows in lists.items()}
+        cache.set(key, totals, FILTER_CACHE_SECONDS)
+    return totals
 
 
 def _desk_links(waiting, returned, overdue_plans, overdue_milestones) -> None:

@@ -572,17 +572,18 @@ def my_plans(request):
 @permission_required("actionplans.view_all_plans", raise_exception=True)
 def desk(request):
     """The Inspectorate's first page: its work across every round."""
-    followup = _desk_follow_up(request.user)
-    context = {**selectors.inspector_desk(request.user), "followup": followup}
+    generations = public_cache.generations()
+    followup = _desk_follow_up(request.user, generations)
+    desk = selectors.inspector_desk(request.user, plan_generation=generations[1])
+    context = {**desk, "followup": followup}
     context["followup_html"] = mark_safe(followup["html"])  # rendered (and escaped) below
     return render(request, "actionplans/desk.html", context)
 
 
-def _desk_follow_up(user) -> dict:
+def _desk_follow_up(user, generations) -> dict:
     """The desk's follow-up part as plain values (the round's year, the counts) and rendered
     HTML, once per survey and plan generation, language, plan scope, round visibility and
     whether the reader may create plans; rendered without the request."""
-    generations = public_cache.generations()
     rounds = "drafts" if sees_draft_rounds(user) else "published"
     can_add_plan = user.has_perm("actionplans.add_actionplan")
     key = (
