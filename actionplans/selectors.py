@@ -953,12 +953,13 @@ def inspector_desk(user, *, today=None, plan_generation=None) -> dict:
 
 
 def _desk_totals(user, lists: dict, plan_generation, today) -> dict:
-    """How many rows each desk list has in all; cached per plan-data generation, reader (the
-    waiting reports leave out the verifier's own OPD), plan scope and day (overdue)."""
+    """How many rows each list of a home page has in all; cached per plan-data generation,
+    reader (the waiting reports leave out the verifier's own OPD), plan scope and day (overdue)."""
     if plan_generation is None:
         return {name: rows.count() for name, rows in lists.items()}
     scope = access.plan_scope_key(user)
-    key = f"desk-totals:{plan_generation}:{user.pk}:{opd_id_of(user)}:{scope}:{today.isoformat()}"
+    lists_key = ",".join(lists)
+    key = f"home-totals:{plan_generation}:{user.pk}:{opd_id_of(user)}:{scope}:{today}:{lists_key}"
     totals = cache.get(key)
     if totals is None:
         totals = {name: rows.count() for name, rows in lists.items()}
@@ -1121,10 +1122,11 @@ def _waiting_approval(owned) -> dict:
     return worklist
 
 
-def opd_home(user, *, today=None) -> dict | None:
+def opd_home(user, *, today=None, plan_generation=None) -> dict | None:
     """An OPD's first page: a card per plan it owns (newest round first, open plans before
     closed ones), and the plans it supports apart. None for a user without an OPD.
-    A fixed number of queries whatever the number of plans, milestones or reports."""
+    A fixed number of queries whatever the number of plans, milestones or reports; with
+    `plan_generation` the two totals are counted once per generation, reader and day."""
     opd_id = opd_id_of(user)
     if opd_id is None:
         return None
@@ -1141,21 +1143,22 @@ def opd_home(user, *, today=None) -> dict | None:
     owned = visible.filter(owner_opd_id=opd_id).select_related("round")
     worklist = _waiting_approval(owned)
     done_last = Case(When(status=PlanStatus.DONE, then=1), default=0)
-    running, running_total = first_rows(
-        access.with_rights(owned, user, ["report"])
+    lists = {
+        "plans": access.with_rights(owned, user, ["report"])
         .exclude(status__in=(PlanStatus.DRAFT, PlanStatus.SUBMITTED))
         .annotate(last_report_id=last_report)
         .prefetch_related(open_milestones)
         .order_by(done_last, "-round__year", "due_date", "pk"),
-        OPD_HOME_CARDS,
-    )
-    supporting, supporting_total = first_rows(
-        visible.filter(supporting_opds=opd_id)
+        "supporting": visible.filter(supporting_opds=opd_id)
         .exclude(owner_opd_id=opd_id)
         .select_related("round", "owner_opd")
         .prefetch_related(open_milestones)
-        .order_by("-round__year", "due_date", "pk")
-    )
+        .order_by("-round__year", "due_date", "pk"),
+    }
+    running = list(lists["plans"][:OPD_HOME_CARDS])
+    supporting = list(lists["supporting"][:HOME_LIST_LENGTH])
+    totals = _desk_totals(user, lists, plan_generation, today)
+    running_total, supporting_total = totals["plans"], totals["supporting"]
     _card_labels(supporting, today)
     for plan in supporting:
         plan.next_milestone = next(iter(plan.open_milestones), None)

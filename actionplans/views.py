@@ -561,7 +561,8 @@ def evidence_download(request, pk):
 @login_required
 def my_plans(request):
     """Rencana aksi saya, the OPD's first page: a card per plan of the OPD."""
-    home = selectors.opd_home(request.user)
+    plan_generation = public_cache.generation(public_cache.PLAN_DATA)
+    home = selectors.opd_home(request.user, plan_generation=plan_generation)
     if home is None:
         raise PermissionDenied(_("Your account is not linked to an OPD."))
     home["menu_opd_name"] = str(home["opd"])  # the menu's OPD, already loaded: not read again
