@@ -2,8 +2,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django import forms
+from django.core.cache import cache
 from django.db import models
 from django.db.models import F, Min, Q
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -620,15 +623,63 @@ class PlanFilterForm(forms.Form):
         label=capfirst(_("work state")),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, cache_key=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user, self.cache_key = user, cache_key
         rounds = SurveyRound.objects.visible_to(user)
         self.fields["round"].queryset = rounds.order_by("-year")
         self.fields["indicator"].choices = selectors.indicator_filter_choices(
-            rounds, self.data.get("round"), self.data.get("indicator")
+            rounds, self.data.get("round"), self.data.get("indicator"), cache_key=cache_key
         )
         if not sees_all_plans(user):
             self.fields["opd"].queryset = OPD.objects.filter(pk=opd_id_of(user))
+
+    def fields_html(self) -> str:
+        """The fields as `_plan_filter_fields.html` renders them. With a cache key (see
+        selectors.plan_filter_key) their options are rendered once per key and chosen round,
+        and the other choices are marked in that HTML; a form with errors, or a choice the
+        cached options lack (an old link's indicator), is rendered in full."""
+        if self.cache_key is None or (self.is_bound and not self.is_valid()):
+            return self._render_fields()
+        chosen_round = self.data.get("round", "")
+        key = f"plan-filter-html:{self.cache_key}:{chosen_round}"
+        html = cache.get(key)
+        if html is None:
+            data = {"round": chosen_round} if chosen_round else None
+            plain = PlanFilterForm(data, user=self.user, cache_key=self.cache_key)
+            html = plain._render_fields()
+            cache.set(key, html, selectors.FILTER_CACHE_SECONDS)
+        return self._with_choices(html) or self._render_fields()
+
+    def _render_fields(self) -> str:
+        return render_to_string("actionplans/_plan_filter_fields.html", {"filter_form": self})
+
+    def _with_choices(self, html: str) -> str | None:
+        """`html` (rendered with nothing chosen but the round) with this form's choices
+        selected, as the widgets would render them; None if an option is not there."""
+        for name in ("opd", "status", "indicator", "state"):
+            value = self.data.get(name, "")
+            if value:
+                html = _option_selected(html, name, str(value))
+                if html is None:
+                    return None
+        if self.is_bound and self.cleaned_data.get("overdue"):
+            box = html.index('<input type="checkbox" name="overdue"')
+            end = html.index(">", box)
+            html = f"{html[:end]} checked{html[end:]}"
+        return html
+
+
+def _option_selected(html: str, name: str, value: str) -> str | None:
+    """`html` with the option `value` of the select `name` selected instead of its empty one."""
+    start = html.index(f'<select name="{name}"')
+    end = html.index("</select>", start)
+    options = html[start:end].replace('<option value="" selected>', '<option value="">', 1)
+    option = f'<option value="{escape(value)}">'
+    if option not in options:
+        return None
+    options = options.replace(option, f"{option[:-1]} selected>", 1)
+    return html[:start] + options + html[end:]
 
 
 class PlanImportForm(forms.Form):

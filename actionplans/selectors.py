@@ -1,10 +1,13 @@
 """Reads for the action-plan pages, every one of them scoped to the user."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Case,
@@ -18,12 +21,15 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
     When,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from actionplans import access, notifications
@@ -44,10 +50,11 @@ from actionplans.models import (
     ReviewOutcome,
     VerificationDecision,
 )
-from surveys import scoring
+from surveys import formatting, scoring
 from surveys import selectors as survey_selectors
-from surveys.models import Dimension, SurveyRound
+from surveys.models import Dimension, SurveyRound, sees_draft_rounds
 from surveys.naming import indicator_name
+from surveys.templatetags.spi import indicator as indicator_label
 
 MAX_CODE_LENGTH = Dimension._meta.get_field("code").max_length
 DUE_SOON_DAYS = 14
@@ -108,17 +115,59 @@ STATUS_BADGE = {
 
 
 def plan_rows(plans, today) -> list:
-    """A page of the plan list with each row's link, status label and badge: the label is
-    translated once per status, the link formatted, not reversed, per row."""
+    """A page of the plan list with what each row shows, ready to print: its link (formatted,
+    not reversed, per row), status label (translated once per status) and badge, year, OPD,
+    indicators (read as values, each named once), due date, capaian and the origin and
+    overdue-milestone badges' text, so the template only places them."""
     url = pk_url("actionplans:plan_detail")
     labels = {value: str(label) for value, label in PlanStatus.choices}
-    rows = list(plans)
+    language = get_language()
+    rows = list(plans.prefetch_related(None))
+    indicators = _indicator_labels([plan.pk for plan in rows])
     for plan in rows:
         plan.url = url(plan.pk)
         plan.status_label = labels[plan.status]
         plan.status_badge = STATUS_BADGE.get(plan.status, "text-bg-secondary")
         plan.overdue = plan.is_overdue(today)
+        plan.indicator_names = indicators.get(plan.pk, "")
+        _row_labels(plan, language)
     return rows
+
+
+def _indicator_labels(plan_ids) -> dict:
+    """Each plan's indicators as the list shows them, in the order of `plan.indicators`."""
+    links = ActionPlan.indicators.through.objects.filter(actionplan_id__in=plan_ids)
+    rows = links.order_by("dimension__round", "dimension__code").values_list(
+        "actionplan_id",
+        "dimension_id",
+        "dimension__code",
+        "dimension__name_id",
+        "dimension__name_en",
+    )
+    named, by_plan = {}, defaultdict(list)
+    for plan_id, dimension_id, code, name_id, name_en in rows:
+        if dimension_id not in named:
+            item = SimpleNamespace(code=code, name_id=name_id, name_en=name_en)
+            named[dimension_id] = indicator_label(item)
+        by_plan[plan_id].append(named[dimension_id])
+    return {plan_id: mark_safe("<br>".join(names)) for plan_id, names in by_plan.items()}
+
+
+def _row_labels(plan, language: str) -> None:
+    plan.year = str(plan.round.year)
+    plan.opd_label = str(plan.owner_opd)
+    plan.due_label = formatting.day(plan.due_date, language)
+    plan.origin_label = plan.milestones_label = None
+    if plan.carried_over_from_id:
+        year = plan.carried_over_from.round.year
+        plan.origin_label = _("Carried over from %(year)s") % {"year": year}
+    if plan.overdue_milestones:
+        count = plan.overdue_milestones
+        one, many = "%(counter)s milestone overdue", "%(counter)s milestones overdue"
+        plan.milestones_label = ngettext(one, many, count) % {"counter": count}
+    progress = plan.verified_progress
+    plan.progress_label = None if progress is None else formatting.percent(progress, language, -1)
+    plan.progress_value = None if progress is None else int(progress)
 
 
 def _plans_in_state(state: str, today):
@@ -253,6 +302,21 @@ def progress_rollup(plans, key: str | None = None) -> list[Rollup]:
     "indicators__code") or overall; plans without an accepted report are left out and
     counted, never averaged in as 0. Cancelled plans are not part of any roll-up."""
     return [_rollup(row, row[key] if key else "") for row in _rollup_rows(plans, key)]
+
+
+def plan_list_totals(user, plans, filters: dict, plan_generation: int, today) -> tuple:
+    """The plan list's roll-up (progress_rollup of its filtered plans) and how many plans it
+    has, computed once per plan-data generation, plan scope, filter and day, then read from
+    the cache."""
+    chosen = {name: getattr(value, "pk", value) for name, value in sorted(filters.items())}
+    digest = hashlib.sha256(repr(chosen).encode()).hexdigest()[:24]
+    scope = access.plan_scope_key(user)
+    key = f"plan-list-totals:{plan_generation}:{scope}:{today.isoformat()}:{digest}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = (progress_rollup(plans)[0], plans.count())
+        cache.set(key, totals, FILTER_CACHE_SECONDS)
+    return totals
 
 
 @dataclass(frozen=True)
@@ -554,10 +618,15 @@ def pk_url(name: str):
 def queue_rows(reports) -> list:
     """A page of the verification queue with each row's links."""
     plan_url, verify_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_verify")
+    language = get_language()
     rows = list(reports)
     for report in rows:
         report.plan_url = plan_url(report.plan_id)
         report.verify_url = verify_url(report.pk)
+        submitted = timezone.localtime(report.submitted_at)
+        report.submitted_iso = submitted.isoformat()
+        report.submitted_label = formatting.day(submitted, language)
+        report.opd_label = str(report.plan.owner_opd)
     return rows
 
 
@@ -722,16 +791,18 @@ def _plan_changes(plan) -> list[dict]:
 
 
 def _relation_snapshots(records) -> dict[str, dict[int, set]]:
-    """Per relation, the ids each history row recorded; one query a relation."""
+    """Per relation, the ids each history row recorded; every relation in one query (a UNION
+    of their history tables, each row tagged with its relation)."""
     history_ids = [record.history_id for record in records]
-    snapshots = {}
-    for name in PLAN_RELATIONS:
+    queries = []
+    for number, name in enumerate(PLAN_RELATIONS):
         recorded = getattr(ActionPlan.history.model, name).model.objects
         related = ActionPlan._meta.get_field(name).m2m_reverse_field_name()
-        rows = recorded.filter(history_id__in=history_ids).values_list("history_id", related)
-        snapshots[name] = defaultdict(set)
-        for history_id, related_id in rows:
-            snapshots[name][history_id].add(related_id)
+        rows = recorded.filter(history_id__in=history_ids).annotate(relation=Value(number))
+        queries.append(rows.order_by().values_list("history_id", related, "relation"))
+    snapshots = {name: defaultdict(set) for name in PLAN_RELATIONS}
+    for history_id, related_id, number in queries[0].union(*queries[1:], all=True):
+        snapshots[PLAN_RELATIONS[number]][history_id].add(related_id)
     return snapshots
 
 
@@ -843,53 +914,77 @@ def _latest_decision():
     )
 
 
-def inspector_desk(user, *, today=None) -> dict:
+def inspector_desk(user, *, today=None, plan_generation=None) -> dict:
     """The Inspectorate's first page, across every round: what waits, what is late, what has
-    no plan. A fixed number of queries whatever the number of plans, reports or rounds."""
+    no plan. A fixed number of queries whatever the number of plans, reports or rounds; with
+    `plan_generation` the four totals are counted once per generation, reader and day."""
     today = today or timezone.localdate()
-    waiting, waiting_total = first_rows(
-        waiting_reports(user)
+    lists = {
+        "waiting": waiting_reports(user)
         .select_related("plan__round", "plan__owner_opd")
-        .order_by("submitted_at", "pk")
-    )
-    for report in waiting:
-        report.age_days = _age_days(report.submitted_at, today)
-    returned, returned_total = first_rows(
-        _waiting_returned(ProgressReport.objects.visible_to(user))
+        .order_by("submitted_at", "pk"),
+        "returned": _waiting_returned(ProgressReport.objects.visible_to(user))
         .select_related("plan__round", "plan__owner_opd")
         .prefetch_related(_latest_decision())
-        .order_by("submitted_at", "pk")
-    )
-    for report in returned:
+        .order_by("submitted_at", "pk"),
+        "overdue_plans": ActionPlan.objects.visible_to(user)
+        .overdue(today)
+        .select_related("round", "owner_opd")
+        .order_by("due_date", "pk"),
+        "overdue_milestones": Milestone.objects.visible_to(user)
+        .overdue(today)
+        .select_related("plan__round", "plan__owner_opd")
+        .order_by("due_date", "pk"),
+    }
+    desk = {name: list(rows[:HOME_LIST_LENGTH]) for name, rows in lists.items()}
+    totals = _desk_totals(user, lists, plan_generation, today)
+    for report in desk["waiting"]:
+        report.age_days = _age_days(report.submitted_at, today)
+    for report in desk["returned"]:
         report.last_decision = next(iter(report.decisions_newest_first), None)
         decided = report.last_decision.decided_at if report.last_decision else report.submitted_at
         report.age_days = _age_days(decided, today)
-    overdue_plans, overdue_plans_total = first_rows(
-        ActionPlan.objects.visible_to(user)
-        .overdue(today)
-        .select_related("round", "owner_opd")
-        .order_by("due_date", "pk")
-    )
-    overdue_milestones, overdue_milestones_total = first_rows(
-        Milestone.objects.visible_to(user)
-        .overdue(today)
-        .select_related("plan__round", "plan__owner_opd")
-        .order_by("due_date", "pk")
-    )
-    for item in (*overdue_plans, *overdue_milestones):
+    for item in (*desk["overdue_plans"], *desk["overdue_milestones"]):
         item.days_late = (today - item.due_date).days
+    _desk_links(
+        desk["waiting"], desk["returned"], desk["overdue_plans"], desk["overdue_milestones"]
+    )
+    return {"today": today, **desk, **{f"{name}_total": totals[name] for name in lists}}
+
+
+def _desk_totals(user, lists: dict, plan_generation, today) -> dict:
+    """How many rows each list of a home page has in all; cached per plan-data generation,
+    reader (the waiting reports leave out the verifier's own OPD), plan scope and day (overdue)."""
+    if plan_generation is None:
+        return {name: rows.count() for name, rows in lists.items()}
+    scope = access.plan_scope_key(user)
+    lists_key = ",".join(lists)
+    key = f"home-totals:{plan_generation}:{user.pk}:{opd_id_of(user)}:{scope}:{today}:{lists_key}"
+    totals = cache.get(key)
+    if totals is None:
+        totals = {name: rows.count() for name, rows in lists.items()}
+        cache.set(key, totals, FILTER_CACHE_SECONDS)
+    return totals
+
+
+def _desk_links(waiting, returned, overdue_plans, overdue_milestones) -> None:
+    """The desk lists' links, formatted from one reversed URL each rather than per row."""
+    plan_url, verify_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_verify")
+    for report in waiting:
+        report.verify_url = verify_url(report.pk)
+    for item in (*returned, *overdue_milestones):
+        item.plan_url = plan_url(item.plan_id)
+    for plan in overdue_plans:
+        plan.url = plan_url(plan.pk)
+
+
+def desk_follow_up(user) -> dict:
+    """The work desk's follow-up part: the current round, its weak points and the KPK
+    recommendations in force that no active or done plan answers (the same for every reader
+    with the same plan scope and round visibility, so the desk caches it)."""
     follow_up_round = current_round(user)
     uncovered_recommendations = _uncovered_recommendations(user)
     return {
-        "today": today,
-        "waiting": waiting,
-        "waiting_total": waiting_total,
-        "returned": returned,
-        "returned_total": returned_total,
-        "overdue_plans": overdue_plans,
-        "overdue_plans_total": overdue_plans_total,
-        "overdue_milestones": overdue_milestones,
-        "overdue_milestones_total": overdue_milestones_total,
         "current_round": follow_up_round,
         "uncovered_weak_points": _uncovered_weak_points(user, follow_up_round),
         "uncovered_recommendations": uncovered_recommendations,
@@ -941,15 +1036,37 @@ def _uncovered_recommendations(user) -> list[dict]:
 # --- the OPD's home page -----------------------------------------------------------------------
 
 
-def _last_report_state(plan):
-    """The newest report of the plan, with its last decision (None: never reported)."""
-    report = next(iter(plan.reports_newest_first), None)
-    if report is not None:
+def _attach_last_reports(plans) -> None:
+    """On each plan (annotated with `last_report_id`) its newest report with that report's
+    last decision, or None if never reported: two queries for every card."""
+    ids = [plan.last_report_id for plan in plans if plan.last_report_id]
+    reports = ProgressReport.objects.filter(pk__in=ids).prefetch_related(_latest_decision())
+    by_id = {report.pk: report for report in reports}
+    for report in by_id.values():
         report.last_decision = next(iter(report.decisions_newest_first), None)
-    return report
+    for plan in plans:
+        plan.last_report = by_id.get(plan.last_report_id)
+
+
+def _card_labels(plans, today) -> None:
+    """What a home page's card or row prints, made once: its links (formatted, not reversed,
+    per card), year, status label and badge, overdue flag and capaian."""
+    plan_url, report_url = pk_url("actionplans:plan_detail"), pk_url("actionplans:report_create")
+    labels = {value: str(label) for value, label in PlanStatus.choices}
+    language = get_language()
+    for plan in plans:
+        plan.url, plan.report_url = plan_url(plan.pk), report_url(plan.pk)
+        plan.year = str(plan.round.year)
+        plan.status_label = labels[plan.status]
+        plan.status_badge = STATUS_BADGE.get(plan.status, "text-bg-secondary")
+        plan.overdue = plan.is_overdue(today)
+        progress = plan.verified_progress
+        plan.progress_label = None if progress is None else formatting.percent(progress, language)
+        plan.progress_value = None if progress is None else int(progress)
 
 
 def _plan_cards(plans, today) -> list:
+    _card_labels(plans, today)
     for plan in plans:
         plan.next_milestone = next(iter(plan.open_milestones), None)
         plan.next_milestone_overdue = bool(
@@ -962,8 +1079,7 @@ def _plan_cards(plans, today) -> list:
             for m in plan.open_milestones
             if m.due_date < today and plan.status not in (PlanStatus.DONE, PlanStatus.CANCELLED)
         ]
-        plan.last_report = _last_report_state(plan)
-        plan.overdue = plan.is_overdue(today)
+    _attach_last_reports(plans)
     return plans
 
 
@@ -1006,10 +1122,11 @@ def _waiting_approval(owned) -> dict:
     return worklist
 
 
-def opd_home(user, *, today=None) -> dict | None:
+def opd_home(user, *, today=None, plan_generation=None) -> dict | None:
     """An OPD's first page: a card per plan it owns (newest round first, open plans before
     closed ones), and the plans it supports apart. None for a user without an OPD.
-    A fixed number of queries whatever the number of plans, milestones or reports."""
+    A fixed number of queries whatever the number of plans, milestones or reports; with
+    `plan_generation` the two totals are counted once per generation, reader and day."""
     opd_id = opd_id_of(user)
     if opd_id is None:
         return None
@@ -1020,34 +1137,31 @@ def opd_home(user, *, today=None) -> dict | None:
         to_attr="open_milestones",
     )
     # a card shows the plan's last report only: one per plan, however long its history
-    reports = Prefetch(
-        "reports",
-        queryset=ProgressReport.objects.order_by("-submitted_at", "-pk").prefetch_related(
-            _latest_decision()
-        )[:1],
-        to_attr="reports_newest_first",
-    )
+    newest = ProgressReport.objects.filter(plan=OuterRef("pk")).order_by("-submitted_at", "-pk")
+    last_report = Subquery(newest.values("pk")[:1])
     visible = ActionPlan.objects.visible_to(user).exclude(status=PlanStatus.CANCELLED)
     owned = visible.filter(owner_opd_id=opd_id).select_related("round")
     worklist = _waiting_approval(owned)
     done_last = Case(When(status=PlanStatus.DONE, then=1), default=0)
-    running, running_total = first_rows(
-        access.with_rights(owned, user, ["report"])
+    lists = {
+        "plans": access.with_rights(owned, user, ["report"])
         .exclude(status__in=(PlanStatus.DRAFT, PlanStatus.SUBMITTED))
-        .prefetch_related(open_milestones, reports)
+        .annotate(last_report_id=last_report)
+        .prefetch_related(open_milestones)
         .order_by(done_last, "-round__year", "due_date", "pk"),
-        OPD_HOME_CARDS,
-    )
-    supporting, supporting_total = first_rows(
-        visible.filter(supporting_opds=opd_id)
+        "supporting": visible.filter(supporting_opds=opd_id)
         .exclude(owner_opd_id=opd_id)
         .select_related("round", "owner_opd")
         .prefetch_related(open_milestones)
-        .order_by("-round__year", "due_date", "pk")
-    )
+        .order_by("-round__year", "due_date", "pk"),
+    }
+    running = list(lists["plans"][:OPD_HOME_CARDS])
+    supporting = list(lists["supporting"][:HOME_LIST_LENGTH])
+    totals = _desk_totals(user, lists, plan_generation, today)
+    running_total, supporting_total = totals["plans"], totals["supporting"]
+    _card_labels(supporting, today)
     for plan in supporting:
         plan.next_milestone = next(iter(plan.open_milestones), None)
-        plan.overdue = plan.is_overdue(today)
     _plan_cards(running, today)
     _attach_returned_evidence(running)
     return {
@@ -1096,20 +1210,44 @@ class IndicatorDetail:
     band: scoring.Band | None  # that category
 
 
-def indicator_filter_choices(rounds, year, chosen=None) -> list[tuple[str, str]]:
+def indicator_filter_choices(rounds, year, chosen=None, *, cache_key=None) -> list:
     """The plan filter's indicators by name (value: the code, as links and old URLs give it):
     those of the chosen round, or of every round the user sees, named as in the latest one.
-    A code no such round has (from an old link) stays a choice, so the filter still applies."""
-    dimensions = Dimension.objects.filter(round__in=rounds)
-    if year and str(year).isdigit():
-        dimensions = dimensions.filter(round__year=year)
-    named: dict[str, str] = {}
-    for dimension in dimensions.order_by("code", "-round__year").only("code", "name_id", "name_en"):
-        named.setdefault(dimension.code, f"{indicator_name(dimension)} ({dimension.code})")
+    A code no such round has (from an old link) stays a choice, so the filter still applies.
+    With `cache_key` (plan_filter_key) the named indicators are read once per key and year."""
+    year = str(year) if year and str(year).isdigit() and len(str(year)) <= 4 else ""
+    key = f"plan-filter-indicators:{cache_key}:{year}"
+    named = cache.get(key) if cache_key else None
+    if named is None:
+        named = _named_indicators(rounds, year)
+        if cache_key:
+            cache.set(key, named, FILTER_CACHE_SECONDS)
     if chosen and chosen not in named and len(chosen) <= MAX_CODE_LENGTH:
         named[chosen] = chosen
     ordered = sorted(named.items(), key=lambda item: item[1].casefold())
     return [("", _("All")), *ordered]
+
+
+FILTER_CACHE_SECONDS = 24 * 60 * 60  # the keys hold the data generations: this only frees memory
+
+
+def _named_indicators(rounds, year: str) -> dict[str, str]:
+    dimensions = Dimension.objects.filter(round__in=rounds)
+    if year:
+        dimensions = dimensions.filter(round__year=year)
+    named: dict[str, str] = {}
+    for dimension in dimensions.order_by("code", "-round__year").only("code", "name_id", "name_en"):
+        named.setdefault(dimension.code, f"{indicator_name(dimension)} ({dimension.code})")
+    return named
+
+
+def plan_filter_key(user, generations) -> str:
+    """What the plan filter offers, as a cache key: the survey and plan data generations
+    (rounds, indicators and OPDs move them), the language, whether the user sees draft rounds
+    and which OPDs (every one, or their own)."""
+    rounds = "drafts" if sees_draft_rounds(user) else "published"
+    scope = access.plan_scope_key(user)
+    return f"{generations[0]}:{generations[1]}:{get_language()}:{rounds}:{scope}"
 
 
 def indicator_details(survey_round) -> dict[int, IndicatorDetail]:

@@ -1,13 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -34,14 +37,17 @@ from actionplans.models import (
     ProgressReport,
     Recommendation,
 )
+from surveys import public_cache
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
 from surveys.importing import flow as import_flow
-from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound
+from surveys.models import Dimension, ImportKind, RespondentGroup, SurveyRound, sees_draft_rounds
 
 PLANS_PER_PAGE = 50
 REPORTS_PER_PAGE = 50
 NOTIFICATIONS_PER_PAGE = 50
+# cached sections hold the data generations in their keys: the timeout only frees memory
+SECTION_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _visible_plan(request, pk):
@@ -55,18 +61,26 @@ def _plan_for(request, pk, action):
 
 @login_required
 def plan_list(request):
-    form = PlanFilterForm(request.GET or None, user=request.user)
+    """The plans the user sees, filtered, 50 a page; the filter's options and the roll-up are
+    cached per data generation (one query reads both generations)."""
+    generations = public_cache.generations()
+    cache_key = selectors.plan_filter_key(request.user, generations)
+    form = PlanFilterForm(request.GET or None, user=request.user, cache_key=cache_key)
     filters = form.cleaned_data if form.is_valid() else {}
     plans = selectors.plans_for_list(request.user, filters=filters)
-    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rollup, count = selectors.plan_list_totals(request.user, plans, filters, generations[1], today)
+    paginator = Paginator(plans, PLANS_PER_PAGE)
+    paginator.count = count  # the cached count, in place of Paginator's own COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    today = timezone.localdate()
     context = {
         "form": form,
+        "filter_fields": mark_safe(form.fields_html()),  # rendered (and escaped) by the form
         "plans": selectors.plan_rows(page.object_list, today),
         "page": page,
-        "rollup": selectors.progress_rollup(plans)[0],
+        "rollup": rollup,
         "today": today,
         "export_query": query.urlencode(),
     }
@@ -77,15 +91,14 @@ def plan_list(request):
 def plan_detail(request, pk):
     plan = _visible_plan(request, pk)
     today = timezone.localdate()
-    timeline = selectors.plan_timeline(request.user, plan)
-    reports = selectors.plan_report_states(timeline)
+    history = _plan_history(request.user, plan)
     milestones = list(plan.milestones.all())
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
-        milestone.report_waiting = milestone.pk in reports["milestones_waiting"]
+        milestone.report_waiting = milestone.pk in history["milestones_waiting"]
     context = {
         "plan": plan,
-        "timeline": timeline,
+        "timeline_html": mark_safe(history["html"]),  # rendered (and escaped) below
         "successors": selectors.plan_successors(request.user, plan),
         "milestones": milestones,
         "overdue_milestones": sum(milestone.overdue for milestone in milestones),
@@ -93,11 +106,45 @@ def plan_detail(request, pk):
         "can_cancel": plan.can_cancel,
         "can_add_milestone": plan.can_add_milestone,
         "can_report": plan.can_report,
-        "returned_waiting": reports["returned_waiting"],
+        "returned_waiting": history["returned"],
         "today": today,
         **_lifecycle_context(plan),
     }
     return render(request, "actionplans/plan_detail.html", context)
+
+
+def _plan_history(user, plan) -> dict:
+    """The plan's timeline (reports, decisions, changes) as rendered HTML, the milestones with
+    a report waiting and the returned reports not answered yet (plain values), once per
+    plan-data generation, plan, plan scope and language; rendered without the request."""
+    generation = public_cache.generation(public_cache.PLAN_DATA)
+    scope = access.plan_scope_key(user)
+    key = f"plan-history:{generation}:{plan.pk}:{scope}:{get_language()}"
+    history = cache.get(key)
+    if history is None:
+        timeline = selectors.plan_timeline(user, plan)
+        states = selectors.plan_report_states(timeline)
+        html = render_to_string("actionplans/_timeline.html", {"timeline": timeline})
+        history = {
+            "html": str.__str__(html),
+            "milestones_waiting": states["milestones_waiting"],
+            "returned": [_returned_notice(report) for report in states["returned_waiting"]],
+        }
+        cache.set(key, history, SECTION_CACHE_SECONDS)
+    return history
+
+
+def _returned_notice(report) -> dict:
+    """What the notice of a returned report shows: its date, percent and last note."""
+    decisions = list(report.decisions.all())
+    last = decisions[-1] if decisions else None
+    return {
+        "pk": report.pk,
+        "submitted_at": report.submitted_at,
+        "percent": report.percent,
+        "decided": last is not None,
+        "note": last.note if last else "",
+    }
 
 
 def _lifecycle_context(plan) -> dict:
@@ -525,9 +572,11 @@ def evidence_download(request, pk):
 @login_required
 def my_plans(request):
     """Rencana aksi saya, the OPD's first page: a card per plan of the OPD."""
-    home = selectors.opd_home(request.user)
+    plan_generation = public_cache.generation(public_cache.PLAN_DATA)
+    home = selectors.opd_home(request.user, plan_generation=plan_generation)
     if home is None:
         raise PermissionDenied(_("Your account is not linked to an OPD."))
+    home["menu_opd_name"] = str(home["opd"])  # the menu's OPD, already loaded: not read again
     return render(request, "actionplans/my_plans.html", home)
 
 
@@ -535,7 +584,37 @@ def my_plans(request):
 @permission_required("actionplans.view_all_plans", raise_exception=True)
 def desk(request):
     """The Inspectorate's first page: its work across every round."""
-    return render(request, "actionplans/desk.html", selectors.inspector_desk(request.user))
+    generations = public_cache.generations()
+    followup = _desk_follow_up(request.user, generations)
+    desk = selectors.inspector_desk(request.user, plan_generation=generations[1])
+    context = {**desk, "followup": followup}
+    context["followup_html"] = mark_safe(followup["html"])  # rendered (and escaped) below
+    return render(request, "actionplans/desk.html", context)
+
+
+def _desk_follow_up(user, generations) -> dict:
+    """The desk's follow-up part as plain values (the round's year, the counts) and rendered
+    HTML, once per survey and plan generation, language, plan scope, round visibility and
+    whether the reader may create plans; rendered without the request."""
+    rounds = "drafts" if sees_draft_rounds(user) else "published"
+    can_add_plan = user.has_perm("actionplans.add_actionplan")
+    key = (
+        f"desk-followup:{generations[0]}:{generations[1]}:{get_language()}:"
+        f"{access.plan_scope_key(user)}:{rounds}:{can_add_plan}"
+    )
+    followup = cache.get(key)
+    if followup is None:
+        context = selectors.desk_follow_up(user) | {"can_add_plan": can_add_plan}
+        html = render_to_string("actionplans/_desk_followup.html", context)
+        current = context["current_round"]
+        followup = {
+            "year": None if current is None else current.year,
+            "weak_points": len(context["uncovered_weak_points"]),
+            "recommendations": context["uncovered_recommendation_count"],
+            "html": str.__str__(html),
+        }
+        cache.set(key, followup, SECTION_CACHE_SECONDS)
+    return followup
 
 
 @login_required
