@@ -12,6 +12,7 @@ from django.urls import reverse
 from actionplans.models import OPD
 from selfsurvey import campaigning, services
 from selfsurvey.models import Campaign, CampaignStatus, Item, Questionnaire
+from tests.conftest import in_english
 from tests.selfsurvey.world import add_responses, make_campaign, random_answers, unit_of
 
 pytestmark = pytest.mark.django_db
@@ -377,7 +378,7 @@ def test_an_item_that_would_not_be_answerable_is_refused(
     item = _item(draft.questionnaire)
     before = campaigning.item_fingerprint(item)
 
-    answer = inspector_client.post(_edit_url(item), _item_data(item, **changes))
+    answer = in_english(inspector_client).post(_edit_url(item), _item_data(item, **changes))
 
     assert answer.status_code == 200
     assert set(answer.context["form"].errors) & {field, "__all__"}
@@ -440,7 +441,8 @@ def test_sizes_saved_on_an_older_version_of_the_campaign_are_refused(inspector_c
 def test_a_target_larger_than_its_population_saves_nothing(inspector_client, draft):
     url = reverse("selfsurvey:campaign_units_edit", args=[draft.pk])
 
-    answer = inspector_client.post(url, _sizes(draft, 1, internal=(30, 50), expert=(10, 5)))
+    sizes = _sizes(draft, 1, internal=(30, 50), expert=(10, 5))
+    answer = in_english(inspector_client).post(url, sizes)
 
     assert answer.status_code == 200
     assert "larger than the population" in answer.content.decode()

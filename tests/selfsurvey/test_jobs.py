@@ -65,6 +65,7 @@ def stored_scores(campaign):
 # --- through the database queue and its worker ----------------------------------------------
 
 
+@pytest.mark.transactional
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_recompute_goes_from_queued_to_done_through_the_database_queue_and_its_worker(
     campaign, inspector
@@ -86,6 +87,7 @@ def test_a_recompute_goes_from_queued_to_done_through_the_database_queue_and_its
     assert Campaign.objects.get(pk=campaign.pk).scores_computed_at > before
 
 
+@pytest.mark.transactional
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_rolled_back_with_its_transaction_is_never_enqueued(campaign, inspector):
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -409,6 +411,7 @@ def test_an_import_whose_recompute_fails_says_the_responses_are_in(
     assert "No scores without items." in job.message
 
 
+@pytest.mark.transactional
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_reported_inside_the_importers_transaction_shows_at_once_on_postgresql(
     campaign, inspector, importer, monkeypatch
