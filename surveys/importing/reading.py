@@ -81,7 +81,7 @@ def _separator(text: str) -> str:
 
 def _csv_frame(text: str):
     separator = _separator(text)
-    options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False}
+    options = {"sep": separator, "header": None, "dtype": object, "keep_default_na": False}
     try:
         return pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
     except pd.errors.ParserError as error:
@@ -153,17 +153,18 @@ def _read_xlsx(content: bytes, sheet: str | None) -> Table:
 
 
 def _stripped(column: pd.Series) -> pd.Series:
-    """The column's text without surrounding spaces; each distinct text stripped once."""
+    """The column's cells as text without surrounding spaces ("" when empty); each distinct
+    cell converted once."""
     codes, uniques = pd.factorize(column, sort=False)
-    stripped = np.array([text.strip() for text in uniques] + [""], dtype=object)
+    texts = np.asarray(uniques, dtype=object).tolist()
+    stripped = np.array([str(text).strip() for text in texts] + [""], dtype=object)
     return pd.Series(stripped[codes], index=column.index, dtype=object)
 
 
 def _table_from_frame(frame: pd.DataFrame, notes: list[str]) -> Table:
     if frame.empty:
         raise Unreadable(_("is empty"))
-    frame = frame.fillna("").astype(str)
-    frame = frame.apply(_stripped)
+    frame = frame.apply(_stripped)  # an empty cell (NaN) is the factorisation's -1: ""
     frame.columns = range(frame.shape[1])
     frame.index = range(1, len(frame) + 1)
     sheet = frame[(frame != "").any(axis=1)]
