@@ -75,8 +75,18 @@ def _decode(content: bytes) -> tuple[str, list[str]]:
 
 def _separator(text: str) -> str:
     """The separator the table's lines use most (title rows above it may have none)."""
-    lines = [line for line in text.splitlines()[:30] if line.strip()]
+    lines = [line for line in _first_lines(text, 30) if line.strip()]
     return max([",", ";", "\t"], key=lambda sep: max(line.count(sep) for line in lines))
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """text.splitlines()[:count], without splitting the rest of a long file."""
+    end = -1
+    for _line in range(count + 1):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text.splitlines()[:count]
+    return text[:end].splitlines()[:count]
 
 
 def _csv_frame(text: str):
