@@ -3,7 +3,8 @@
 Planning reads the rounds, the institutions and the stored results the file names in three
 queries and compares the file with them as arrays; writing inserts the new results in bulk (COPY on
 PostgreSQL), updates the changed ones, and records one history row per written result with one
-`INSERT ... SELECT` per history type, all named by the batch.
+`INSERT ... SELECT` per history type, all named by the batch. On PostgreSQL a batch of many new
+results has its foreign keys checked once for the table instead of once per row (bulk.py).
 """
 
 from __future__ import annotations
@@ -109,12 +110,13 @@ def _match_institutions(parsed, context, plan) -> np.ndarray:
         coded = naming["institution_code"].map(bool, na_action="ignore").fillna(False)
         naming["year"] = naming["year"].where(~coded.to_numpy(bool), None)
     group = naming.groupby(list(naming.columns), sort=False, dropna=False).ngroup().to_numpy()
-    first = naming[~pd.Series(group).duplicated().to_numpy()]  # one row per naming, file order
-    columns = list(first.columns)
-    keys = zip(*(first[name].tolist() for name in columns), strict=True)
+    first = np.flatnonzero(~pd.Series(group).duplicated().to_numpy())  # file order
+    columns = list(naming.columns)
+    keys = zip(*(naming[name].to_numpy(object)[first].tolist() for name in columns), strict=True)
     named = [_Named(dict(zip(columns, key, strict=True))) for key in keys]
     matcher = institutions.Matcher.for_rows(named, create=context.create_institutions)
-    answers = [matcher.match(row) for row in named]
+    answers = np.empty(len(named), dtype=object)
+    answers[group[first]] = [matcher.match(row) for row in named]  # by group number
     found = np.empty(len(answers), dtype=object)
     found[:] = [a.institution.kpk_code if a.institution is not None else None for a in answers]
     codes = found[group]

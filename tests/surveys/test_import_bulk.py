@@ -70,6 +70,24 @@ def test_new_results_in_bulk_have_their_keys_checked_once_and_kept_as_they_were(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_bulk_import_that_also_updates_writes_one_history_row_per_changed_result(
+    methodology, monkeypatch
+):
+    monkeypatch.setattr(results, "CHECK_KEYS_ONCE_FROM", 1)
+    _import(HEADER, *ROWS[:2])
+    before = _keys()
+    changed = "2024,KAB-A,Kabupaten A,66.94,84.27,56.79"
+    report = _import(
+        HEADER, changed, ROWS[1], ROWS[2], "2023,KAB-B,Kabupaten B,1,2,3", replace=True
+    )
+    assert (report.created_count, report.updated_count, report.unchanged_count) == (2, 1, 1)
+    rows = InstitutionResult.history.filter(import_batch=report.batch)
+    assert sorted(rows.values_list("history_type", flat=True)) == ["+", "+", "~"]
+    assert _keys() == before
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_bulk_import_that_fails_after_dropping_its_keys_writes_nothing_and_keeps_them(
     methodology, monkeypatch
 ):
