@@ -103,20 +103,19 @@ def _match_institutions(parsed, context, plan) -> np.ndarray:
     or normalised name (institutions.Matcher), each distinct naming matched once, in file order.
     Fills the plan's known ids, new institutions and region codes found for known ones."""
     frame = parsed.values
-    naming = frame[[name for name in _NAMING if name in frame.columns]].copy()
+    naming = {name: frame[name].to_numpy(object) for name in _NAMING if name in frame.columns}
     if "institution_code" in naming and "year" in naming:
         # A row with a code is matched by its code alone, whatever its year: without the
         # year, each institution of a national file is matched once, not once per round.
-        coded = naming["institution_code"].map(bool, na_action="ignore").fillna(False)
-        naming["year"] = naming["year"].where(~coded.to_numpy(bool), None)
-    group = naming.groupby(list(naming.columns), sort=False, dropna=False).ngroup().to_numpy()
-    first = np.flatnonzero(~pd.Series(group).duplicated().to_numpy())  # file order
-    columns = list(naming.columns)
-    keys = zip(*(naming[name].to_numpy(object)[first].tolist() for name in columns), strict=True)
-    named = [_Named(dict(zip(columns, key, strict=True))) for key in keys]
+        coded = np.fromiter(map(bool, naming["institution_code"]), bool, len(frame))
+        naming["year"] = np.where(coded, None, naming["year"])
+    group = _groups(list(naming.values()))
+    first = np.unique(group, return_index=True)[1]  # a row per naming, in file order
+    keys = zip(*(values[first].tolist() for values in naming.values()), strict=True)
+    named = [_Named(dict(zip(naming, key, strict=True))) for key in keys]
     matcher = institutions.Matcher.for_rows(named, create=context.create_institutions)
     answers = np.empty(len(named), dtype=object)
-    answers[group[first]] = [matcher.match(row) for row in named]  # by group number
+    answers[:] = [matcher.match(row) for row in named]
     found = np.empty(len(answers), dtype=object)
     found[:] = [a.institution.kpk_code if a.institution is not None else None for a in answers]
     codes = found[group]
@@ -140,6 +139,16 @@ def _match_institutions(parsed, context, plan) -> np.ndarray:
     )
     plan.institutions_filled = list(matcher.filled.values())
     return codes
+
+
+def _groups(arrays) -> np.ndarray:
+    """A number per row, the same for rows equal in every array, numbered in the order the
+    rows first appear (each array factorised, the codes combined and factorised again)."""
+    group = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
+    for values in arrays:
+        codes, uniques = pd.factorize(values)  # None: -1
+        group = pd.factorize(group * (len(uniques) + 1) + (codes + 1))[0]
+    return group
 
 
 _NAMING = (
