@@ -39,7 +39,7 @@ _PREFIXES = {
     "prov": "provinsi",
     "prop": "provinsi",
 }
-_PREFIX_ORDER = sorted(_PREFIXES, key=len, reverse=True)
+_PREFIX_WORDS = max(len(prefix.split()) for prefix in _PREFIXES)
 # Spelled-out forms that files abbreviate, written as their abbreviation in the key.
 _PHRASES = {
     "daerah istimewa": "di",
@@ -61,6 +61,9 @@ def normalise(text: str) -> str:
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.lower()
     words = _NOT_WORD.sub(" ", text).split()
+    if not any(len(word) == 1 for word in words):  # no initials to join: the common case
+        text = " ".join(words)
+        return _phrases(text) if "daerah" in text or "diy" in text else text
     joined: list[str] = []
     initials = False  # the last joined word is a run of single letters
     for word in words:
@@ -71,19 +74,26 @@ def normalise(text: str) -> str:
             joined.append(word)
         initials = single if not (single and initials) else True
     text = " ".join(joined)
-    if "daerah" in text or "diy" in text:  # the words every phrase starts with
-        for phrase, short in _PHRASES.items():
-            text = re.sub(rf"\b{phrase}\b", short, text)
+    return _phrases(text) if "daerah" in text or "diy" in text else text
+
+
+def _phrases(text: str) -> str:
+    """Spelled-out phrases as their abbreviation (each phrase starts with "daerah" or "diy")."""
+    for phrase, short in _PHRASES.items():
+        text = re.sub(rf"\b{phrase}\b", short, text)
     return text
 
 
 def split_type(name: str) -> tuple[str | None, str]:
     """(type word or None, the rest): "Pemkab Barito Timur" -> ("kabupaten", "barito timur")."""
-    text = normalise(_BRACKETS.sub("", name or "").strip() or name or "")
-    for prefix in _PREFIX_ORDER:
-        if text == prefix:
-            break
-        if text.startswith(prefix + " "):
+    name = name or ""
+    text = normalise((_BRACKETS.sub("", name).strip() if ")" in name else name.strip()) or name)
+    if text in _PREFIXES:  # the name is a type word only
+        return None, text
+    words = text.split(" ", _PREFIX_WORDS)
+    for count in range(min(_PREFIX_WORDS, len(words) - 1), 0, -1):  # the longest prefix first
+        prefix = " ".join(words[:count])
+        if prefix in _PREFIXES:
             return _PREFIXES[prefix], text[len(prefix) + 1 :]
     return None, text
 

@@ -78,8 +78,9 @@ def import_file(
         if planned.errors:
             raise ImportRejected(planned.errors)
         if not dry_run and report.changes_anything:
-            report.batch = _record_batch(report, actor)
-            planner.write(planned, report.batch, job)
+            with planner.writing(planned, job):
+                report.batch = _record_batch(report, actor)
+                planner.write(planned, report.batch, job)
     return report
 
 

@@ -12,23 +12,42 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from surveys import institution_names as names
+from surveys.importing import bulk
 from surveys.models import Institution, InstitutionType
+
+
+@dataclass(slots=True)
+class NewInstitution:
+    """An institution the file makes, not saved yet: the model's fields, without the cost of a
+    model object (a national file makes 65,000)."""
+
+    kpk_code: str
+    name: str
+    name_key: str
+    type: str
+    province: str
+    region_code: str
+    is_home: bool = False
+    pk: None = None
+
+    def as_model(self) -> Institution:
+        fields = ("kpk_code", "name", "name_key", "type", "province", "region_code", "is_home")
+        return Institution(**{name: getattr(self, name) for name in fields})
 
 
 @dataclass
 class Match:
-    institution: Institution | None
+    institution: Institution | NewInstitution | None
     error: str | None = None
     column: str | None = None  # the column the error is about
 
 
 @dataclass
 class _New:
-    institution: Institution
+    institution: NewInstitution
     year: int  # the latest round the file shows it in: its attributes come from that row
 
 
@@ -43,7 +62,7 @@ class Matcher:
     by_base: dict[str, list[Institution]] = field(default_factory=dict)
     taken_codes: set[str] = field(default_factory=set)
     new: dict[str, _New] = field(default_factory=dict)  # name key -> new uncoded institution
-    created: list[Institution] = field(default_factory=list)
+    created: list[NewInstitution] = field(default_factory=list)
     filled: dict[int, Institution] = field(default_factory=dict)  # known ones given a region code
     provinces: dict[str, str] = field(default_factory=dict)  # normalised -> as the file writes it
 
@@ -59,7 +78,9 @@ class Matcher:
             if not names.has_type(key):  # "Barito Timur": any type of that name
                 wanted.update(f"{kind} {key}" for kind in names.REGIONAL_TYPES)
         known = Institution.objects.filter(
-            Q(kpk_code__in=codes) | Q(region_code__in=regions) | Q(name_key__in=wanted)
+            bulk.among("kpk_code", codes)
+            | bulk.among("region_code", regions)
+            | bulk.among("name_key", wanted)
         )
         for institution in known:
             matcher._know(institution)
@@ -138,7 +159,7 @@ class Matcher:
         kind = row.values.get("institution_type") or names.type_of(key) or InstitutionType.OTHER
         code = code or names.generated_code(name, key, self.taken_codes)
         self.taken_codes.add(code)
-        institution = Institution(
+        institution = NewInstitution(
             kpk_code=code,
             name=name,
             name_key=key,

@@ -6,6 +6,7 @@ registers its own (actionplans: plans) from its AppConfig.ready, so surveys neve
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +38,9 @@ class Planner:
     `plan(table, job, report)` checks every row of the table (reading.Table), fills the
     report's counts (and its `changes`, built on demand) and returns Planned; it reads, never
     writes. `write(planned, batch, job)` writes what was planned, inside the pipeline's
-    transaction, with the batch record already saved. `permission` is what the actor needs to
+    transaction, with the batch record already saved; `writing(planned, job)` is entered before
+    the batch record is saved and left after `write` (a kind may prepare its tables in bulk
+    there). `permission` is what the actor needs to
     write; `refusal()` says why one without it is refused.
     """
 
@@ -50,6 +53,9 @@ class Planner:
 
     def plan(self, table, job: Job, report) -> Planned:
         raise NotImplementedError
+
+    def writing(self, planned: Planned, job: Job) -> AbstractContextManager:
+        return nullcontext()
 
     def write(self, planned: Planned, batch, job: Job) -> None:
         raise NotImplementedError

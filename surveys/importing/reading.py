@@ -33,6 +33,7 @@ class Table:
     notes: list[str]
     header_row: int = 1
     sheet: pd.DataFrame | None = None  # every non-blank row, the header's included
+    filled: pd.Series | None = None  # the non-empty cells of each row of `sheet`
 
     def head(self, count: int) -> list[tuple[int, list[str]]]:
         """The first `count` data rows as (spreadsheet row, cells)."""
@@ -97,13 +98,23 @@ def text_encoding(file, block=1 << 20) -> tuple[str, list[str]]:
 
 def separator_of(text: str) -> str:
     """The separator the table's lines use most (title rows above it may have none)."""
-    lines = [line for line in text.splitlines()[:30] if line.strip()]
+    lines = [line for line in _first_lines(text, 30) if line.strip()]
     return max([",", ";", "\t"], key=lambda sep: max(line.count(sep) for line in lines))
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """text.splitlines()[:count], without splitting the rest of a long file."""
+    end = -1
+    for _line in range(count + 1):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text.splitlines()[:count]
+    return text[:end].splitlines()[:count]
 
 
 def _csv_frame(text: str):
     separator = separator_of(text)
-    options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False}
+    options = {"sep": separator, "header": None, "dtype": object, "keep_default_na": False}
     try:
         return pd.read_csv(io.StringIO(text), skip_blank_lines=False, **options)
     except pd.errors.ParserError as error:
@@ -174,26 +185,31 @@ def _read_xlsx(content: bytes, sheet: str | None) -> Table:
     return _table_from_frame(frame, [])
 
 
-def _stripped(column: pd.Series) -> pd.Series:
-    """The column's text without surrounding spaces; each distinct text stripped once."""
+def _stripped(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The column's cells as text without surrounding spaces ("" when empty), and which are not
+    empty; each distinct cell converted once (an empty cell, NaN, is the factorisation's -1)."""
     codes, uniques = pd.factorize(column, sort=False)
-    stripped = np.array([text.strip() for text in uniques] + [""], dtype=object)
-    return pd.Series(stripped[codes], index=column.index, dtype=object)
+    texts = [str(text).strip() for text in np.asarray(uniques, dtype=object).tolist()] + [""]
+    filled = np.array([text != "" for text in texts], dtype=bool)
+    return np.array(texts, dtype=object)[codes], filled[codes]
 
 
 def _table_from_frame(frame: pd.DataFrame, notes: list[str]) -> Table:
     if frame.empty:
         raise Unreadable(_("is empty"))
-    frame = frame.fillna("").astype(str)
-    frame = frame.apply(_stripped)
-    frame.columns = range(frame.shape[1])
-    frame.index = range(1, len(frame) + 1)
-    sheet = frame[(frame != "").any(axis=1)]
+    index = pd.RangeIndex(1, len(frame) + 1)
+    cells, filled = {}, np.zeros(len(frame), dtype=np.int64)
+    for position in range(frame.shape[1]):
+        cells[position], column_filled = _stripped(frame.iloc[:, position])
+        filled += column_filled
+    frame = pd.DataFrame(cells, index=index)
+    counts = pd.Series(filled, index=index)
+    sheet = frame[filled > 0]
     if sheet.empty:
         raise Unreadable(_("is empty"))
     header = frame.iloc[0].tolist()
     data = sheet[sheet.index > 1]
-    return Table(header, data, notes, sheet=sheet)
+    return Table(header, data, notes, sheet=sheet, filled=counts[filled > 0])
 
 
 def find_header(table: Table, names) -> None:
@@ -212,7 +228,8 @@ def find_header(table: Table, names) -> None:
     data = sheet[sheet.index > header_row]
     while len(data) and headers.is_numbering(data.iloc[0].tolist()):
         data = data.iloc[1:]
-    counts = (data != "").sum(axis=1).tolist()
+    filled = table.filled.loc[data.index] if table.filled is not None else (data != "").sum(axis=1)
+    counts = filled.tolist()
     notes_from = headers.notes_start(counts)
     if notes_from is not None:
         note = _("Rows from %(row)s on are notes under the table and were not imported.")

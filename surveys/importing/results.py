@@ -3,16 +3,16 @@
 Planning reads the rounds, the institutions and the stored results the file names in three
 queries and compares the file with them as arrays; writing inserts the new results in bulk (COPY on
 PostgreSQL), updates the changed ones, and records one history row per written result with one
-`INSERT ... SELECT` per history type, all named by the batch.
+`INSERT ... SELECT` per history type, all named by the batch. On PostgreSQL a batch of many new
+results has its foreign keys checked once for the table instead of once per row (bulk.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from surveys import public_cache
-from surveys.importing import cells, institutions
+from surveys.importing import bulk, cells, institutions
 from surveys.importing.cells import INSTITUTION_KEYS, RESULT_COLUMNS
 from surveys.importing.errors import RowError
 from surveys.importing.kinds import Planned, register
@@ -103,29 +103,26 @@ def _match_institutions(parsed, context, plan) -> np.ndarray:
     or normalised name (institutions.Matcher), each distinct naming matched once, in file order.
     Fills the plan's known ids, new institutions and region codes found for known ones."""
     frame = parsed.values
-    naming = [name for name in _NAMING if name in frame.columns]
-    columns = {name: frame[name].tolist() for name in naming}
-    if "institution_code" in columns and "year" in columns:
+    naming = {name: frame[name].to_numpy(object) for name in _NAMING if name in frame.columns}
+    if "institution_code" in naming and "year" in naming:
         # A row with a code is matched by its code alone, whatever its year: without the
         # year, each institution of a national file is matched once, not once per round.
-        columns["year"] = [
-            None if code else year
-            for code, year in zip(columns["institution_code"], columns["year"], strict=True)
-        ]
-    keys = list(zip(*columns.values(), strict=True))
-    distinct: dict[tuple, int] = {}
-    for key in keys:
-        distinct.setdefault(key, len(distinct))
-    named = [_Named(dict(zip(naming, key, strict=True))) for key in distinct]
+        coded = np.fromiter(map(bool, naming["institution_code"]), bool, len(frame))
+        naming["year"] = np.where(coded, None, naming["year"])
+    group = _groups(list(naming.values()))
+    first = np.unique(group, return_index=True)[1]  # a row per naming, in file order
+    keys = zip(*(values[first].tolist() for values in naming.values()), strict=True)
+    named = [_Named(dict(zip(naming, key, strict=True))) for key in keys]
     matcher = institutions.Matcher.for_rows(named, create=context.create_institutions)
-    answers = [matcher.match(row) for row in named]
-    codes = np.empty(len(keys), dtype=object)
-    numbers = frame.index.tolist()
-    for position, (number, key) in enumerate(zip(numbers, keys, strict=True)):
-        answer = answers[distinct[key]]
-        if answer.institution is not None:
-            codes[position] = answer.institution.kpk_code
-            continue
+    answers = np.empty(len(named), dtype=object)
+    answers[:] = [matcher.match(row) for row in named]
+    found = np.empty(len(answers), dtype=object)
+    found[:] = [a.institution.kpk_code if a.institution is not None else None for a in answers]
+    codes = found[group]
+    failed = np.array([a.institution is None for a in answers], dtype=bool)
+    numbers = frame.index.to_numpy()
+    for position in np.flatnonzero(failed[group]).tolist():
+        answer, number = answers[group[position]], int(numbers[position])
         column = answer.column or "institution_name"
         text = parsed.raw.at[number, column] if column in parsed.raw.columns else ""
         plan.errors.append(
@@ -144,6 +141,16 @@ def _match_institutions(parsed, context, plan) -> np.ndarray:
     return codes
 
 
+def _groups(arrays) -> np.ndarray:
+    """A number per row, the same for rows equal in every array, numbered in the order the
+    rows first appear (each array factorised, the codes combined and factorised again)."""
+    group = np.zeros(len(arrays[0]) if arrays else 0, dtype=np.int64)
+    for values in arrays:
+        codes, uniques = pd.factorize(values)  # None: -1
+        group = pd.factorize(group * (len(uniques) + 1) + (codes + 1))[0]
+    return group
+
+
 _NAMING = (
     "institution_code",
     "region_code",
@@ -157,6 +164,9 @@ _NAMING = (
 def _repeated(parsed, keep, years, codes, context, plan) -> np.ndarray:
     """Rows naming the same institution and year as an earlier row (by any of its names)."""
     repeated = np.zeros(len(codes), dtype=bool)
+    kept = np.flatnonzero(keep)
+    if not pd.DataFrame({"year": years[kept], "code": codes[kept]}).duplicated().any():
+        return repeated
     first_row: dict[tuple, int] = {}
     numbers = parsed.values.index.tolist()
     for position in np.flatnonzero(keep).tolist():
@@ -187,20 +197,20 @@ def _compare_with_stored(plan, rounds, context):
     names = [column.stored_as for column in STORED]
     stored = (
         InstitutionResult.objects.filter(
-            round__in=list(rounds.values()), institution__in=list(plan.institution_ids.values())
+            bulk.among("institution", plan.institution_ids.values()),
+            round__in=list(rounds.values()),
         )
         .order_by()
         .values_list("id", "round_id", "institution_id", *names)
     )
-    stored = _fetch(stored)
-    position = {(r, i): n for n, (_id, r, i, *_rest) in enumerate(stored)}
-    found = np.array(
-        [
+    stored = _fetch(stored) if plan.institution_ids else []
+    found = np.full(count, -1, dtype=np.int64)
+    if stored:
+        position = {(r, i): n for n, (_id, r, i, *_rest) in enumerate(stored)}
+        found[:] = [
             position.get(key, -1)
             for key in zip(plan.round_ids.tolist(), institution_ids.tolist(), strict=True)
-        ],
-        dtype=np.int64,
-    )
+        ]
     matched = found >= 0
     plan.stored_ids = np.zeros(count, dtype=np.int64)
     if stored:
@@ -215,7 +225,8 @@ def _compare_with_stored(plan, rounds, context):
             column_values[:] = [row[at] for row in stored]
             old[matched] = column_values[found[matched]]
         new = plan.rows.values[column.name].to_numpy(object)
-        changed = matched & (new != old)
+        changed = np.zeros(count, dtype=bool)
+        changed[matched] = new[matched] != old[matched]
         plan.changed[column.name], plan.old[column.name] = changed, old
         any_change |= changed
     plan.creates = ~matched
@@ -290,6 +301,10 @@ def changes(plan: ResultsPlan, context) -> tuple[list, list, list]:
 
 # --- writing -----------------------------------------------------------------------------------
 
+# From this many new results on (and when they are at least a twentieth of the stored ones), the
+# results' foreign keys are checked once for the whole table instead of once per row at commit.
+CHECK_KEYS_ONCE_FROM = 2_000
+
 
 def write(plan: ResultsPlan, batch, context, actor):
     if plan.institutions_filled:
@@ -300,43 +315,46 @@ def write(plan: ResultsPlan, batch, context, actor):
     user_id = getattr(actor, "pk", None)
     if plan.new_institutions:
         _create_institutions(plan, now, user_id, actor)
-    if plan.updates.any():
-        _update(plan, batch, context)
-        _history(InstitutionResult, "r.import_batch_id = %s", [batch.pk], now, "~", user_id)
+    # The new results first: while only they carry the batch, their history rows are written
+    # without asking whether each one has one already.
     if plan.creates.any():
         _insert(plan, batch)
         _history(InstitutionResult, "r.import_batch_id = %s", [batch.pk], now, "+", user_id)
+    if plan.updates.any():
+        _update(plan, batch, context)
+        where, params = _updated_where(plan.stored_ids[plan.updates].tolist(), batch, now)
+        _history(InstitutionResult, where, params, now, "~", user_id)
+
+
+def _updated_where(ids, batch, now) -> tuple[str, list]:
+    """The updated results: by id (PostgreSQL), else those of the batch without a history row
+    of this import yet (the new ones have theirs)."""
+    if connection.vendor == "postgresql":
+        return "r.id = ANY(%s)", [ids]
+    history_table = InstitutionResult.history.model._meta.db_table
+    return (
+        f"r.import_batch_id = %s AND NOT EXISTS (SELECT 1 FROM {history_table} h"  # noqa: S608
+        " WHERE h.id = r.id AND h.history_date = %s)",
+        [batch.pk, now],
+    )
 
 
 def _create_institutions(plan, now, user_id, actor):
     made = list(plan.new_institutions.values())
     if connection.vendor != "postgresql":
+        made = [institution.as_model() for institution in made]
         made = bulk_create_with_history(made, Institution, default_user=actor)
         if any(institution.pk is None for institution in made):  # no RETURNING
             made = Institution.objects.filter(kpk_code__in=[i.kpk_code for i in made])
         plan.institution_ids.update({i.kpk_code: i.pk for i in made})
         return
     fields = [f for f in Institution._meta.concrete_fields if not f.primary_key]
-    rows = ([f.get_db_prep_save(f.pre_save(i, True), connection) for f in fields] for i in made)
-    _copy(Institution._meta.db_table, [f.column for f in fields], rows)
+    cells = [[getattr(i, f.attname) for i in made] for f in fields]
+    bulk.copy(Institution._meta.db_table, [f.column for f in fields], cells, len(made))
     codes = [institution.kpk_code for institution in made]
-    found = Institution.objects.filter(kpk_code__in=codes).values_list("kpk_code", "pk")
+    found = Institution.objects.filter(bulk.among("kpk_code", codes)).values_list("kpk_code", "pk")
     plan.institution_ids.update(dict(found))
     _history(Institution, "r.kpk_code = ANY(%s)", [codes], now, "+", user_id)
-
-
-def _copy(table, columns, rows):
-    """PostgreSQL's COPY of many rows (None as NULL)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(
-        [r"\N" if cell is None else cell for cell in row] for row in rows
-    )
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-            buffer,
-        )
 
 
 def _update(plan, batch, context):
@@ -356,29 +374,30 @@ def _update(plan, batch, context):
 def _insert(plan, batch):
     mask = plan.creates
     frame = plan.rows.values[mask]
-    institution_ids = [plan.institution_ids[code] for code in plan.institution_codes[mask]]
+    codes = pd.Series(plan.institution_codes[mask], dtype=object)
+    institution_ids = codes.map(plan.institution_ids).to_numpy(np.int64)
     columns = ["round_id", "institution_id"] + [
         InstitutionResult._meta.get_field(c.stored_as).column for c in STORED
     ]
     columns += ["is_published", "not_published_reason", "import_batch_id"]
-    cells = [plan.round_ids[mask].tolist(), institution_ids]
-    cells += [frame[c.name].tolist() for c in STORED]
+    cells = [plan.round_ids[mask], institution_ids]
+    cells += [frame[c.name].to_numpy(object) for c in STORED]
     count = len(frame)
-    cells += [[True] * count, [""] * count, [batch.pk] * count]
-    rows = zip(*cells, strict=True)
     table = InstitutionResult._meta.db_table
     if connection.vendor == "postgresql":
-        _copy(table, columns, rows)
+        cells += [bulk.constant(True), bulk.constant(""), bulk.constant(batch.pk)]
+        bulk.copy(table, columns, cells, count)
         return
+    cells = [c.tolist() for c in cells] + [[True] * count, [""] * count, [batch.pk] * count]
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(rows))
+        cursor.executemany(sql, list(zip(*cells, strict=True)))
 
 
 def _history(model, where, params, now, history_type, user_id):
-    """One history row (at `now`, by `user_id`) per row of `model` that `where` selects and no
-    history row records at `now` yet: one INSERT ... SELECT for the whole batch."""
+    """One history row (at `now`, by `user_id`) per row of `model` that `where` selects: one
+    INSERT ... SELECT for the whole batch."""
     history = model.history.model
     table, history_table = model._meta.db_table, history._meta.db_table
     tracked = [f.column for f in model._meta.concrete_fields]
@@ -392,11 +411,10 @@ def _history(model, where, params, now, history_type, user_id):
     sql = (
         f"INSERT INTO {history_table} ({names}, history_date, history_type, history_user_id,"  # noqa: S608
         f" history_change_reason) SELECT {chosen}, %s, %s, %s, NULL FROM {table} r"
-        f" WHERE {where} AND NOT EXISTS (SELECT 1 FROM {history_table} h"
-        f" WHERE h.id = r.id AND h.history_date = %s)"
+        f" WHERE {where}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, history_type, user_id, *params, now])
+        cursor.execute(sql, [now, history_type, user_id, *params])
 
 
 class ResultsPlanner(SurveyPlanner):
@@ -418,6 +436,14 @@ class ResultsPlanner(SurveyPlanner):
         ]
         report.changes = lambda: changes(plan, context)
         return Planned(plan.errors, (plan, context))
+
+    def writing(self, planned, job):
+        """New results in bulk have their foreign keys checked once (see bulk.py)."""
+        plan, _context = planned.state
+        table = InstitutionResult._meta.db_table
+        count = int(plan.creates.sum())
+        enabled = bulk.worth_checking_once(table, count, at_least=CHECK_KEYS_ONCE_FROM)
+        return bulk.foreign_keys_checked_once(table, enabled)
 
     def write(self, planned, batch, job):
         plan, context = planned.state
