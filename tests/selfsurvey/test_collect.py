@@ -242,7 +242,7 @@ def test_a_valid_code_works_once_and_its_second_use_stores_nothing(client, inspe
 
     again = Client().post(form_url(internal), {"code": code})
     assert again.status_code == 200
-    assert "has been used already" in again.content.decode()
+    assert "sudah pernah dipakai" in again.content.decode()
     assert b'name="state"' not in again.content
     assert Response.objects.count() == 1
 
@@ -264,7 +264,7 @@ def test_two_forms_started_with_one_code_store_only_the_first(inspector, interna
     sent2 = second.post(form_url(internal), last | {"state": state2.dumps(internal.link_token)})
     assert sent1.status_code == 302
     assert sent2.status_code == 409
-    assert "Nothing was stored" in sent2.content.decode()
+    assert "Tidak ada yang disimpan" in sent2.content.decode()
     assert Response.objects.count() == 1
 
 
