@@ -20,6 +20,16 @@ from surveys.services import methodology_load_all
 from tests.factories import PASSWORD, client_for, opd_user
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that commits for real empties the tables after it, so it must run in the second
+    phase of scripts/test.sh (marker browser or transactional), after the others."""
+    for item in items:
+        database = item.get_closest_marker("django_db")
+        late = item.get_closest_marker("browser") or item.get_closest_marker("transactional")
+        if database and database.kwargs.get("transaction") and not late:
+            raise pytest.UsageError(f"{item.nodeid} commits for real: mark it transactional")
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     settings.STORAGES = {

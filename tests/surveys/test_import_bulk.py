@@ -48,6 +48,7 @@ def _keys() -> list[tuple[str, str]]:
 
 
 @postgresql_only
+@pytest.mark.transactional
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_new_results_in_bulk_have_their_keys_checked_once_and_kept_as_they_were(
     methodology, monkeypatch
@@ -69,6 +70,7 @@ def test_new_results_in_bulk_have_their_keys_checked_once_and_kept_as_they_were(
 
 
 @postgresql_only
+@pytest.mark.transactional
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_bulk_import_that_also_updates_writes_one_history_row_per_changed_result(
     methodology, monkeypatch
@@ -87,6 +89,7 @@ def test_a_bulk_import_that_also_updates_writes_one_history_row_per_changed_resu
 
 
 @postgresql_only
+@pytest.mark.transactional
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_bulk_import_that_fails_after_dropping_its_keys_writes_nothing_and_keeps_them(
     methodology, monkeypatch
