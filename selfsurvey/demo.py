@@ -37,7 +37,8 @@ STRAIGHT_LINERS = ("BKPSDM", "internal", 3)  # "1" to every item, valid on every
 @transaction.atomic
 def demo_campaigns(*, actor) -> list[Campaign]:
     """Create the demo campaigns once (idempotent by name) and compute their scores."""
-    survey_round = SurveyRound.objects.filter(year=2025).first()
+    # SPI 2024 is the round the demo's plans follow up: the campaigns measure whether they work
+    survey_round = SurveyRound.objects.filter(year=2024).first()
     opds = list(OPD.objects.filter(is_active=True).order_by("code"))
     campaigns = []
     for index, (name, start, end, status, lift) in enumerate(CAMPAIGNS):

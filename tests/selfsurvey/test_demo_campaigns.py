@@ -21,7 +21,7 @@ def test_the_demo_campaigns_are_scored_and_hold_what_the_review_list_is_for(
     assert [c.status for c in campaigns][-1] == CampaignStatus.OPEN
     for campaign in campaigns:
         assert campaign.scores_computed_at is not None
-        assert campaign.round.year == 2025
+        assert campaign.round.year == 2024
         responses = Response.objects.filter(campaign=campaign)
         assert responses.filter(flag_identical_vector=True).count() == IDENTICAL_BLOCK[2]
         # the identical block gives every 1-4 item its top answer: straight-lined too
