@@ -15,7 +15,6 @@ Then the plan import's query count is measured at 50 and 500 rows. Run from the 
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -24,6 +23,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+import fresh_db  # bench/, the script's own folder
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = range(2021, 2026)
@@ -60,25 +61,6 @@ def write_national_file(folder: Path, institutions: int) -> Path:
     return path
 
 
-def setup_django(folder: Path):
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    fresh_server_db = "DATABASE_URL" in os.environ
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spi_portal.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if fresh_server_db:
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    else:
-        call_command("migrate", verbosity=0)
-    return fresh_server_db
-
-
 def timed(action):
     start = time.perf_counter()
     result = action()
@@ -92,7 +74,7 @@ def peak_mib() -> float:
 def measure_size(folder: Path, rows: int) -> dict:
     """One size, in this process: read, import, compute, import again."""
     path = write_national_file(folder, rows // len(YEARS))
-    fresh_server_db = setup_django(folder)
+    fresh_server_db = fresh_db.setup_django(folder)
     import pandas as pd
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -148,7 +130,7 @@ def measure_size(folder: Path, rows: int) -> dict:
 
 def measure_plans(folder: Path) -> dict:
     """Queries of the plan import (new plans) at 50 and 500 rows: the counts must be equal."""
-    setup_django(folder)
+    fresh_db.setup_django(folder)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import fresh_db  # bench/, the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {
     "regency": {"respondents": 30_000, "items": 40, "opds": 40},
@@ -151,25 +153,6 @@ def measure_read(path: Path) -> dict:
     return {"read_csv_s": min(seconds), "read_csv_peak_mib": peak_mib(), "baseline_mib": baseline}
 
 
-def setup_django(folder: Path) -> bool:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    fresh_server_db = "DATABASE_URL" in os.environ
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spi_portal.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    if fresh_server_db:
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    else:
-        call_command("migrate", verbosity=0)
-    return fresh_server_db
-
-
 def campaign_world(size: str):
     """An actor, the questionnaire, the OPDs (bulk) and a campaign covering them."""
     import datetime
@@ -199,7 +182,7 @@ def campaign_world(size: str):
 
 def measure_import(folder: Path, size: str, path: Path) -> dict:
     """In this (fresh) process: the world, the import (time, peak memory), then the scores."""
-    fresh_server_db = setup_django(folder)
+    fresh_server_db = fresh_db.setup_django(folder)
     from django.db import connection
 
     from selfsurvey import services

@@ -29,33 +29,21 @@ import tempfile
 import time
 from pathlib import Path
 
+import fresh_db  # bench/, the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 15.0
 
 
 def setup_django(folder: Path) -> bool:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    fresh_server_db = "DATABASE_URL" in os.environ
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spi_portal.settings")
-    from django.conf import settings
+    return fresh_db.setup_django(folder, configure=_plain_http_and_static)
 
+
+def _plain_http_and_static(settings):
     plain_static = "django.contrib.staticfiles.storage.StaticFilesStorage"
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": plain_static}}
-    import django
-
-    django.setup()
     settings.ALLOWED_HOSTS = ["*"]
     settings.SECURE_SSL_REDIRECT = False
-    from django.core.management import call_command
-    from django.db import connection
-
-    if fresh_server_db:
-        connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    else:
-        call_command("migrate", verbosity=0)
-    return fresh_server_db
 
 
 def open_campaign(codes: int):

@@ -137,12 +137,13 @@ def campaign_recompute(*, actor, campaign, progress=None):
     require_manager(actor)
     report = progress or (lambda done, total: None)
     responses = selectors.response_table(campaign)
+    specs = selectors.item_specs(campaign.questionnaire)
     report(1, 3)
-    flags = _flags(campaign, responses)
+    flags = _flags(campaign, responses, specs)
     report(2, 3)
     included = responses.loc[~responses["excluded"]]
     scores = self_scoring.campaign_scores(
-        selectors.item_specs(campaign.questionnaire),
+        specs,
         included,
         weights=selectors.group_weights(campaign),
         k=campaign.min_cell_size,
@@ -157,8 +158,7 @@ def campaign_recompute(*, actor, campaign, progress=None):
     return scores
 
 
-def _flags(campaign, responses):
-    specs = selectors.item_specs(campaign.questionnaire)
+def _flags(campaign, responses, specs):
     answers = responses[[spec.code for spec in specs]]
     return {
         "flag_straight_lining": self_scoring.straight_lining(answers, specs, responses["group"]),

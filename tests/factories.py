@@ -3,11 +3,13 @@
 Fixtures (tests/conftest.py, tests/actionplans/conftest.py) are built from these; a test that
 needs a second plan or a report of its own calls them directly."""
 
+import ast
 import hashlib
 import io
 import zipfile
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -161,3 +163,14 @@ def snapshot() -> dict[str, tuple[int, str]]:
         rows = list(model._base_manager.order_by("pk").values_list())
         state[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
     return state
+
+
+def top_level_imports(module) -> set[str]:
+    """The top-level package of every import in a module's source (for the purity tests)."""
+    imported = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    return imported

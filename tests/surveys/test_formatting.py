@@ -1,9 +1,7 @@
 """The one way of writing numbers and dates (surveys/formatting.py) and its template filters."""
 
-import ast
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +10,7 @@ from django.utils import translation
 
 from surveys import charts, formatting
 from surveys.formatting import MINUS
+from tests.factories import top_level_imports
 
 
 @pytest.mark.parametrize(
@@ -100,13 +99,7 @@ def test_an_unknown_language_writes_indonesian():
 
 
 def test_the_formatting_module_imports_neither_django_nor_project_apps():
-    tree = ast.parse(Path(formatting.__file__).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
+    imported = top_level_imports(formatting)
     assert imported == {"datetime", "decimal"}
 
 

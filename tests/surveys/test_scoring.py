@@ -1,12 +1,11 @@
-import ast
 from decimal import Decimal as D
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from surveys import scoring
 from surveys.scoring import Band, GroupScores, Methodology, compute_index
+from tests.factories import top_level_imports
 
 WEIGHTS = {"internal": D("0.3046"), "external": D("0.3279"), "expert": D("0.3675")}
 BANDS_2024 = (
@@ -179,13 +178,7 @@ def test_it_computes_a_whole_national_round_as_a_frame():
 
 
 def test_scoring_module_imports_neither_django_nor_project_apps():
-    source = Path(scoring.__file__).read_text()
-    imported = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
+    imported = top_level_imports(scoring)
     assert imported, "the parser found no imports at all"
     forbidden = {"django", "surveys", "actionplans", "spi_portal"}
     assert not imported & forbidden

@@ -1,14 +1,13 @@
 """The self-run survey's scores on hand-computed cases (surveys/self_scoring.py, pure)."""
 
-import ast
 from decimal import Decimal as D
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from surveys import self_scoring
 from surveys.self_scoring import ItemSpec, campaign_scores
+from tests.factories import top_level_imports
 
 NAN = np.nan
 DONT_KNOW = frozenset({9})
@@ -161,12 +160,6 @@ def test_identical_vectors_are_flagged_from_the_threshold_within_one_unit():
 
 
 def test_self_scoring_imports_neither_django_nor_project_apps():
-    tree = ast.parse(Path(self_scoring.__file__).read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
+    imported = top_level_imports(self_scoring)
     assert "pandas" in imported
     assert not imported & {"django", "surveys", "actionplans", "selfsurvey", "spi_portal"}
