@@ -197,10 +197,12 @@ def log_in():
 
 @pytest.fixture
 def axe_page(new_context):
-    """A page for axe only: bypass_csp lets the axe script in; no CSP check relies on it."""
+    """A page for axe only: bypass_csp lets the axe script in; no CSP check relies on it. Reduced
+    motion turns off Bootstrap's colour transitions, which axe would otherwise measure halfway
+    (a just-clicked outline button read as too pale on a slow machine)."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `bash scripts/browser_deps.sh` (npm install axe-core).")
-    return new_context(bypass_csp=True).new_page()
+    return new_context(bypass_csp=True, reduced_motion="reduce").new_page()
 
 
 @pytest.fixture
