@@ -1097,7 +1097,7 @@ def _attach_returned_evidence(cards):
         returned[item.report_id].kept_evidence.append(item)
 
 
-OPD_HOME_CARDS = 24
+OPD_HOME_CARDS = 12
 
 
 def _waiting_approval(owned) -> dict:

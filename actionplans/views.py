@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from actionplans import access, exporting, selectors, services
+from actionplans import access, exporting, fragments, selectors, services
 from actionplans import evidence as evidence_files
 from actionplans.forms import (
     AssignForm,
@@ -572,12 +572,33 @@ def evidence_download(request, pk):
 @login_required
 def my_plans(request):
     """Rencana aksi saya, the OPD's first page: a card per plan of the OPD."""
-    plan_generation = public_cache.generation(public_cache.PLAN_DATA)
-    home = selectors.opd_home(request.user, plan_generation=plan_generation)
+    home = _opd_home(request.user)
     if home is None:
         raise PermissionDenied(_("Your account is not linked to an OPD."))
-    home["menu_opd_name"] = str(home["opd"])  # the menu's OPD, already loaded: not read again
-    return render(request, "actionplans/my_plans.html", home)
+    context = {"body": fragments.with_csrf(request, home["html"]), "menu_opd_name": home["opd"]}
+    return render(request, "actionplans/my_plans.html", context)
+
+
+def _opd_home(user) -> dict | None:
+    """The OPD home's content as HTML (and the OPD's name for the menu), rendered once per
+    reader, OPD, survey, plan and access generation, language and day (what is overdue)."""
+    opd_id = access.opd_id_of(user)
+    if opd_id is None:
+        return None
+    survey_generation, plan_generation = public_cache.generations()
+    today = timezone.localdate()
+    key = (
+        f"opd-home:{user.pk}:{opd_id}:{survey_generation}:{plan_generation}:"
+        f"{public_cache.access_generation(user)}:{get_language()}:{today}"
+    )
+    home = cache.get(key)
+    if home is None:
+        context = selectors.opd_home(user, today=today, plan_generation=plan_generation)
+        context["csrf_token"] = fragments.csrf_slot()
+        html = render_to_string("actionplans/_opd_home.html", context)
+        home = {"html": str.__str__(html), "opd": str(context["opd"])}
+        cache.set(key, home, SECTION_CACHE_SECONDS)
+    return home
 
 
 @login_required

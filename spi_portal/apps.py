@@ -6,3 +6,6 @@ class SpiPortalConfig(AppConfig):
 
     def ready(self):
         from spi_portal import checks  # noqa: F401  (registers the deploy checks)
+        from spi_portal.permission_cache import connect_signals
+
+        connect_signals()

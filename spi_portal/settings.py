@@ -112,7 +112,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "spi_portal.permission_cache.CachedPermissionsBackend",  # ModelBackend, cached
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,9 +1,10 @@
 """The one owner of "data changed": generation numbers held by the database.
 
-Two rows, two generations: SURVEY_DATA moves with what the public page and the survey side of
+Three rows, three generations: SURVEY_DATA moves with what the public page and the survey side of
 the dashboard show (imports, publications, admin edits, verified progress); PLAN_DATA moves with
 every write to plans, reports and decisions (`actionplans.services`). Cached pages put the
-generations they depend on in their keys; `bump()` moves one, so every entry cached under the
+generations they depend on in their keys (ACCESS moves with users' groups and permissions, for
+spi_portal.permission_cache); `bump()` moves one, so every entry cached under the
 old number is dropped at once on every app server and in every process, whatever cache each of
 them has (a per-process memory cache included).
 
@@ -18,12 +19,20 @@ from surveys.models import PublicDataGeneration
 
 SURVEY_DATA = 1
 PLAN_DATA = 2
+ACCESS = 3  # who may do what: users' groups and permissions (spi_portal.permission_cache)
 
 
 def generation(row: int = SURVEY_DATA) -> int:
     """The current generation (one indexed query; 0 before the first change)."""
     found = PublicDataGeneration.objects.filter(pk=row).values_list("value", flat=True)
     return found.first() or 0
+
+
+def access_generation(user) -> int:
+    """The ACCESS generation, read once per request (kept on the request's user object)."""
+    if not hasattr(user, "_access_generation"):
+        user._access_generation = generation(ACCESS)
+    return user._access_generation
 
 
 def generations() -> tuple[int, int]:

@@ -171,6 +171,7 @@ def test_the_follow_up_page_costs_the_same_queries_with_more_plans(
 ):
     recommendation = Recommendation.objects.create(round=round_2024, code="R1", text="PBJ")
     make_plan(round_2024, opd_a, recommendations=[recommendation])
+    _followup_queries(inspector_client)  # warm: the permissions cached
     few = _followup_queries(inspector_client)
     for n in range(8):
         make_plan(round_2024, (opd_a, opd_b)[n % 2], title=f"Rencana {n}", weight=n + 1)

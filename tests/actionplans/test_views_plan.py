@@ -178,10 +178,10 @@ def _list_queries(client):
     return len(captured), response.context["page"].paginator.count
 
 
-# session, user, 2 x permissions, the data generations (the filter's options, the roll-up and
-# the count are cached under them), page, indicators, the menu: reports waiting for
-# verification (the user's OPD, the count), unread notifications
-PLAN_LIST_QUERIES = 10
+# session, user, the access generation (the permissions are cached under it), the data generations
+# (the filter's options, the roll-up and the count are cached under them), page, indicators, the
+# menu: reports waiting for verification (the user's OPD, the count), unread notifications
+PLAN_LIST_QUERIES = 9
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(

@@ -113,14 +113,14 @@ def test_the_dashboard_query_count_does_not_grow_with_data(inspector_client, met
     add_peers(methodology, 5, 45)
     at_10x = count_queries(inspector_client)
     assert at_1x == at_10x
-    # session + user, 2 permission lookups, 1 for the rounds the user may see (read before the
-    # cache), 4 for the index and trend, 1 for peers, 1 for indicator scores, 4 for plan
-    # follow-up (roll-up, counts, follow-up rate, weak points), 1 for the data generation; once
-    # the survey overview is cached (see below) the survey part costs none of these but the
-    # rounds the user may see and the generation; 2 for the current follow-up round (the
-    # settings, the default), 2 for the menu's waiting count (the user's OPD, the count) and 1
-    # for the unread notifications in the menu
-    assert at_10x <= 20
+    # session + user, the access generation and 2 permission lookups (the cache is cold), 1 for the
+    # rounds the user may see (read before the cache), 4 for the index and trend, 1 for peers, 1
+    # for indicator scores, 4 for plan follow-up (roll-up, counts, follow-up rate, weak points), 1
+    # for the data generation; once the survey overview is cached (see below) the survey part costs
+    # none of these but the rounds the user may see and the generation; 2 for the current follow-up
+    # round (the settings, the default), 2 for the menu's waiting count (the user's OPD, the count)
+    # and 1 for the unread notifications in the menu
+    assert at_10x <= 21
 
 
 def test_a_weak_point_without_a_plan_is_flagged(inspector_client, bartim_2024):
