@@ -32,9 +32,9 @@ class CachedPermissionsBackend(ModelBackend):
             key = _key(user_obj)
             permissions = cache.get(key)
             if permissions is None:
-                permissions = sorted(super().get_all_permissions(user_obj))
+                permissions = super().get_all_permissions(user_obj)
                 cache.set(key, permissions, CACHE_SECONDS)
-            user_obj._perm_cache = set(permissions)
+            user_obj._perm_cache = permissions
         return user_obj._perm_cache
 
 
