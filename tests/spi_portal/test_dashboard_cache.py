@@ -15,7 +15,7 @@ from surveys.models import RoundStatus
 from tests.conftest import in_english
 from tests.factories import make_plan, submit
 
-PLAIN_TYPES = (dict, list, str, int, bool, type(None))
+PLAIN_TYPES = (dict, list, set, str, int, bool, type(None))
 
 
 @pytest.fixture(autouse=True)
@@ -142,12 +142,13 @@ def test_each_language_gets_its_own_sections(inspector_client, published_2024, o
 
 
 def plain(value) -> bool:
-    """Only dicts, lists, exact str, int, bool and None: nothing a model or a SafeString pickles."""
+    """Only dicts, lists, sets, exact str, int, bool and None: nothing a model or a SafeString
+    pickles (the permission cache keeps a set of "app.codename" strings)."""
     if type(value) not in PLAIN_TYPES:
         return False
     if isinstance(value, dict):
         return all(type(k) is str and plain(v) for k, v in value.items())
-    if isinstance(value, list):
+    if isinstance(value, (list, set)):
         return all(plain(item) for item in value)
     return True
 
