@@ -1,15 +1,36 @@
-"""Parts of staff pages rendered once per data generation and reader, kept as HTML.
+"""Staff pages whose content is rendered once per reader and data generation, kept as HTML.
 
-A cached part may hold forms: it is rendered with a placeholder where the CSRF token goes,
+A page's content (everything inside base.html's content block) depends on who reads it, the
+survey and plan data, the reader's rights, the language and the day (what is overdue). All of
+these are in the cache key, so a cached content is never served after any of them moved: every
+write to plans, reports or decisions moves the plan-data generation, imports and publications
+the survey-data one, changes of groups and permissions the access one (surveys.public_cache).
+A miss runs the view's full path (access checks included: a 404 is never cached).
+
+A cached content may hold forms: it is rendered with a placeholder where the CSRF token goes,
 and each request puts its own token there. The placeholder is derived from SECRET_KEY, so no
 text a user writes into a plan can be turned into a token.
 """
 
+import hashlib
+from collections.abc import Callable
 from functools import cache as memoized
 
+from django.contrib.auth.context_processors import PermWrapper
+from django.core.cache import cache
 from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from actionplans import access
+from surveys import public_cache
+
+# the key holds every generation the content depends on: the timeout only frees memory
+CONTENT_SECONDS = 24 * 60 * 60
 
 
 @memoized
@@ -20,3 +41,54 @@ def csrf_slot() -> str:
 def with_csrf(request, html: str) -> SafeString:
     """`html` rendered with `csrf_token=csrf_slot()`, with this request's token put in."""
     return mark_safe(html.replace(csrf_slot(), get_token(request)))  # noqa: S308 rendered escaped
+
+
+def render_content(template: str, context: dict, user) -> str:
+    """`template` rendered without the request, as the reader would see it: their rights as
+    `perms`, the CSRF placeholder as `csrf_token`; a plain str, so it pickles as one."""
+    context = {**context, "user": user, "perms": PermWrapper(user), "csrf_token": csrf_slot()}
+    return str.__str__(render_to_string(template, context))
+
+
+def query_digest(request) -> str:
+    """The query string as a key part (the order of its parameters aside)."""
+    query = sorted(request.GET.lists())
+    return hashlib.sha256(repr(query).encode()).hexdigest()[:24]
+
+
+def cached_content(request, name: str, parts: tuple, build: Callable[..., dict]) -> dict:
+    """`build(generations)`'s page content, a dict of plain values with "title" and "html",
+    computed once per page `name` and `parts`, reader, OPD, survey and plan data generations
+    (given to `build`), access generation, language and day."""
+    user = request.user
+    survey_generation, plan_generation = public_cache.generations(user)
+    key = ":".join(
+        str(part)
+        for part in (
+            "content",
+            name,
+            user.pk,
+            access.opd_id_of(user),
+            survey_generation,
+            plan_generation,
+            public_cache.access_generation(user),
+            get_language(),
+            timezone.localdate().isoformat(),
+            *parts,
+        )
+    )
+    content = cache.get(key)
+    if content is None:
+        content = build((survey_generation, plan_generation))
+        cache.set(key, content, CONTENT_SECONDS)
+    return content
+
+
+def page(request, content: dict):
+    """The response: base.html around the content, this request's CSRF token put in."""
+    context = {
+        "title": content["title"],
+        "body": with_csrf(request, content["html"]),
+        **content.get("menu", {}),
+    }
+    return render(request, "cached_page.html", context)

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
@@ -61,9 +63,18 @@ def _plan_for(request, pk, action):
 
 @login_required
 def plan_list(request):
-    """The plans the user sees, filtered, 50 a page; the filter's options and the roll-up are
-    cached per data generation (one query reads both generations)."""
-    generations = public_cache.generations()
+    """The plans the user sees, filtered, 50 a page (fragments: content kept per reader, data
+    and query string)."""
+    build = partial(_plan_list_content, request)
+    content = fragments.cached_content(
+        request, "plan-list", (fragments.query_digest(request),), build
+    )
+    return fragments.page(request, content)
+
+
+def _plan_list_content(request, generations) -> dict:
+    """The filter's options and the roll-up are cached per data generation too: a miss after
+    another filter or page reuses them."""
     cache_key = selectors.plan_filter_key(request.user, generations)
     form = PlanFilterForm(request.GET or None, user=request.user, cache_key=cache_key)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -84,14 +95,20 @@ def plan_list(request):
         "today": today,
         "export_query": query.urlencode(),
     }
-    return render(request, "actionplans/plan_list.html", context)
+    html = fragments.render_content("actionplans/_plan_list.html", context, request.user)
+    return {"title": _("Action plans (rencana aksi)"), "html": html}
 
 
 @login_required
 def plan_detail(request, pk):
+    build = partial(_plan_detail_content, request, pk)
+    return fragments.page(request, fragments.cached_content(request, "plan", (pk,), build))
+
+
+def _plan_detail_content(request, pk, generations) -> dict:
     plan = _visible_plan(request, pk)
     today = timezone.localdate()
-    history = _plan_history(request.user, plan)
+    history = _plan_history(request.user, plan, generations[1])
     milestones = list(plan.milestones.all())
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
@@ -110,16 +127,16 @@ def plan_detail(request, pk):
         "today": today,
         **_lifecycle_context(plan),
     }
-    return render(request, "actionplans/plan_detail.html", context)
+    html = fragments.render_content("actionplans/_plan_detail.html", context, request.user)
+    return {"title": f"{plan.title} · {_('rencana aksi')}", "html": html}
 
 
-def _plan_history(user, plan) -> dict:
+def _plan_history(user, plan, plan_generation: int) -> dict:
     """The plan's timeline (reports, decisions, changes) as rendered HTML, the milestones with
     a report waiting and the returned reports not answered yet (plain values), once per
     plan-data generation, plan, plan scope and language; rendered without the request."""
-    generation = public_cache.generation(public_cache.PLAN_DATA)
     scope = access.plan_scope_key(user)
-    key = f"plan-history:{generation}:{plan.pk}:{scope}:{get_language()}"
+    key = f"plan-history:{plan_generation}:{plan.pk}:{scope}:{get_language()}"
     history = cache.get(key)
     if history is None:
         timeline = selectors.plan_timeline(user, plan)
@@ -467,24 +484,44 @@ def _return_note(report):
 @login_required
 @permission_required("actionplans.verify_progressreport", raise_exception=True)
 def verification_queue(request):
+    build = partial(_queue_content, request)
+    content = fragments.cached_content(request, "queue", (fragments.query_digest(request),), build)
+    return fragments.page(request, content)
+
+
+def _queue_content(request, generations) -> dict:
     reports = selectors.verification_queue(request.user)
     page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "reports": selectors.queue_rows(page.object_list)}
-    return render(request, "actionplans/verification_queue.html", context)
+    html = fragments.render_content("actionplans/_verification_queue.html", context, request.user)
+    return {"title": _("Verification queue (verifikasi)"), "html": html}
 
 
 @login_required
 @permission_required("actionplans.verify_progressreport", raise_exception=True)
 def report_verify(request, pk):
     """The verification desk: the report beside its plan, its files previewed, the plan's
-    earlier decisions; after a decision, straight on to the next waiting report."""
+    earlier decisions; after a decision, straight on to the next waiting report. Its empty
+    form is kept as cached content; a posted one is rendered each time."""
+    if request.method != "POST":
+        build = partial(_verify_content, request, pk, DecisionForm)
+        return fragments.page(request, fragments.cached_content(request, "verify", (pk,), build))
+    form_class = partial(DecisionForm, request.POST)
+    content = _verify_content(request, pk, form_class)
+    if isinstance(content, dict):
+        return fragments.page(request, content)
+    return content
+
+
+def _verify_content(request, pk, form_class, generations=None):
+    """The desk's content (a dict), or, once a posted decision is made, the redirect on."""
     try:
         desk = selectors.verification_desk(request.user, pk)
     except ProgressReport.DoesNotExist as missing:
         raise Http404 from missing
     report = desk.report
-    form = DecisionForm(request.POST or None, report=report)
-    if form.is_valid():
+    form = form_class(report=report)
+    if form.is_bound and form.is_valid():
         try:
             _decide(request, report, form.cleaned_data)
         except ValidationError as error:
@@ -495,7 +532,8 @@ def report_verify(request, pk):
         else:
             return _next_report(request)
     context = {"form": form, "desk": desk, "report": report, "plan": desk.plan}
-    return render(request, "actionplans/report_verify.html", context)
+    html = fragments.render_content("actionplans/_report_verify.html", context, request.user)
+    return {"title": f"{_('Verify capaian')} · {desk.plan.title}", "html": html}
 
 
 def _form_errors(form, error):
@@ -572,45 +610,40 @@ def evidence_download(request, pk):
 @login_required
 def my_plans(request):
     """Rencana aksi saya, the OPD's first page: a card per plan of the OPD."""
-    home = _opd_home(request.user)
-    if home is None:
+    if access.opd_id_of(request.user) is None:
         raise PermissionDenied(_("Your account is not linked to an OPD."))
-    context = {"body": fragments.with_csrf(request, home["html"]), "menu_opd_name": home["opd"]}
-    return render(request, "actionplans/my_plans.html", context)
+    build = partial(_opd_home_content, request)
+    return fragments.page(request, fragments.cached_content(request, "opd-home", (), build))
 
 
-def _opd_home(user) -> dict | None:
-    """The OPD home's content as HTML (and the OPD's name for the menu), rendered once per
-    reader, OPD, survey, plan and access generation, language and day (what is overdue)."""
-    opd_id = access.opd_id_of(user)
-    if opd_id is None:
-        return None
-    survey_generation, plan_generation = public_cache.generations()
+def _opd_home_content(request, generations) -> dict:
+    """The OPD home, with the OPD's name for the menu (the page has loaded it)."""
+    user = request.user
     today = timezone.localdate()
-    key = (
-        f"opd-home:{user.pk}:{opd_id}:{survey_generation}:{plan_generation}:"
-        f"{public_cache.access_generation(user)}:{get_language()}:{today}"
-    )
-    home = cache.get(key)
-    if home is None:
-        context = selectors.opd_home(user, today=today, plan_generation=plan_generation)
-        context["csrf_token"] = fragments.csrf_slot()
-        html = render_to_string("actionplans/_opd_home.html", context)
-        home = {"html": str.__str__(html), "opd": str(context["opd"])}
-        cache.set(key, home, SECTION_CACHE_SECONDS)
-    return home
+    context = selectors.opd_home(user, today=today, plan_generation=generations[1])
+    html = fragments.render_content("actionplans/_opd_home.html", context, user)
+    return {
+        "title": _("Rencana aksi saya"),
+        "html": html,
+        "menu": {"menu_opd_name": str(context["opd"])},
+    }
 
 
 @login_required
 @permission_required("actionplans.view_all_plans", raise_exception=True)
 def desk(request):
     """The Inspectorate's first page: its work across every round."""
-    generations = public_cache.generations()
+    build = partial(_desk_content, request)
+    return fragments.page(request, fragments.cached_content(request, "desk", (), build))
+
+
+def _desk_content(request, generations) -> dict:
     followup = _desk_follow_up(request.user, generations)
     desk = selectors.inspector_desk(request.user, plan_generation=generations[1])
     context = {**desk, "followup": followup}
     context["followup_html"] = mark_safe(followup["html"])  # rendered (and escaped) below
-    return render(request, "actionplans/desk.html", context)
+    html = fragments.render_content("actionplans/_desk.html", context, request.user)
+    return {"title": _("Work desk"), "html": html}
 
 
 def _desk_follow_up(user, generations) -> dict:

@@ -193,11 +193,11 @@ def plan_list_rows():
 
 
 def template_rows(rows):
-    """The page's own table body (from templates/actionplans/plan_list.html), rendered by
+    """The page's own table body (from templates/actionplans/_plan_list.html), rendered by
     Django's engine from the loaded rows."""
     from django.template import engines
 
-    page = (ROOT / "templates" / "actionplans" / "plan_list.html").read_text()
+    page = (ROOT / "templates" / "actionplans" / "_plan_list.html").read_text()
     body = page[page.index("<tbody>") : page.index("</tbody>") + len("</tbody>")]
     template = engines["django"].from_string("{% load i18n spi %}" + body)
     return lambda: template.render({"plans": rows})

@@ -29,20 +29,32 @@ def generation(row: int = SURVEY_DATA) -> int:
 
 
 def access_generation(user) -> int:
-    """The ACCESS generation, read once per request (kept on the request's user object)."""
+    """The ACCESS generation, read once per request (kept on the request's user object, with
+    the data generations read in the same query)."""
     if not hasattr(user, "_access_generation"):
-        user._access_generation = generation(ACCESS)
+        _read_for(user)
     return user._access_generation
 
 
-def generations() -> tuple[int, int]:
-    """The survey-data and plan-data generations, read in one query."""
-    found = dict(
-        PublicDataGeneration.objects.filter(pk__in=(SURVEY_DATA, PLAN_DATA)).values_list(
-            "pk", "value"
-        )
-    )
-    return found.get(SURVEY_DATA, 0), found.get(PLAN_DATA, 0)
+def generations(reader=None) -> tuple[int, int]:
+    """The survey-data and plan-data generations, read in one query; for a `reader`, read once
+    per request together with the ACCESS generation (a cached page needs all three)."""
+    if reader is None:
+        found = _read(SURVEY_DATA, PLAN_DATA)
+        return found.get(SURVEY_DATA, 0), found.get(PLAN_DATA, 0)
+    if not hasattr(reader, "_data_generations"):
+        _read_for(reader)
+    return reader._data_generations
+
+
+def _read(*rows) -> dict[int, int]:
+    return dict(PublicDataGeneration.objects.filter(pk__in=rows).values_list("pk", "value"))
+
+
+def _read_for(user) -> None:
+    found = _read(SURVEY_DATA, PLAN_DATA, ACCESS)
+    user._access_generation = found.get(ACCESS, 0)
+    user._data_generations = found.get(SURVEY_DATA, 0), found.get(PLAN_DATA, 0)
 
 
 def bump(row: int = SURVEY_DATA) -> None:

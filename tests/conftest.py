@@ -13,8 +13,10 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import translation
 
+from actionplans import fragments
 from actionplans.models import OPD
 from spi_portal import public_bytes
+from surveys import public_cache
 from surveys.models import Institution, InstitutionResult, RoundStatus, SurveyRound
 from surveys.services import methodology_load_all
 from tests.factories import PASSWORD, client_for, opd_user
@@ -50,6 +52,17 @@ def _empty_cache():
     """The local-memory cache outlives the database between tests: the cached public page
     of one test must never answer the next."""
     cache.clear()
+
+
+@pytest.fixture
+def content_uncached(monkeypatch):
+    """Staff pages built on every request, as after a data change (actionplans.fragments keeps
+    their content otherwise): for what a page computes and the caches inside it."""
+
+    def build_every_time(request, name, parts, build):
+        return build(public_cache.generations(request.user))
+
+    monkeypatch.setattr(fragments, "cached_content", build_every_time)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from actionplans import services
 from actionplans.models import ActionPlan, OPDMembership, OPDRole, PlanStatus
@@ -174,3 +176,15 @@ def top_level_imports(module) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     return imported
+
+
+def cold_and_warm_queries(client, url: str) -> tuple[int, int]:
+    """The queries of `url` just after a data change (its content computed again, the caches
+    under the data generations too) and of the next request (its content cached)."""
+    services.plan_data_changed()
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    return tuple(counts)

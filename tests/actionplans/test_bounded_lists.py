@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from actionplans import access, selectors
 from actionplans.models import ActionPlan, Milestone, PlanStatus, ProgressReport, ReportStatus
-from tests.factories import make_plan, submit
+from tests.factories import cold_and_warm_queries, make_plan, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +76,11 @@ def test_the_queue_pages_every_waiting_report_oldest_first(
     assert reverse("actionplans:report_verify", args=[reports[50].pk]) not in first
 
 
-# session, user, the access generation (the permissions are cached under it), the user's OPD,
-# count, page (evidence counted in it), the menu's waiting count, unread notifications
-QUEUE_QUERIES = 8
+# cold: session, user, the generations (survey, plan and access data: the permissions are cached
+# under the last), the user's OPD, count, page (evidence counted in it), the menu's waiting count,
+# unread notifications; warm (the content cached under the generations, the reader and the day):
+# session, user, the generations, the user's OPD, the menu's waiting count, unread notifications
+QUEUE_QUERIES = (8, 6)
 
 
 def test_the_queue_takes_the_same_queries_at_1x_and_10x_data(
@@ -86,10 +88,10 @@ def test_the_queue_takes_the_same_queries_at_1x_and_10x_data(
 ):
     url = reverse("actionplans:verification_queue")
     _pending_reports(_plans(round_2024, opd_a, 12), head_a)
-    _get(inspector_client, url)  # warm: the permissions cached
-    assert _get(inspector_client, url)[1] == QUEUE_QUERIES
+    _get(inspector_client, url)  # the permissions cached
+    assert cold_and_warm_queries(inspector_client, url) == QUEUE_QUERIES
     _pending_reports(_plans(round_2024, opd_a, 108), head_a)
-    assert _get(inspector_client, url)[1] == QUEUE_QUERIES
+    assert cold_and_warm_queries(inspector_client, url) == QUEUE_QUERIES
 
 
 def test_a_queue_row_counts_its_files_and_marks_a_revision(inspector_client, plan_a, head_a):
@@ -184,11 +186,13 @@ def test_the_rights_loaded_with_the_plan_are_the_rules_answers(
             )
 
 
-# session, user, the access generation (the permissions are cached under it), the user's OPD, the
-# plan with its rights, milestones, indicators, recommendations, supporting OPDs, the plan-data
-# generation (the timeline: reports, their files and decisions, the plan's history, is cached under
-# it), successors, reviews, the menu's waiting count, unread notifications
-DETAIL_QUERIES = 14
+# cold: session, user, the generations (survey, plan and access data: the permissions are cached
+# under the last), the user's OPD, the plan with its rights, milestones, indicators,
+# recommendations, supporting OPDs, the timeline (reports, their files and decisions, the plan's
+# history), successors, reviews, the menu's waiting count, unread notifications; warm (the content
+# cached under the generations, the reader and the day): session, user, the generations, the
+# user's OPD, the menu's waiting count, unread notifications
+DETAIL_QUERIES = (18, 6)
 
 
 def test_plan_detail_takes_the_same_queries_at_1x_and_10x_data(
@@ -200,8 +204,8 @@ def test_plan_detail_takes_the_same_queries_at_1x_and_10x_data(
         for n in range(scale):
             Milestone.objects.create(plan=plan, title=f"Tahap {n}", due_date=LONG_AGO)
             submit(plan, head_a, percent=10 + n)
-        inspector_client.get(plan.get_absolute_url())  # warm: the timeline cached
-        counts.append(_get(inspector_client, plan.get_absolute_url())[1])
+        inspector_client.get(plan.get_absolute_url())  # the permissions cached
+        counts.append(cold_and_warm_queries(inspector_client, plan.get_absolute_url()))
     assert counts == [DETAIL_QUERIES, DETAIL_QUERIES]
 
 

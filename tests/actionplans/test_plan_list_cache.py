@@ -9,7 +9,8 @@ from actionplans import services
 from actionplans.forms import PlanFilterForm
 from tests.factories import make_plan, submit
 
-pytestmark = pytest.mark.django_db
+# the filter and roll-up caches inside the page, with the page content built on every request
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("content_uncached")]
 
 URL = reverse("actionplans:plan_list")
 
