@@ -1,20 +1,45 @@
 """What the menu of every staff page shows: the reports waiting for a verifier, the OPD of
 the user and the unread notifications. Each is lazy: a page that does not show the menu costs
-no query, one that does costs at most one query each, whatever the data."""
+no query, one that does costs at most one query each, whatever the data. The first two are
+kept under the data generations, which a cached page has read already (actionplans.fragments)."""
 
+from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from actionplans import selectors
 from actionplans.access import opd_id_of
 from actionplans.models import OPD
+from surveys import public_cache
+
+# the keys hold the generations: the timeout only frees memory
+MENU_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _opd_name(user) -> str:
     opd_id = opd_id_of(user)  # cached on the user for the request
     if opd_id is None:
         return ""
-    opd = OPD.objects.filter(pk=opd_id).values_list("short_name", "name").first()
-    return (opd[0] or opd[1]) if opd else ""
+    key = f"menu-opd:{public_cache.generations(user)[0]}:{opd_id}"  # OPDs move survey data
+    name = cache.get(key)
+    if name is None:
+        opd = OPD.objects.filter(pk=opd_id).values_list("short_name", "name").first()
+        name = (opd[0] or opd[1]) if opd else ""
+        cache.set(key, name, MENU_CACHE_SECONDS)
+    return name
+
+
+def _waiting_count(user) -> int:
+    """The reports the user may verify (not their own OPD's), per plan-data generation."""
+    if not user.has_perm("actionplans.verify_progressreport"):
+        return 0
+    survey, plans = public_cache.generations(user)
+    access = public_cache.access_generation(user)
+    key = f"menu-waiting:{survey}:{plans}:{access}:{user.pk}:{opd_id_of(user)}"
+    count = cache.get(key)
+    if count is None:
+        count = selectors.waiting_reports(user).count()
+        cache.set(key, count, MENU_CACHE_SECONDS)
+    return count
 
 
 def menu(request):
@@ -22,13 +47,7 @@ def menu(request):
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
     return {
-        "menu_waiting_count": SimpleLazyObject(
-            lambda: (
-                selectors.waiting_reports(user).count()
-                if user.has_perm("actionplans.verify_progressreport")
-                else 0
-            )
-        ),
+        "menu_waiting_count": SimpleLazyObject(lambda: _waiting_count(user)),
         "menu_opd_name": SimpleLazyObject(lambda: _opd_name(user)),
         "unread_notifications": SimpleLazyObject(lambda: selectors.unread_count(user)),
     }

@@ -39,7 +39,6 @@ from actionplans.models import (
     ProgressReport,
     Recommendation,
 )
-from surveys import public_cache
 from surveys import selectors as survey_selectors
 from surveys.importing import ImportRejected
 from surveys.importing import flow as import_flow

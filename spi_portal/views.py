@@ -103,7 +103,7 @@ def portal_letterhead(request):
 def dashboard(request):
     """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up. Both
     sections are cached as rendered HTML (plain strings), so a warm view reads two entries."""
-    generations = public_cache.generations()
+    generations = public_cache.generations(request.user)
     overview, computed = _survey_overview(request.user, request.GET.get("year", ""), generations)
     context = {
         "round_choices": overview["rounds"],

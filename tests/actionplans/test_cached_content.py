@@ -94,3 +94,20 @@ def test_a_right_taken_away_leaves_the_cached_page_at_once(head_a, head_a_client
     for group in Group.objects.filter(permissions=right, user=head_a):
         group.permissions.remove(right)  # the access generation moves (permission_cache)
     assert report_button not in html(head_a_client, plan_a.get_absolute_url())
+
+
+def menu_count(client) -> str | None:
+    found = re.search(r'id="menu-waiting-count">(\d+)', html(client, reverse("dashboard")))
+    return found and found[1]
+
+
+def test_the_menu_s_waiting_count_follows_each_report_and_decision_at_once(
+    inspector, inspector_client, head_a, plan_a
+):
+    assert menu_count(inspector_client) is None  # nothing waiting: no badge
+    report = submit(plan_a, head_a, percent=20)
+    assert menu_count(inspector_client) == "1"
+    submit(make_plan(plan_a.round, plan_a.owner_opd, title="Kedua"), head_a, percent=10)
+    assert menu_count(inspector_client) == "2"
+    services.report_accept(actor=inspector, report=report, note="", percent=20)
+    assert menu_count(inspector_client) == "1"

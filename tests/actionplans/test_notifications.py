@@ -209,9 +209,9 @@ def _list_queries(client):
     return len(captured), len(response.context["entries"])
 
 
-# session, user, count (pagination), page, unread count (menu and page), the access generation (the
-# permissions are cached under it)
-NOTIFICATION_LIST_QUERIES = 8
+# session, user, count (pagination), page, unread count (menu and page), the generations (the
+# permissions and the menu's OPD name are cached under them)
+NOTIFICATION_LIST_QUERIES = 7
 
 
 def test_the_notification_list_issues_the_same_number_of_queries_at_1x_and_10x(

@@ -205,7 +205,7 @@ def _queries(client, url):
     return len(queries)
 
 
-FORM_QUERIES = {"create": 14, "edit": 18}
+FORM_QUERIES = {"create": 13, "edit": 17}
 
 
 @pytest.mark.parametrize("page", ["create", "edit"])

@@ -175,4 +175,5 @@ def test_the_follow_up_page_costs_the_same_queries_with_more_plans(
     few = _followup_queries(inspector_client)
     for n in range(8):
         make_plan(round_2024, (opd_a, opd_b)[n % 2], title=f"Rencana {n}", weight=n + 1)
+    _followup_queries(inspector_client)  # warm again: the menu's count cached
     assert _followup_queries(inspector_client) == few

@@ -321,8 +321,8 @@ def _desk_queries(client, report) -> tuple[int, int]:
 # cold: the report with its plan and the rights on it, evidence, earlier decisions and the rest of
 # the desk (see selectors.verification_desk) after session, user, the generations and the user's
 # OPD; warm (the content cached under the generations, the reader and the day): session, user, the
-# generations, the user's OPD, the menu's waiting count, unread notifications
-DESK_QUERIES = (9, 6)
+# generations, the user's OPD, unread notifications
+DESK_QUERIES = (9, 5)
 
 
 def test_the_desk_takes_the_same_queries_at_1x_and_10x_data(

@@ -185,8 +185,8 @@ def _list_queries(client):
 # under the last), the user's OPD, the filter's indicators, rounds and OPDs, the roll-up, the
 # count, the page, its indicators, the menu's waiting count and unread notifications; warm (the
 # content cached under the generations, the reader and the day): session, user, the generations,
-# the user's OPD, the menu's waiting count, unread notifications
-PLAN_LIST_QUERIES = (13, 6)
+# the user's OPD, unread notifications
+PLAN_LIST_QUERIES = (13, 5)
 
 
 def test_the_plan_list_issues_the_same_number_of_queries_for_10_and_200_plans(
