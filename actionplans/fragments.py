@@ -23,6 +23,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -36,6 +37,11 @@ CONTENT_SECONDS = 24 * 60 * 60
 @memoized
 def csrf_slot() -> str:
     return "csrf-slot-" + salted_hmac("cached-fragment-csrf-slot", "slot").hexdigest()[:32]
+
+
+@memoized
+def path_slot() -> str:
+    return "path-slot-" + salted_hmac("cached-fragment-path-slot", "slot").hexdigest()[:32]
 
 
 def with_csrf(request, html: str) -> SafeString:
@@ -92,3 +98,23 @@ def page(request, content: dict):
         **content.get("menu", {}),
     }
     return render(request, "cached_page.html", context)
+
+
+def staff_menu(request, context) -> SafeString:
+    """The signed-in menu, rendered once per reader, access generation, language, the counts
+    it shows and the OPD's name; this request's CSRF token and path (the language switch comes
+    back to it) put in."""
+    user = request.user
+    values = {  # read through str(): the menu's lazy values proxy no int()
+        "menu_waiting_count": int(str(context.get("menu_waiting_count", 0))),
+        "unread_notifications": int(str(context.get("unread_notifications", 0))),
+        "menu_opd_name": str(context.get("menu_opd_name", "")),
+    }
+    digest = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:24]
+    key = f"menu:{user.pk}:{public_cache.access_generation(user)}:{get_language()}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_content("_staff_menu.html", {**values, "language_next": path_slot()}, user)
+        cache.set(key, html, CONTENT_SECONDS)
+    path = escape(request.get_full_path())  # after the token: a path cannot become one
+    return mark_safe(with_csrf(request, html).replace(path_slot(), path))  # noqa: S308 escaped

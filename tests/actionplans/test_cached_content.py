@@ -111,3 +111,16 @@ def test_the_menu_s_waiting_count_follows_each_report_and_decision_at_once(
     assert menu_count(inspector_client) == "2"
     services.report_accept(actor=inspector, report=report, note="", percent=20)
     assert menu_count(inspector_client) == "1"
+
+
+def test_the_cached_menu_comes_back_to_this_request_s_path_escaped_with_its_own_token(head_a):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(head_a)
+    html(browser, PLAN_LIST)  # the menu cached
+    page = html(browser, PLAN_LIST + '?opd="><script>x</script>')
+    assert fragments.path_slot() not in page and fragments.csrf_slot() not in page
+    assert 'name="next" value="/plans/?opd=%22%3E%3Cscript%3Ex%3C/script%3E"' in page
+    assert "<script>x" not in page
+    token = re.search(r'action="/accounts/logout/"[^>]*>\s*<input[^>]*value="([^"]+)"', page)
+    assert browser.post("/accounts/logout/", {"csrfmiddlewaretoken": token[1]}).status_code == 302
+    assert html(browser, PLAN_LIST, status=302) == ""  # signed out: the token was good
