@@ -18,6 +18,7 @@ Actions by model:
 
 from collections.abc import Callable
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from actionplans.models import (
@@ -30,7 +31,10 @@ from actionplans.models import (
     ProgressReport,
     Recommendation,
 )
+from surveys import public_cache
 from surveys.models import SurveyRound
+
+OPD_OF_SECONDS = 60 * 60  # the key holds the ACCESS generation: this only frees memory
 
 # how each model reaches its plan, for the OPD scope
 PLAN_PATH = {ActionPlan: "", Milestone: "plan", ProgressReport: "plan", Evidence: "report__plan"}
@@ -84,12 +88,19 @@ def _rule(*keys: tuple[type, str]):
 
 
 def opd_id_of(user) -> int | None:
-    """The OPD a user belongs to, cached on the user object for the request."""
+    """The OPD a user belongs to: kept on the user object for the request, and in the cache
+    under the ACCESS generation, which a membership's save or delete moves
+    (spi_portal.permission_cache)."""
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_opd_id_cache"):
-        membership = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
-        user._opd_id_cache = membership.first()
+        key = f"opd-of:{public_cache.access_generation(user)}:{user.pk}"
+        found = cache.get(key)
+        if found is None:
+            membership = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
+            found = {"opd": membership.first()}
+            cache.set(key, found, OPD_OF_SECONDS)
+        user._opd_id_cache = found["opd"]
     return user._opd_id_cache
 
 

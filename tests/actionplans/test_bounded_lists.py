@@ -76,11 +76,11 @@ def test_the_queue_pages_every_waiting_report_oldest_first(
     assert reverse("actionplans:report_verify", args=[reports[50].pk]) not in first
 
 
-# cold: session, user, the generations (survey, plan and access data: the permissions are cached
-# under the last), the user's OPD, count, page (evidence counted in it), the menu's waiting count,
+# cold: session, user, the generations (survey, plan and access data: the permissions and the user's
+# OPD are cached under the last), count, page (evidence counted in it), the menu's waiting count,
 # unread notifications; warm (the content cached under the generations, the reader and the day):
-# session, user, the generations, the user's OPD, unread notifications
-QUEUE_QUERIES = (8, 5)
+# session, user, the generations, unread notifications
+QUEUE_QUERIES = (7, 4)
 
 
 def test_the_queue_takes_the_same_queries_at_1x_and_10x_data(
@@ -186,13 +186,13 @@ def test_the_rights_loaded_with_the_plan_are_the_rules_answers(
             )
 
 
-# cold: session, user, the generations (survey, plan and access data: the permissions are cached
-# under the last), the user's OPD, the plan with its rights, milestones, indicators,
-# recommendations, supporting OPDs, the timeline (reports, their files and decisions, the plan's
-# history), successors, reviews, the menu's waiting count, unread notifications; warm (the content
-# cached under the generations, the reader and the day): session, user, the generations, the
-# user's OPD, unread notifications
-DETAIL_QUERIES = (18, 5)
+# cold: session, user, the generations (survey, plan and access data: the permissions and the user's
+# OPD are cached under the last), the plan with its rights, milestones, indicators, recommendations,
+# supporting OPDs, the timeline (reports, their files and decisions, the plan's history),
+# successors, reviews, the menu's waiting count, unread notifications; warm (the content cached
+# under the generations, the reader and the day): session, user, the generations, unread
+# notifications
+DETAIL_QUERIES = (17, 4)
 
 
 def test_plan_detail_takes_the_same_queries_at_1x_and_10x_data(

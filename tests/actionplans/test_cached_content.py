@@ -82,7 +82,9 @@ def test_a_reader_moved_to_another_opd_loses_the_cached_page_at_once(
     head_a, head_a_client, plan_a, opd_b
 ):
     assert plan_a.title in html(head_a_client, plan_a.get_absolute_url())
-    OPDMembership.objects.filter(user=head_a).update(opd=opd_b)
+    membership = OPDMembership.objects.get(user=head_a)
+    membership.opd = opd_b
+    membership.save()  # as the admin saves it: the access generation moves
     html(head_a_client, plan_a.get_absolute_url(), status=404)
     assert plan_a.title not in html(head_a_client, PLAN_LIST)
 

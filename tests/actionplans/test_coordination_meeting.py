@@ -190,7 +190,7 @@ def _queries(client):
     return len(captured)
 
 
-MEETING_QUERIES = 16
+MEETING_QUERIES = 15
 
 
 def test_the_meeting_screen_queries_are_pinned_and_constant_in_data_size(inspector_client, meeting):

@@ -211,7 +211,7 @@ def _list_queries(client):
 
 # session, user, count (pagination), page, unread count (menu and page), the generations (the
 # permissions and the menu's OPD name are cached under them)
-NOTIFICATION_LIST_QUERIES = 7
+NOTIFICATION_LIST_QUERIES = 6
 
 
 def test_the_notification_list_issues_the_same_number_of_queries_at_1x_and_10x(

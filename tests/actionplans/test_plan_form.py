@@ -205,7 +205,7 @@ def _queries(client, url):
     return len(queries)
 
 
-FORM_QUERIES = {"create": 13, "edit": 17}
+FORM_QUERIES = {"create": 12, "edit": 16}
 
 
 @pytest.mark.parametrize("page", ["create", "edit"])

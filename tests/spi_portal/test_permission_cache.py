@@ -78,3 +78,26 @@ def test_signing_in_does_not_empty_everyone_s_permission_cache(client, inspector
     inspector.refresh_from_db()
     assert inspector.last_login is not None
     assert public_cache.generation(public_cache.ACCESS) == before
+
+
+def test_an_opd_membership_is_read_once_and_its_change_counts_at_once(head_a, opd_b):
+    from actionplans import access
+    from actionplans.models import OPDMembership
+
+    def fresh_opd():
+        head_a.refresh_from_db()  # a new request's user object
+        for attribute in ("_opd_id_cache", "_access_generation", "_data_generations"):
+            head_a.__dict__.pop(attribute, None)
+        with CaptureQueriesContext(connection) as captured:
+            opd = access.opd_id_of(head_a)
+        return opd, sum("opdmembership" in query["sql"] for query in captured)
+
+    first_opd, first_reads = fresh_opd()
+    assert first_reads == 1
+    assert fresh_opd() == (first_opd, 0)  # from the cache
+    membership = OPDMembership.objects.get(user=head_a)
+    membership.opd = opd_b
+    membership.save()
+    assert fresh_opd() == (opd_b.pk, 1)
+    membership.delete()
+    assert fresh_opd() == (None, 1)
