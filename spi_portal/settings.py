@@ -173,8 +173,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Sessions and login attempts live in the database, so any app server can serve any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions and login attempts live in the database, so any app server can serve any request; with
+# a cache all processes share, a session is read from it (one query less on every signed-in page)
+# and still written to the database.
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 9 * 60 * 60)  # a working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -79,6 +79,18 @@ def test_a_login_on_one_server_is_valid_on_the_other(portal):
     assert Browser().get(b.url("/rounds/")).status == 302  # a stranger is sent to log in
 
 
+def test_a_logout_on_one_server_ends_the_session_on_the_other(portal):
+    """Sessions are read from the shared cache (cached_db with REDIS_URL): a logout must reach
+    both servers at once."""
+    a, b = portal.servers
+    browser = Browser()
+    assert log_in(browser, a).status == 302
+    assert browser.get(b.url("/rounds/")).status == 200  # the session cached on both
+    assert browser.get(a.url("/rounds/")).status == 200
+    assert browser.post(b.url("/accounts/logout/")).status == 302
+    assert browser.get(a.url("/rounds/")).status == 302  # sent to log in
+
+
 def test_publishing_through_one_server_drops_the_public_page_cache_on_the_other(portal):
     a, b = portal.servers
     assert headline_index(a) == "69,52"  # SPI 2023, the latest published round
