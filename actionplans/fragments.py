@@ -95,6 +95,7 @@ def page(request, content: dict):
     context = {
         "title": content["title"],
         "body": with_csrf(request, content["html"]),
+        "charts": content.get("charts", False),  # plotly.js and the chart script
         **content.get("menu", {}),
     }
     return render(request, "cached_page.html", context)

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.staticfiles import finders
@@ -12,12 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from actionplans import access
+from actionplans import access, fragments
 from actionplans import selectors as plan_selectors
 from actionplans.models import ActionPlan, ReportStatus
 from spi_portal import followup_report as followup_document
 from spi_portal.forms import ReportDocumentForm
-from surveys import charts, exporting, public_cache, scoring, selectors, services
+from surveys import charts, exporting, scoring, selectors, services
 from surveys.forms import PortalLetterheadForm, PortalSettingsForm
 from surveys.models import LETTERHEAD_FIELDS, PortalSettings, sees_draft_rounds
 from surveys.views import band_stylesheet
@@ -101,10 +103,19 @@ def portal_letterhead(request):
 
 @login_required
 def dashboard(request):
-    """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up. Both
-    sections are cached as rendered HTML (plain strings), so a warm view reads two entries."""
-    generations = public_cache.generations(request.user)
-    overview, computed = _survey_overview(request.user, request.GET.get("year", ""), generations)
+    """The overview: index and bands, groups, what-if, trend, indicators, plan follow-up, kept
+    as content per reader (actionplans.fragments) and chosen year."""
+    visible = selectors.visible_round_years(request.user)  # in the key, see _survey_overview
+    build = partial(_dashboard_content, request, visible)
+    parts = (request.GET.get("year", ""), ",".join(map(str, visible)))
+    return fragments.page(request, fragments.cached_content(request, "dashboard", parts, build))
+
+
+def _dashboard_content(request, visible, generations) -> dict:
+    """Both sections are cached as rendered HTML (plain strings) too, shared by the readers who
+    see the same rounds and plans."""
+    year = request.GET.get("year", "")
+    overview, computed = _survey_overview(request.user, year, visible, generations)
     context = {
         "round_choices": overview["rounds"],
         "round_year": overview["year"],
@@ -113,17 +124,17 @@ def dashboard(request):
     if overview["round_pk"] is not None:
         followup = _followup_section(request.user, overview, generations, computed)
         context["followup_section"] = mark_safe(followup)
-    return render(request, "spi_portal/dashboard.html", context)
+    html = fragments.render_content("spi_portal/_dashboard.html", context, request.user)
+    return {"title": _("Overview"), "html": html, "charts": True}
 
 
-def _survey_overview(user, requested_year: str, generations) -> tuple[dict, dict | None]:
+def _survey_overview(user, requested_year: str, visible, generations) -> tuple[dict, dict | None]:
     """The survey side of the dashboard, the same for every user who sees the same rounds:
     computed once per change of the survey data and then read from the cache as plain values
     (the rounds of the selector and the rendered section). Whether the user sees drafts, and
     which rounds, are read from the database first and are part of the key, so an overview with
     a draft never reaches a user who may not see drafts. On a miss the computed context comes
     too, so the follow-up section need not compute it again."""
-    visible = selectors.visible_round_years(user)
     year = _requested_year(requested_year, visible)
     if year is None:
         year = _current_year(user, visible, generations)
