@@ -94,13 +94,13 @@ def opd_id_of(user) -> int | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_opd_id_cache"):
+
+        def membership():  # in a dict: a user without an OPD is cached too
+            opd = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
+            return {"opd": opd.first()}
+
         key = f"opd-of:{public_cache.access_generation(user)}:{user.pk}"
-        found = cache.get(key)
-        if found is None:
-            membership = OPDMembership.objects.filter(user=user).values_list("opd_id", flat=True)
-            found = {"opd": membership.first()}
-            cache.set(key, found, OPD_OF_SECONDS)
-        user._opd_id_cache = found["opd"]
+        user._opd_id_cache = cache.get_or_set(key, membership, OPD_OF_SECONDS)["opd"]
     return user._opd_id_cache
 
 

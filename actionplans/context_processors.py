@@ -19,13 +19,13 @@ def _opd_name(user) -> str:
     opd_id = opd_id_of(user)  # cached on the user for the request
     if opd_id is None:
         return ""
-    key = f"menu-opd:{public_cache.generations(user)[0]}:{opd_id}"  # OPDs move survey data
-    name = cache.get(key)
-    if name is None:
+
+    def name():
         opd = OPD.objects.filter(pk=opd_id).values_list("short_name", "name").first()
-        name = (opd[0] or opd[1]) if opd else ""
-        cache.set(key, name, MENU_CACHE_SECONDS)
-    return name
+        return (opd[0] or opd[1]) if opd else ""
+
+    key = f"menu-opd:{public_cache.generations(user)[0]}:{opd_id}"  # OPDs move survey data
+    return cache.get_or_set(key, name, MENU_CACHE_SECONDS)
 
 
 def _waiting_count(user) -> int:
@@ -35,11 +35,7 @@ def _waiting_count(user) -> int:
     survey, plans = public_cache.generations(user)
     access = public_cache.access_generation(user)
     key = f"menu-waiting:{survey}:{plans}:{access}:{user.pk}:{opd_id_of(user)}"
-    count = cache.get(key)
-    if count is None:
-        count = selectors.waiting_reports(user).count()
-        cache.set(key, count, MENU_CACHE_SECONDS)
-    return count
+    return cache.get_or_set(key, selectors.waiting_reports(user).count, MENU_CACHE_SECONDS)
 
 
 def menu(request):

@@ -83,11 +83,8 @@ def cached_content(request, name: str, parts: tuple, build: Callable[..., dict])
             *parts,
         )
     )
-    content = cache.get(key)
-    if content is None:
-        content = build((survey_generation, plan_generation))
-        cache.set(key, content, CONTENT_SECONDS)
-    return content
+    generations = (survey_generation, plan_generation)
+    return cache.get_or_set(key, lambda: build(generations), CONTENT_SECONDS)
 
 
 def page(request, content: dict):
@@ -113,9 +110,9 @@ def staff_menu(request, context) -> SafeString:
     }
     digest = hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:24]
     key = f"menu:{user.pk}:{public_cache.access_generation(user)}:{get_language()}:{digest}"
-    html = cache.get(key)
-    if html is None:
-        html = render_content("_staff_menu.html", {**values, "language_next": path_slot()}, user)
-        cache.set(key, html, CONTENT_SECONDS)
+    context = {**values, "language_next": path_slot()}
+    html = cache.get_or_set(
+        key, lambda: render_content("_staff_menu.html", context, user), CONTENT_SECONDS
+    )
     path = escape(request.get_full_path())  # after the token: a path cannot become one
     return mark_safe(with_csrf(request, html).replace(path_slot(), path))  # noqa: S308 escaped
