@@ -163,8 +163,8 @@ def _row_labels(plan, language: str) -> None:
         plan.origin_label = _("Carried over from %(year)s") % {"year": year}
     if plan.overdue_milestones:
         count = plan.overdue_milestones
-        one, many = "%(counter)s milestone overdue", "%(counter)s milestones overdue"
-        plan.milestones_label = ngettext(one, many, count) % {"counter": count}
+        one, many = "%(n)s milestone overdue", "%(n)s milestones overdue"  # as in the catalogue
+        plan.milestones_label = ngettext(one, many, count) % {"n": count}
     progress = plan.verified_progress
     plan.progress_label = None if progress is None else formatting.percent(progress, language, -1)
     plan.progress_value = None if progress is None else int(progress)

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
@@ -141,6 +142,14 @@ def test_the_plan_list_counts_overdue_milestones(inspector_client, milestones, r
     # today is past every milestone of 2025: the three of plan A are overdue
     assert counts == {"SOP layanan": 3, "Tepat waktu": 0}
     assert "3 milestones overdue" in response.content.decode()
+
+
+def test_the_plan_list_names_overdue_milestones_in_the_page_s_language(
+    inspector_client, milestones
+):
+    inspector_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+    page = inspector_client.get(reverse("actionplans:plan_list")).content.decode()
+    assert "3 tahapan terlambat" in page and "milestones overdue" not in page
 
 
 def test_the_opd_digest_lists_its_overdue_milestones_only(milestones, opd_a, opd_b, round_2024):
